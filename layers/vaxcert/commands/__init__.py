@@ -1,0 +1,1 @@
+"""Subcommands of the `vaxcert` operator CLI (one module each, see vaxcert.cli)."""

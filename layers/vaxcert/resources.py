@@ -1,0 +1,252 @@
+"""The AWS resources vaxcert needs, declared once.
+
+Both the CDK stack (infra/) and the local stack (local_stack/) build their tables, buckets, queues,
+keys, secrets and user pool from these definitions, so the two cannot drift. Each resource names the
+environment variable through which the functions learn its name/id (see settings.Settings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+AttrType = Literal["S", "N"]
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: AttrType = "S"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition: Key
+    sort: Key | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    logical_id: str
+    env: str
+    partition: Key
+    sort: Key | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class Bucket:
+    logical_id: str
+    env: str
+    versioned: bool
+
+
+@dataclass(frozen=True)
+class Queue:
+    logical_id: str
+    env: str
+    dead_letter_logical_id: str
+    dead_letter_env: str
+    visibility_timeout_s: int
+    max_receive_count: int
+
+
+@dataclass(frozen=True)
+class KmsKey:
+    logical_id: str
+    env: str
+    spec: Literal["ECC_NIST_P256", "SYMMETRIC_DEFAULT"]
+    usage: Literal["SIGN_VERIFY", "ENCRYPT_DECRYPT"]
+    description: str
+
+
+@dataclass(frozen=True)
+class Secret:
+    logical_id: str
+    env: str
+    description: str
+
+
+@dataclass(frozen=True)
+class UserPool:
+    logical_id: str
+    env: str
+    client_env: str
+    groups: tuple[str, ...]
+
+
+CERTIFICATES = Table(
+    "CertificatesTable",
+    "CERTIFICATES_TABLE",
+    partition=Key("hcid"),
+    indexes=(
+        # Citizen login and facility search by mobile number (E.164).
+        Index("ByMobile", Key("mobile"), Key("issuedAt")),
+        # Facility search by date of birth, narrowed by name in code (a DOB partition is small).
+        Index("ByDob", Key("dob"), Key("hcid")),
+        # Every certificate version issued for one vaccination event.
+        Index("ByEvent", Key("eventId"), Key("version", "N")),
+    ),
+)
+
+EVENTS = Table(
+    "EventsTable",
+    "EVENTS_TABLE",
+    partition=Key("eventId"),
+    # "0" for the original delivery, the CommCare `edited_on` for each edit.
+    sort=Key("revision"),
+)
+
+CITIZEN_AUTH = Table(
+    "CitizenAuthTable",
+    "CITIZEN_AUTH_TABLE",
+    partition=Key("pk"),
+    ttl_attribute="expiresAt",
+)
+
+AUDIT = Table(
+    "AuditTable",
+    "AUDIT_TABLE",
+    partition=Key("entryId"),
+    indexes=(
+        Index("ByHcid", Key("hcid"), Key("at")),
+        Index("ByActor", Key("actor"), Key("at")),
+    ),
+)
+
+TRUST = Table("TrustTable", "TRUST_TABLE", partition=Key("kid"))
+
+TABLES: tuple[Table, ...] = (CERTIFICATES, EVENTS, CITIZEN_AUTH, AUDIT, TRUST)
+
+ARTEFACTS = Bucket("ArtefactsBucket", "ARTEFACTS_BUCKET", versioned=True)
+BUCKETS: tuple[Bucket, ...] = (ARTEFACTS,)
+
+ISSUE_QUEUE = Queue(
+    "IssueQueue",
+    "ISSUE_QUEUE_URL",
+    dead_letter_logical_id="IssueDeadLetterQueue",
+    dead_letter_env="ISSUE_DLQ_URL",
+    # Six times the issue function timeout, as AWS recommends for SQS event sources.
+    visibility_timeout_s=180,
+    max_receive_count=5,
+)
+QUEUES: tuple[Queue, ...] = (ISSUE_QUEUE,)
+
+SIGNING_KEY = KmsKey(
+    "DocumentSigningKey",
+    "SIGNING_KEY_ID",
+    "ECC_NIST_P256",
+    "SIGN_VERIFY",
+    "vaxcert document signing key (DSC private key, ES256)",
+)
+CSCA_KEY = KmsKey(
+    "CscaKey",
+    "CSCA_KEY_ID",
+    "ECC_NIST_P256",
+    "SIGN_VERIFY",
+    "vaxcert country signing certificate authority (signs DSCs)",
+)
+SESSION_KEY = KmsKey(
+    "CitizenSessionKey",
+    "SESSION_KEY_ID",
+    "ECC_NIST_P256",
+    "SIGN_VERIFY",
+    "vaxcert citizen session token signing key",
+)
+DATA_KEY = KmsKey(
+    "DataKey",
+    "DATA_KEY_ID",
+    "SYMMETRIC_DEFAULT",
+    "ENCRYPT_DECRYPT",
+    "vaxcert data-at-rest key (tables, buckets, queues)",
+)
+KEYS: tuple[KmsKey, ...] = (SIGNING_KEY, CSCA_KEY, SESSION_KEY, DATA_KEY)
+
+INGEST_SECRET = Secret(
+    "IngestSecret",
+    "INGEST_SECRET_ARN",
+    "Shared secret CommCare sends in the ingest header (API Key auth)",
+)
+SECRETS: tuple[Secret, ...] = (INGEST_SECRET,)
+
+STAFF_GROUP = "facility-staff"
+ADMIN_GROUP = "ministry-admin"
+USER_POOL = UserPool("StaffUserPool", "USER_POOL_ID", "USER_POOL_CLIENT_ID", (STAFF_GROUP, ADMIN_GROUP))
+
+
+Access = Literal["read", "write", "readwrite"]
+
+
+@dataclass(frozen=True)
+class FunctionGrants:
+    """What one Lambda function may touch: the source of its least-privilege IAM role."""
+
+    tables: dict[str, Access] = field(default_factory=dict)
+    buckets: dict[str, Access] = field(default_factory=dict)
+    send_queues: tuple[str, ...] = ()
+    consume_queue: str | None = None
+    sign_keys: tuple[str, ...] = ()
+    verify_keys: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()
+    sms: bool = False
+    user_pool_auth: bool = False
+    memory_mb: int = 512
+    timeout_s: int = 10
+    reserved_concurrency: int | None = None
+
+
+FUNCTIONS: dict[str, FunctionGrants] = {
+    "ingest": FunctionGrants(
+        tables={EVENTS.logical_id: "readwrite"},
+        send_queues=(ISSUE_QUEUE.logical_id,),
+        secrets=(INGEST_SECRET.logical_id,),
+        memory_mb=512,
+        timeout_s=10,
+    ),
+    "issue": FunctionGrants(
+        tables={
+            EVENTS.logical_id: "readwrite",
+            CERTIFICATES.logical_id: "readwrite",
+            TRUST.logical_id: "read",
+        },
+        consume_queue=ISSUE_QUEUE.logical_id,
+        sign_keys=(SIGNING_KEY.logical_id,),
+        sms=True,
+        memory_mb=1024,
+        timeout_s=30,
+    ),
+    "verify": FunctionGrants(
+        tables={TRUST.logical_id: "read", CERTIFICATES.logical_id: "read"},
+        buckets={ARTEFACTS.logical_id: "read"},
+        memory_mb=1024,
+        timeout_s=10,
+    ),
+    "download": FunctionGrants(
+        tables={
+            CERTIFICATES.logical_id: "read",
+            CITIZEN_AUTH.logical_id: "readwrite",
+            AUDIT.logical_id: "write",
+        },
+        buckets={ARTEFACTS.logical_id: "readwrite"},
+        sign_keys=(SESSION_KEY.logical_id,),
+        verify_keys=(SESSION_KEY.logical_id,),
+        sms=True,
+        user_pool_auth=True,
+        memory_mb=1024,
+        timeout_s=15,
+    ),
+    "revoke": FunctionGrants(
+        tables={
+            CERTIFICATES.logical_id: "readwrite",
+            EVENTS.logical_id: "readwrite",
+            AUDIT.logical_id: "readwrite",
+            TRUST.logical_id: "read",
+        },
+        buckets={ARTEFACTS.logical_id: "readwrite"},
+        send_queues=(ISSUE_QUEUE.logical_id,),
+        memory_mb=512,
+        timeout_s=15,
+    ),
+}

@@ -1,0 +1,66 @@
+"""The one route table: method, path, function and auth kind of every HTTP route.
+
+The CDK stack creates API Gateway resources and methods from it; the local gateway dispatches
+from it; the authorization tests iterate over it. Add a route here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Auth(StrEnum):
+    PUBLIC = "public"
+    INGEST_KEY = "ingest-key"  # shared secret header (CommCare "API Key")
+    CITIZEN = "citizen"  # Bearer token from POST /v1/citizen/session
+    STAFF = "staff"  # Cognito ID token, group facility-staff or ministry-admin
+    ADMIN = "admin"  # Cognito ID token, group ministry-admin
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: str
+    auth: Auth
+
+
+ROUTES: tuple[Route, ...] = (
+    # Issuance (functions/ingest)
+    Route("POST", "/v1/ingest/commcare", "ingest", Auth.INGEST_KEY),
+    Route("POST", "/v1/vaccinations", "ingest", Auth.INGEST_KEY),
+    # Trust material and verification (functions/verify)
+    Route("GET", "/v1/trust-list", "verify", Auth.PUBLIC),
+    Route("GET", "/.well-known/jwks.json", "verify", Auth.PUBLIC),
+    Route("POST", "/v1/verify", "verify", Auth.PUBLIC),
+)
+
+# Functions that serve no HTTP route (queue consumers).
+QUEUE_FUNCTIONS: tuple[str, ...] = ("issue",)
+
+
+def routes_for(function: str) -> tuple[Route, ...]:
+    return tuple(r for r in ROUTES if r.function == function)
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """Find the route for a concrete request path; returns it with its path parameters."""
+    parts = path.rstrip("/").split("/") if path != "/" else [""]
+    for route in ROUTES:
+        if route.method != method.upper():
+            continue
+        template = route.path.split("/")
+        if len(template) != len(parts):
+            continue
+        params: dict[str, str] = {}
+        for want, got in zip(template, parts, strict=True):
+            if want.startswith("{") and want.endswith("}"):
+                if not got:
+                    break
+                params[want[1:-1]] = got
+            elif want != got:
+                break
+        else:
+            return route, params
+    return None

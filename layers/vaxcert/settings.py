@@ -1,0 +1,68 @@
+"""The one settings model, read from environment variables, identical in Lambda and locally.
+
+Every field is read from the upper-cased field name (``certificates_table`` <- ``CERTIFICATES_TABLE``).
+The CDK stack sets these on each function; the local stack sets them in its own process.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    stage: str = "local"
+    region: str = Field(default="us-east-1")
+
+    # Issuer identity.
+    country: str = Field(default="JM", min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    country_alpha3: str = Field(default="JAM", min_length=3, max_length=3)
+    issuer_name: str = "Ministry of Health and Wellness, Jamaica"
+    portal_url: str = "http://127.0.0.1:8000/"
+    certificate_validity_days: int = Field(default=365, ge=1, le=3650)
+
+    # Resource names (see resources.py for the env var of each).
+    certificates_table: str = "vaxcert-certificates"
+    events_table: str = "vaxcert-events"
+    citizen_auth_table: str = "vaxcert-citizen-auth"
+    audit_table: str = "vaxcert-audit"
+    trust_table: str = "vaxcert-trust"
+    artefacts_bucket: str = "vaxcert-artefacts"
+    issue_queue_url: str = ""
+    issue_dlq_url: str = ""
+    signing_key_id: str = ""
+    csca_key_id: str = ""
+    session_key_id: str = ""
+    data_key_id: str = ""
+    ingest_secret_arn: str = ""
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+
+    # CommCare "API Key" auth: the header name is configured in CommCare alongside the secret.
+    ingest_header: str = "X-Vaxcert-Key"
+    # Path of a JSON field mapping overriding the packaged default (config/commcare-mapping.json).
+    field_mapping_file: str | None = None
+    # Path of a JSON vaccine catalogue overriding the packaged default (config/vaccines.json).
+    vaccine_catalogue_file: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, str] = {}
+        for name in cls.model_fields:
+            raw = env.get(name.upper())
+            if raw is not None and raw != "":
+                values[name] = raw
+        if "region" not in values and env.get("AWS_REGION"):
+            values["region"] = env["AWS_REGION"]
+        return cls.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings for this process; cached because Lambda environments do not change while warm."""
+    return Settings.from_env()
