@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ICD11 = "http://id.who.int/icd11/mms"
 Sex = Literal["male", "female", "other", "unknown"]
+_Date = date  # Vaccination has a field called "date", which shadows the type inside that class
 
 
 class Coding(BaseModel):
@@ -62,8 +63,8 @@ class Vaccination(BaseModel):
     centre: str | None = Field(default=None, max_length=120)
     practitioner: str | None = Field(default=None, max_length=120)
     disease: Coding = Coding(code="RA01", display="COVID-19")
-    next_dose: date | None = None
-    valid_from: date | None = None
+    next_dose: _Date | None = None
+    valid_from: _Date | None = None
 
     @model_validator(mode="after")
     def _invariants(self) -> Vaccination:
