@@ -1,0 +1,74 @@
+"""Issue: SQS consumer. Each message names one stored vaccination event; each is issued exactly once.
+
+Failed records are reported back (partial batch response), retried by SQS, then dead-lettered.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from vaxcert.catalogue import load_catalogue
+from vaxcert.errors import TransientFailure
+from vaxcert.issuance.service import IssuerProfile, issue_for_event
+from vaxcert.notify.sms import SnsSms
+from vaxcert.runtime.wiring import settings
+from vaxcert.signing.kms import KmsDocumentSigner
+from vaxcert.store.certificates import DynamoIssuanceStore
+from vaxcert.store.queue import parse_issue_message
+from vaxcert.store.trust import TrustRepository
+
+logger = Logger(service="vaxcert-issue")
+_settings = settings()
+_processor = BatchProcessor(event_type=EventType.SQS)
+_store = DynamoIssuanceStore()
+_sms = SnsSms()
+_issuer = IssuerProfile(
+    country=_settings.country,
+    name=_settings.issuer_name,
+    validity_days=_settings.certificate_validity_days,
+    portal_url=_settings.portal_url,
+)
+
+# The signing DSC changes only on key rotation; re-read it every few minutes, not per message.
+SIGNER_CACHE_S = 300
+_signer: tuple[float, KmsDocumentSigner] | None = None
+
+
+def current_signer() -> KmsDocumentSigner:
+    global _signer
+    if _signer is None or time.monotonic() - _signer[0] > SIGNER_CACHE_S:
+        dsc = TrustRepository().signing_dsc()
+        if dsc is None or not dsc.key_id:
+            raise TransientFailure("no signing DSC: run `vaxcert keys init`")
+        _signer = (time.monotonic(), KmsDocumentSigner(dsc.key_id, dsc.kid, dsc.not_after))
+    return _signer[1]
+
+
+def issue_record(record: SQSRecord) -> None:
+    event_id, revision = parse_issue_message(record.body)
+    certificate = issue_for_event(
+        event_id,
+        revision,
+        store=_store,
+        signer=current_signer(),
+        sms=_sms,
+        catalogue=load_catalogue(_settings.vaccine_catalogue_file),
+        issuer=_issuer,
+        now=datetime.now(UTC),
+    )
+    logger.info(
+        "certificate issued",
+        extra={"eventId": event_id, "hcid": certificate.hcid, "kid": base64.b64encode(current_signer().kid).decode()},
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=issue_record, processor=_processor, context=context)

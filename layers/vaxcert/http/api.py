@@ -1,0 +1,169 @@
+"""`Api`: a Powertools REST resolver bound to the route table.
+
+A handler can only register a route that the route table gives its function, and the route's auth
+kind is enforced before the handler runs, so no endpoint can be added without its authorization.
+Domain errors map to one status code each; nothing unexpected becomes a 500 or a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
+from vaxcert.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Problem,
+    TooManyRequests,
+    TransientFailure,
+    Unauthorized,
+)
+from vaxcert.routes import Auth, Route, routes_for
+
+JSON = "application/json"
+MAX_BODY_BYTES = 256 * 1024
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+# Checks a request for one auth kind; returns the principal (or raises Unauthorized/Forbidden).
+Authenticator = Callable[[APIGatewayRestResolver], Any]
+
+logger = Logger(service="vaxcert", use_rfc3339=True)
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status_code=status,
+        content_type=JSON,
+        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        headers={**SECURITY_HEADERS, **(headers or {})},
+    )
+
+
+def error_response(status: int, message: str, problems: list[Problem] | None = None, **headers: str) -> Response:
+    body: dict[str, Any] = {"message": message}
+    if problems is not None:
+        body["errors"] = [p.as_dict() for p in problems]
+    return json_response(status, body, headers)
+
+
+class Api:
+    def __init__(self, function: str, authenticators: dict[Auth, Authenticator] | None = None):
+        self.function = function
+        self.app = APIGatewayRestResolver()
+        self._declared: dict[tuple[str, str], Route] = {(r.method, r.path): r for r in routes_for(function)}
+        self._registered: set[tuple[str, str]] = set()
+        self._authenticators = authenticators or {}
+        self._install_error_handlers()
+
+    # --- routing -------------------------------------------------------------------------------
+    def route(self, method: str, path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        route = self._declared.get((method, path))
+        if route is None:
+            raise RuntimeError(f"{method} {path} is not in the route table for function {self.function!r}")
+
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self.app.route(path, method, middlewares=[self._auth_middleware(route)])(fn)
+            self._registered.add((method, path))
+            return fn
+
+        return register
+
+    def _auth_middleware(self, route: Route) -> Callable[[APIGatewayRestResolver, NextMiddleware], Response]:
+        def check(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+            if route.auth is not Auth.PUBLIC:
+                authenticate = self._authenticators.get(route.auth)
+                if authenticate is None:  # fail closed
+                    raise Unauthorized("authentication is not available for this route")
+                app.append_context(principal=authenticate(app))
+            return next_middleware(app)
+
+        return check
+
+    def handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        missing = set(self._declared) - self._registered
+        if missing:
+            raise RuntimeError(f"routes without a handler in {self.function!r}: {sorted(missing)}")
+        return self.app.resolve(event, context)
+
+    # --- request helpers -----------------------------------------------------------------------
+    def json_body(self) -> Any:
+        """The request body as JSON; 413/415/400 with a clear message otherwise."""
+        event = self.app.current_event
+        content_type = (event.headers or {}).get("content-type") or (event.headers or {}).get("Content-Type")
+        if content_type and content_type.split(";")[0].strip().lower() not in (JSON, "text/json"):
+            raise _HttpError(415, Problem("Content-Type", f"must be {JSON}, got {content_type.split(';')[0]}"))
+        raw = event.decoded_body or ""
+        if len(raw.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+            raise _HttpError(413, Problem("body", f"larger than {MAX_BODY_BYTES} bytes"))
+        if not raw.strip():
+            raise InvalidInput([Problem("body", "is empty; a JSON object is required")])
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            raise _HttpError(400, Problem("body", f"is not valid JSON ({type(exc).__name__})")) from None
+
+    @property
+    def principal(self) -> Any:
+        return self.app.context.get("principal")
+
+    # --- errors --------------------------------------------------------------------------------
+    def _install_error_handlers(self) -> None:
+        app = self.app
+
+        @app.exception_handler(_HttpError)
+        def _http(exc: _HttpError) -> Response:
+            return error_response(exc.status, str(exc.problem.problem), [exc.problem])
+
+        @app.exception_handler(InvalidInput)
+        def _invalid(exc: InvalidInput) -> Response:
+            return error_response(422, "the request has invalid fields", exc.problems)
+
+        @app.exception_handler(Unauthorized)
+        def _unauthorized(exc: Unauthorized) -> Response:
+            return error_response(401, str(exc) or "authentication required", **{"WWW-Authenticate": "Bearer"})
+
+        @app.exception_handler(Forbidden)
+        def _forbidden(exc: Forbidden) -> Response:
+            return error_response(403, str(exc) or "not allowed")
+
+        @app.exception_handler(NotFound)
+        def _not_found(exc: NotFound) -> Response:
+            return error_response(404, str(exc) or "not found")
+
+        @app.not_found
+        def _no_route(exc: NotFoundError) -> Response:
+            return error_response(404, "no such route")
+
+        @app.exception_handler(Conflict)
+        def _conflict(exc: Conflict) -> Response:
+            return error_response(409, str(exc))
+
+        @app.exception_handler(TooManyRequests)
+        def _too_many(exc: TooManyRequests) -> Response:
+            return error_response(429, str(exc), **{"Retry-After": str(exc.retry_after_s)})
+
+        @app.exception_handler(TransientFailure)
+        def _transient(exc: TransientFailure) -> Response:
+            logger.warning("transient failure", extra={"error": str(exc)})
+            return error_response(503, "temporarily unavailable, please retry", **{"Retry-After": "30"})
+
+        @app.exception_handler(Exception)
+        def _unexpected(exc: Exception) -> Response:
+            # Log the type and trace only (no request data: it may hold personal data).
+            logger.exception("unexpected error", extra={"error_type": type(exc).__name__})
+            return error_response(503, "temporarily unavailable, please retry", **{"Retry-After": "30"})
+
+
+class _HttpError(Exception):
+    def __init__(self, status: int, problem: Problem):
+        super().__init__(problem.problem)
+        self.status = status
+        self.problem = problem

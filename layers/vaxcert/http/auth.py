@@ -1,0 +1,49 @@
+"""Authenticators per auth kind of the route table (see Api)."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Callable
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+from vaxcert.errors import Unauthorized
+from vaxcert.store.aws import client, transient_on_aws_errors
+
+SECRET_CACHE_S = 300
+
+
+class SecretValue:
+    """A Secrets Manager secret, cached for a few minutes so rotation takes effect without redeploys."""
+
+    def __init__(self, secret_id: str, loader: Callable[[str], str] | None = None):
+        self.secret_id = secret_id
+        self._loader = loader or _load_secret
+        self._value: str | None = None
+        self._loaded_at = 0.0
+
+    def get(self) -> str:
+        if self._value is None or time.monotonic() - self._loaded_at > SECRET_CACHE_S:
+            self._value = self._loader(self.secret_id)
+            self._loaded_at = time.monotonic()
+        return self._value
+
+
+@transient_on_aws_errors
+def _load_secret(secret_id: str) -> str:
+    return str(client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"])
+
+
+def ingest_key_authenticator(header: str, secret: SecretValue) -> Callable[[APIGatewayRestResolver], str]:
+    """CommCare's "API Key" option: a fixed header carrying a shared secret."""
+    wanted = header.lower()
+
+    def authenticate(app: APIGatewayRestResolver) -> str:
+        headers = app.current_event.headers or {}
+        given = next((v for k, v in headers.items() if k.lower() == wanted), None)
+        if not given or not hmac.compare_digest(given.encode(), secret.get().encode()):
+            raise Unauthorized(f"missing or wrong {header} header")
+        return "ingest"
+
+    return authenticate

@@ -1,0 +1,59 @@
+"""Intake: store a vaccination event durably, then queue it for issuance.
+
+Answers fit CommCare's retry rules: a new event is "accepted", an identical re-delivery is a
+"duplicate" (2xx, so CommCare stops), an edit of a known event is a "correction". Nothing is
+acknowledged before it is stored; an event stored but not yet issued is queued again on every
+re-delivery, so a lost queue message cannot lose a vaccination.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from vaxcert.sources.vaccination import VaccinationEvent
+from vaxcert.store.events import ISSUED, Recorded
+
+
+class IntakeStatus(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    CORRECTION = "correction"
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    event_id: str
+    status: IntakeStatus
+
+
+class EventLogPort(Protocol):
+    def record(self, event: VaccinationEvent, content_hash: str, now: datetime) -> Recorded: ...
+    def mark_queued(self, event_id: str, revision: str, now: datetime) -> None: ...
+
+
+class QueuePort(Protocol):
+    def send(self, event_id: str, revision: str) -> None: ...
+
+
+def content_hash(event: VaccinationEvent) -> str:
+    canonical = json.dumps(event.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def receive(event: VaccinationEvent, *, log: EventLogPort, queue: QueuePort, now: datetime) -> IntakeResult:
+    recorded = log.record(event, content_hash(event), now)
+    is_edit = event.revision != "0" and recorded.original_exists
+    if is_edit:
+        # Recorded for the corrections workflow, which re-issues from the edited content.
+        status = IntakeStatus.CORRECTION if recorded.created else IntakeStatus.DUPLICATE
+        return IntakeResult(event.event_id, status)
+    if recorded.status != ISSUED:
+        queue.send(event.event_id, event.revision)
+        log.mark_queued(event.event_id, event.revision, now)
+    status = IntakeStatus.ACCEPTED if recorded.created else IntakeStatus.DUPLICATE
+    return IntakeResult(event.event_id, status)

@@ -1,0 +1,48 @@
+"""The stored certificate: one per vaccination event version, as the rest of vaxcert sees it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from vaxcert.formats.ddcc import DdccRecord
+
+
+class CertificateStatus(StrEnum):
+    VALID = "VALID"
+    REVOKED = "REVOKED"
+    SUPERSEDED = "SUPERSEDED"
+
+
+class SmsStatus(StrEnum):
+    NONE = "NONE"  # no mobile number: nothing to send
+    PENDING = "PENDING"
+    SENDING = "SENDING"  # claimed by one worker; never sent twice
+    SENT = "SENT"
+
+
+class Certificate(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    hcid: str
+    uci: str
+    event_id: str
+    revision: str
+    version: int
+    status: CertificateStatus
+    record: DdccRecord
+    vaccine_key: str
+    mobile: str | None
+    qr: str
+    kid: str  # base64 of the 8-byte COSE kid
+    issued_at: datetime
+    expires_at: datetime
+    sms_status: SmsStatus
+    supersedes: str | None = None
+    superseded_by: str | None = None
+
+    @property
+    def dob(self) -> date:
+        return self.record.person.birth_date

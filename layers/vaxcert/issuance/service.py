@@ -1,0 +1,196 @@
+"""Issue one certificate for one stored vaccination event: idempotent, safe to retry at any step.
+
+Steps, each safe to repeat after a crash or a redelivered message:
+1. claim an HCID for the event (conditional write: the first claim wins, later ones read it);
+2. build the DDCC record and sign the HC1, store the certificate unless that HCID is stored;
+3. send the SMS once (PENDING -> SENDING claim; released only if SNS refused it);
+4. mark the event issued.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from vaxcert.catalogue import Catalogue, VaccineProduct
+from vaxcert.errors import VaxcertError
+from vaxcert.formats.ddcc import CertificateMeta, DdccRecord, Identifier, Person, Vaccination
+from vaxcert.formats.eu_dcc import EuVaccineCodes
+from vaxcert.formats.hc1 import encode_hc1, hcert_from_record
+from vaxcert.formats.uvci import make_uci
+from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStatus
+from vaxcert.issuance.hcid import new_hcid
+from vaxcert.issuance.ports import DocumentSigner, IssuanceStore, SmsSender
+from vaxcert.sources.vaccination import VaccinationEvent
+
+
+class PermanentIssueFailure(VaxcertError):
+    """Retrying cannot help (e.g. the event is missing): the message goes to the DLQ with this reason."""
+
+
+@dataclass(frozen=True)
+class IssuerProfile:
+    country: str  # alpha-2, HC1 `iss`
+    name: str  # DDCC issuer and EU `is`
+    validity_days: int
+    portal_url: str
+
+
+def build_record(
+    event: VaccinationEvent,
+    product: VaccineProduct,
+    *,
+    hcid: str,
+    version: int,
+    issued_at: datetime,
+    expires_at: datetime,
+    issuer: IssuerProfile,
+    kid: bytes,
+) -> DdccRecord:
+    p, v = event.person, event.vaccination
+    identifier = Identifier(type=p.identifier.type, value=p.identifier.value) if p.identifier else None
+    return DdccRecord(
+        person=Person(
+            given_name=p.given_name,
+            family_name=p.family_name,
+            birth_date=p.birth_date,
+            sex=p.sex,
+            identifier=identifier,
+        ),
+        vaccination=Vaccination(
+            vaccine=product.vaccine,
+            brand=product.brand,
+            manufacturer=product.manufacturer,
+            lot=v.lot,
+            date=v.date,
+            dose=v.dose,
+            total_doses=v.total_doses or product.default_total_doses,
+            country=v.country,
+            centre=v.centre,
+            practitioner=v.practitioner,
+            next_dose=v.next_dose,
+            valid_from=v.date,
+        ),
+        certificate=CertificateMeta(
+            issuer=issuer.name,
+            hcid=hcid,
+            version=version,
+            period_start=issued_at,
+            period_end=expires_at,
+            kid=base64.b64encode(kid).decode(),
+        ),
+    )
+
+
+def sign_certificate(
+    event: VaccinationEvent,
+    *,
+    hcid: str,
+    version: int,
+    catalogue: Catalogue,
+    signer: DocumentSigner,
+    issuer: IssuerProfile,
+    now: datetime,
+    supersedes: str | None = None,
+) -> Certificate:
+    """Build the DDCC record and its signed HC1: no I/O but the signer."""
+    product = catalogue.find(event.vaccination.vaccine)
+    if product is None:
+        raise PermanentIssueFailure(f"vaccine {event.vaccination.vaccine!r} is not in the catalogue")
+    issued_at = now.replace(microsecond=0)
+    # HC1 `exp` must not outlive the DSC that signs it.
+    expires_at = min(issued_at + timedelta(days=issuer.validity_days), signer.dsc_not_after)
+    record = build_record(
+        event,
+        product,
+        hcid=hcid,
+        version=version,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        issuer=issuer,
+        kid=signer.kid,
+    )
+    uci = make_uci(issuer.country, hcid)
+    hcert = hcert_from_record(record, EuVaccineCodes(product.eu_vp, product.eu_mp, product.eu_ma), uci)
+    qr = encode_hc1(
+        hcert,
+        issuer_country=issuer.country,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        kid=signer.kid,
+        sign=signer.sign,
+    )
+    return Certificate(
+        hcid=hcid,
+        uci=uci,
+        event_id=event.event_id,
+        revision=event.revision,
+        version=version,
+        status=CertificateStatus.VALID,
+        record=record,
+        vaccine_key=product.key,
+        mobile=event.person.mobile,
+        qr=qr,
+        kid=base64.b64encode(signer.kid).decode(),
+        issued_at=issued_at,
+        expires_at=expires_at,
+        sms_status=SmsStatus.PENDING if event.person.mobile else SmsStatus.NONE,
+        supersedes=supersedes,
+    )
+
+
+def ready_sms_text(certificate: Certificate, portal_url: str) -> str:
+    given = certificate.record.person.given_name.split(" ")[0] or certificate.record.person.family_name
+    v = certificate.record.vaccination
+    dose = f"dose {v.dose} of {v.total_doses}" if v.total_doses else f"dose {v.dose}"
+    return (
+        f"Hello {given}, your COVID-19 vaccination certificate ({dose}) is ready. "
+        f"Download it at {portal_url} using this mobile number. - Ministry of Health"
+    )
+
+
+def send_sms_once(
+    certificate: Certificate, *, store: IssuanceStore, sms: SmsSender, text: str, now: datetime
+) -> bool:
+    """Send at most once per certificate; a failed send is released for the next retry."""
+    if certificate.sms_status != SmsStatus.PENDING or not certificate.mobile:
+        return False
+    if not store.claim_sms(certificate.hcid, now):
+        return False  # another worker holds or finished it
+    try:
+        message_id = sms.send(certificate.mobile, text)
+    except Exception:
+        store.release_sms(certificate.hcid)
+        raise
+    store.sms_sent(certificate.hcid, message_id, now)
+    return True
+
+
+def issue_for_event(
+    event_id: str,
+    revision: str,
+    *,
+    store: IssuanceStore,
+    signer: DocumentSigner,
+    sms: SmsSender,
+    catalogue: Catalogue,
+    issuer: IssuerProfile,
+    now: datetime,
+) -> Certificate:
+    stored = store.load_event(event_id, revision)
+    if stored is None:
+        raise PermanentIssueFailure("event not found in the event log")
+    hcid = stored.hcid or store.claim_hcid(event_id, revision, new_hcid())
+    certificate = store.get_certificate(hcid)
+    if certificate is None:
+        candidate = sign_certificate(
+            stored.event, hcid=hcid, version=1, catalogue=catalogue, signer=signer, issuer=issuer, now=now
+        )
+        if store.put_certificate(candidate):
+            certificate = candidate
+        else:  # a concurrent worker stored it first: use theirs
+            certificate = store.get_certificate(hcid) or candidate
+    send_sms_once(certificate, store=store, sms=sms, text=ready_sms_text(certificate, issuer.portal_url), now=now)
+    store.mark_event_issued(event_id, revision, hcid, now)
+    return certificate

@@ -1,0 +1,1 @@
+"""Notifications to citizens (SMS through SNS)."""

@@ -1,0 +1,27 @@
+"""SMS through SNS, straight to an E.164 number (no topic)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from vaxcert.store.aws import client
+
+_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+class SnsSms:
+    def __init__(self, sender_id: str | None = None, sns: Any | None = None):
+        self.sender_id = sender_id
+        self._sns = sns
+
+    def send(self, to_e164: str, message: str) -> str:
+        if not _E164.match(to_e164):
+            # Never send to a number we could not normalise: it could be someone else's.
+            raise ValueError("refusing to send SMS to a non-E.164 number")
+        attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
+        if self.sender_id:
+            attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": self.sender_id}
+        sns = self._sns or client("sns")
+        response = sns.publish(PhoneNumber=to_e164, Message=message, MessageAttributes=attributes)
+        return str(response["MessageId"])

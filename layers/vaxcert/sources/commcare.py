@@ -1,0 +1,144 @@
+"""CommCare form forwarding (Form API JSON) -> VaccinationEvent, through a configurable field mapping.
+
+Question paths differ per CommCare app, so where each field lives is configuration
+(config/commcare-mapping.json, overridable with FIELD_MAPPING_FILE), not code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from vaxcert.errors import InvalidInput, Problem
+from vaxcert.sources.vaccination import VaccinationEvent, parse_event
+
+SOURCE = "commcare"
+
+# Mapping field -> where it goes in the DDCC-shaped event (JSON path of VaccinationEvent).
+_TARGETS: dict[str, str] = {
+    "givenName": "person.givenName",
+    "familyName": "person.familyName",
+    "birthDate": "person.birthDate",
+    "sex": "person.sex",
+    "mobile": "person.mobile",
+    "vaccine": "vaccination.vaccine",
+    "lot": "vaccination.lot",
+    "dose": "vaccination.dose",
+    "totalDoses": "vaccination.totalDoses",
+    "date": "vaccination.date",
+    "nextDose": "vaccination.nextDose",
+    "centreCode": "vaccination.centreCode",
+    "centre": "vaccination.centre",
+    "practitioner": "vaccination.practitioner",
+    "practitionerId": "vaccination.practitionerId",
+}
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    fields: dict[str, tuple[str, ...]]
+    sex_values: dict[str, str]
+
+
+def parse_mapping(data: dict[str, Any]) -> FieldMapping:
+    fields = {name: tuple(paths) for name, paths in data["fields"].items()}
+    unknown = set(fields) - set(_TARGETS) - {"middleName", "identifierType", "identifierValue"}
+    if unknown:
+        raise ValueError(f"field mapping names unknown fields: {sorted(unknown)}")
+    sex_values = {k.casefold(): v for k, v in data.get("sexValues", {}).items()}
+    return FieldMapping(fields, sex_values)
+
+
+@lru_cache(maxsize=4)
+def load_mapping(path: str | None = None) -> FieldMapping:
+    if path:
+        text = Path(path).read_text(encoding="utf-8")
+    else:
+        text = resources.files("vaxcert").joinpath("config/commcare-mapping.json").read_text(encoding="utf-8")
+    return parse_mapping(json.loads(text))
+
+
+def _lookup(form: dict[str, Any], path: str) -> Any:
+    node: Any = form
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _first(form: dict[str, Any], paths: tuple[str, ...]) -> tuple[Any, str | None]:
+    for path in paths:
+        value = _lookup(form, path)
+        if value is not None and value != "":
+            return value, path
+    return None, paths[0] if paths else None
+
+
+def submission_identity(form: Any) -> tuple[str, str]:
+    """(event id, revision): CommCare re-forwards an edited form with the same `id` and a new `edited_on`."""
+    if not isinstance(form, dict):
+        raise InvalidInput([Problem("body", "must be a CommCare form JSON object")])
+    form_id = form.get("id") or _lookup(form, "form.meta.instanceID")
+    if not isinstance(form_id, str) or not form_id.strip():
+        raise InvalidInput([Problem("id", "is required (the form's instanceID)")])
+    edited_on = form.get("edited_on")
+    if edited_on is not None and not isinstance(edited_on, str):
+        raise InvalidInput([Problem("edited_on", "must be a timestamp string or null")])
+    return form_id.strip(), (edited_on or "0")
+
+
+def event_from_commcare(form: Any, mapping: FieldMapping) -> VaccinationEvent:
+    """Map a forwarded form; InvalidInput names the CommCare question path of every bad field."""
+    event_id, revision = submission_identity(form)
+    person: dict[str, Any] = {}
+    vaccination: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    problems: list[Problem] = []
+
+    for field, paths in mapping.fields.items():
+        value, path = _first(form, paths)
+        target = _TARGETS.get(field)
+        if target and path:
+            names[target] = path
+        if value is None or target is None:
+            continue
+        if field == "sex":
+            mapped = mapping.sex_values.get(str(value).strip().casefold())
+            if mapped is None:
+                problems.append(Problem(path or field, f"unknown sex value {value!r}"))
+                continue
+            value = mapped
+        section, key = target.split(".")
+        (person if section == "person" else vaccination)[key] = value
+
+    # A middle name is part of the given names on the certificate (ICAO/EU practice).
+    middle, _ = _first(form, mapping.fields.get("middleName", ()))
+    if middle and person.get("givenName"):
+        person["givenName"] = f"{person['givenName']} {middle}"
+    id_type, _ = _first(form, mapping.fields.get("identifierType", ()))
+    id_value, id_path = _first(form, mapping.fields.get("identifierValue", ()))
+    if id_value:
+        person["identifier"] = {"type": str(id_type or "ID"), "value": str(id_value)}
+        if id_path:
+            names["person.identifier.value"] = id_path
+
+    if problems:
+        raise InvalidInput(problems)
+    data = {
+        "eventId": event_id,
+        "source": SOURCE,
+        "revision": revision,
+        "person": person,
+        "vaccination": vaccination,
+    }
+    return parse_event(data, names)
+
+
+def field_names(mapping: FieldMapping) -> dict[str, str]:
+    """Event JSON path -> the first CommCare question path configured for it (for error messages)."""
+    return {t: mapping.fields[f][0] for f, t in _TARGETS.items() if mapping.fields.get(f)}

@@ -1,0 +1,163 @@
+"""`VaccinationEvent`: one vaccination as a source system reports it, validated, before issuance.
+
+It is also the body of `POST /v1/vaccinations` (camelCase JSON, DDCC-shaped), so other source
+systems can skip CommCare. Vaccines are named by catalogue key or alias (`comirnaty`, `pfizer`, ...).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
+
+from vaxcert.catalogue import Catalogue
+from vaxcert.errors import InvalidInput, Problem
+from vaxcert.sources.phone import InvalidMobile, normalise_mobile
+
+# COVID-19 vaccination began in December 2020; earlier dates are typing errors.
+EARLIEST_VACCINATION = date(2020, 12, 1)
+EARLIEST_BIRTH = date(1900, 1, 1)
+# Forms are filled in local time (UTC-5); allow a day for clock and time-zone skew.
+FUTURE_SKEW = timedelta(days=1)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _clean_text(value: str) -> str:
+    value = unicodedata.normalize("NFC", value).strip()
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return re.sub(r"\s+", " ", value)
+
+
+def _mobile(value: str) -> str:
+    try:
+        return normalise_mobile(value)
+    except InvalidMobile as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+CleanText = Annotated[str, AfterValidator(_clean_text)]
+Mobile = Annotated[str, AfterValidator(_mobile)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+class IdentifierIn(_Model):
+    type: CleanText = Field(min_length=1, max_length=20)
+    value: CleanText = Field(min_length=1, max_length=40)
+
+
+class PersonIn(_Model):
+    given_name: CleanText = Field(default="", max_length=80)
+    family_name: CleanText = Field(min_length=1, max_length=80)
+    birth_date: date
+    sex: Literal["male", "female", "other", "unknown"] | None = None
+    identifier: IdentifierIn | None = None
+    mobile: Mobile | None = None
+
+    @model_validator(mode="after")
+    def _checks(self) -> PersonIn:
+        if self.birth_date < EARLIEST_BIRTH:
+            raise ValueError("birthDate: before 1900")
+        if self.birth_date > _today():
+            raise ValueError("birthDate: in the future")
+        return self
+
+
+class VaccinationIn(_Model):
+    vaccine: CleanText = Field(min_length=1, max_length=60, description="catalogue key or alias")
+    lot: CleanText = Field(min_length=1, max_length=60)
+    date: date
+    dose: int = Field(ge=1, le=9)
+    total_doses: int | None = Field(default=None, ge=1, le=9)
+    country: str = Field(default="JAM", pattern=r"^[A-Z]{3}$")
+    centre: CleanText | None = Field(default=None, max_length=120)
+    centre_code: CleanText | None = Field(default=None, max_length=40)
+    practitioner: CleanText | None = Field(default=None, max_length=120)
+    practitioner_id: CleanText | None = Field(default=None, max_length=40)
+    next_dose: date | None = None
+
+    @model_validator(mode="after")
+    def _checks(self) -> VaccinationIn:
+        if self.date < EARLIEST_VACCINATION:
+            raise ValueError("date: before COVID-19 vaccination began (2020-12-01)")
+        if self.date > _today() + FUTURE_SKEW:
+            raise ValueError("date: in the future")
+        if self.total_doses is not None and self.dose > self.total_doses:
+            raise ValueError(f"dose: dose {self.dose} cannot exceed totalDoses {self.total_doses}")
+        if self.next_dose is not None and self.next_dose <= self.date:
+            raise ValueError("nextDose: must be after the vaccination date")
+        return self
+
+
+class VaccinationEvent(_Model):
+    event_id: CleanText = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:\-]+$")
+    source: CleanText = Field(default="api", max_length=40)
+    # Distinguishes edits of one event: CommCare's `edited_on`; "0" for the first version.
+    revision: str = Field(default="0", max_length=40)
+    person: PersonIn
+    vaccination: VaccinationIn
+
+    @model_validator(mode="after")
+    def _checks(self) -> VaccinationEvent:
+        if self.person.birth_date > self.vaccination.date:
+            raise ValueError("person.birthDate: after the vaccination date")
+        return self
+
+
+def problems_from(exc: ValidationError, field_names: dict[str, str] | None = None) -> list[Problem]:
+    """pydantic errors -> [{field, problem}], naming fields by their JSON path (or a source's own name).
+
+    Model-level checks raise "field: problem" so the field is named, not the model.
+    """
+    names = field_names or {}
+    problems: list[Problem] = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"])
+        message = str(err.get("ctx", {}).get("error", err["msg"])) if err["type"] == "value_error" else err["msg"]
+        message = message.removeprefix("Value error, ")
+        if err["type"] == "value_error" and ": " in message and " " not in message.split(": ", 1)[0]:
+            sub, message = message.split(": ", 1)
+            path = f"{path}.{sub}" if path else sub
+        if err["type"] == "missing":
+            message = "is required"
+        problems.append(Problem(names.get(path, path), message))
+    return problems
+
+
+def parse_event(data: Any, field_names: dict[str, str] | None = None) -> VaccinationEvent:
+    """Validate a DDCC-shaped JSON object; raises InvalidInput listing every problem."""
+    if not isinstance(data, dict):
+        raise InvalidInput([Problem("body", "must be a JSON object")])
+    try:
+        return VaccinationEvent.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(problems_from(exc, field_names)) from None
+
+
+def resolve_vaccine(event: VaccinationEvent, catalogue: Catalogue, field_names: dict[str, str] | None = None
+) -> VaccinationEvent:
+    """Canonicalise the vaccine to its catalogue key and fill totalDoses from the catalogue default."""
+    names = field_names or {}
+    product = catalogue.find(event.vaccination.vaccine)
+    if product is None:
+        known = ", ".join(sorted(catalogue.products))
+        field = names.get("vaccination.vaccine", "vaccination.vaccine")
+        raise InvalidInput([Problem(field, f"unknown vaccine {event.vaccination.vaccine!r}; known: {known}")])
+    total = event.vaccination.total_doses or product.default_total_doses
+    if event.vaccination.dose > total:
+        field = names.get("vaccination.dose", "vaccination.dose")
+        raise InvalidInput([Problem(field, f"dose {event.vaccination.dose} cannot exceed totalDoses {total}")])
+    vaccination = event.vaccination.model_copy(update={"vaccine": product.key, "total_doses": total})
+    return event.model_copy(update={"vaccination": vaccination})

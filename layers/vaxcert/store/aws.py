@@ -1,0 +1,51 @@
+"""Shared AWS plumbing: boto3 clients (created once per process) and error translation."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
+
+from vaxcert.errors import TransientFailure
+
+# Fail fast inside API Gateway's 29 s; botocore's standard mode retries throttling itself.
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@functools.cache
+def client(service: str, region: str | None = None) -> Any:
+    return boto3.session.Session().client(service, region_name=region, config=_CONFIG)  # type: ignore[call-overload]
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The AWS error code behind a botocore or pynamodb exception."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code"))
+    if isinstance(exc, PynamoDBException):
+        return exc.cause_response_code
+    return None
+
+
+def is_conditional_failure(exc: BaseException) -> bool:
+    return error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+def transient_on_aws_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn AWS failures into TransientFailure (HTTP 503 / SQS retry) instead of a 500."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except (ClientError, BotoCoreError, PynamoDBException) as exc:
+            raise TransientFailure(f"{type(exc).__name__}: {error_code(exc) or 'no code'}") from exc
+
+    return wrapper

@@ -1,0 +1,93 @@
+"""The event log: every vaccination event delivery, stored before anyone is told "accepted"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from vaxcert.sources.vaccination import VaccinationEvent
+from vaxcert.store.aws import is_conditional_failure
+from vaxcert.store.models import EventItem
+
+RECEIVED = "RECEIVED"
+QUEUED = "QUEUED"
+ISSUED = "ISSUED"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    created: bool  # False: this (event id, revision) was already stored
+    content_hash: str
+    status: str
+    original_exists: bool
+
+
+class EventLog:
+    def record(self, event: VaccinationEvent, content_hash: str, now: datetime) -> Recorded:
+        item = EventItem(
+            event.event_id,
+            event.revision,
+            source=event.source,
+            contentHash=content_hash,
+            event=event.model_dump(mode="json", by_alias=True),
+            receivedAt=now.isoformat(),
+            status=RECEIVED,
+        )
+        try:
+            item.save(condition=EventItem.eventId.does_not_exist())
+        except PutError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            existing = EventItem.get(event.event_id, event.revision, consistent_read=True)
+            existing.update(actions=[EventItem.deliveries.add(1)])
+            return Recorded(False, existing.contentHash, existing.status, True)
+        original = event.revision == "0" or self.exists(event.event_id, "0")
+        return Recorded(True, content_hash, RECEIVED, original)
+
+    def exists(self, event_id: str, revision: str) -> bool:
+        try:
+            EventItem.get(event_id, revision, consistent_read=True, attributes_to_get=["eventId"])
+        except EventItem.DoesNotExist:
+            return False
+        return True
+
+    def mark_queued(self, event_id: str, revision: str, now: datetime) -> None:
+        # Never move an issued event back to QUEUED.
+        try:
+            EventItem(event_id, revision).update(
+                actions=[EventItem.status.set(QUEUED), EventItem.queuedAt.set(now.isoformat())],
+                condition=EventItem.status != ISSUED,
+            )
+        except UpdateError as exc:
+            if not is_conditional_failure(exc):
+                raise
+
+    def claim_hcid(self, event_id: str, revision: str, candidate: str) -> str:
+        try:
+            EventItem(event_id, revision).update(
+                actions=[EventItem.hcid.set(candidate)],
+                condition=EventItem.eventId.exists() & EventItem.hcid.does_not_exist(),
+            )
+            return candidate
+        except UpdateError as exc:
+            if not is_conditional_failure(exc):
+                raise
+        item = EventItem.get(event_id, revision, consistent_read=True)
+        if item.hcid is None:
+            raise LookupError("event vanished while claiming its HCID")
+        return item.hcid
+
+    def mark_issued(self, event_id: str, revision: str, hcid: str, now: datetime) -> None:
+        EventItem(event_id, revision).update(
+            actions=[EventItem.status.set(ISSUED), EventItem.issuedAt.set(now.isoformat())],
+            condition=EventItem.hcid == hcid,
+        )
+
+    def load(self, event_id: str, revision: str) -> tuple[VaccinationEvent, str | None] | None:
+        try:
+            item = EventItem.get(event_id, revision, consistent_read=True)
+        except EventItem.DoesNotExist:
+            return None
+        return VaccinationEvent.model_validate(item.event), item.hcid

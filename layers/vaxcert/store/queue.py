@@ -1,0 +1,27 @@
+"""The issue queue: ingest sends (event id, revision); the issue function consumes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from vaxcert.store.aws import client
+
+
+def issue_message(event_id: str, revision: str) -> str:
+    return json.dumps({"eventId": event_id, "revision": revision}, separators=(",", ":"))
+
+
+def parse_issue_message(body: str) -> tuple[str, str]:
+    data = json.loads(body)
+    return str(data["eventId"]), str(data["revision"])
+
+
+class IssueQueue:
+    def __init__(self, url: str, sqs: Any | None = None):
+        self.url = url
+        self._sqs = sqs
+
+    def send(self, event_id: str, revision: str) -> None:
+        sqs = self._sqs or client("sqs")
+        sqs.send_message(QueueUrl=self.url, MessageBody=issue_message(event_id, revision))
