@@ -1,0 +1,214 @@
+"""The REST API: one resource and method per route of vaxcert.routes.ROUTES, nothing hand-listed."""
+
+from __future__ import annotations
+
+import re
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+from vaxcert.routes import ROUTES, Auth, Route
+
+from infra.config import DeployConfig
+from infra.nag import acknowledge
+
+COGNITO_AUTH = (Auth.STAFF, Auth.ADMIN)
+
+# Why a route has no API Gateway authorizer (cdk-nag APIG4/COG4), per auth kind.
+UNAUTHORIZED_REASONS = {
+    Auth.PUBLIC: "Public by design: trust lists, public keys, revocation lists and verification must be "
+    "reachable by any verifier app without an account.",
+    Auth.INGEST_KEY: "CommCare's data forwarder can only send a fixed header (its 'API Key' option); the "
+    "function compares it in constant time with the Secrets Manager ingest secret.",
+    Auth.CITIZEN: "Citizens have no Cognito account: the function verifies the KMS-signed (ES256) session "
+    "token issued by POST /v1/citizen/session after an SMS one-time code.",
+}
+
+PATH_PARAM = re.compile(r"^\{([A-Za-z0-9_]+)\+?\}$")
+
+
+class Api(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: DeployConfig, user_pool: cognito.IUserPool
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.config = config
+        access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=config.log_retention, removal_policy=cdk.RemovalPolicy.RETAIN
+        )
+        self.stage_name = config.stage
+        api = self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=f"{cdk.Stack.of(self).stack_name}-api",
+            description="vaxcert: issue, serve, correct, revoke and verify DDCC:VS certificates",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            binary_media_types=["application/pdf"],
+            min_compression_size=cdk.Size.kibibytes(1),
+            # Execution logging (below) needs the account-level API Gateway CloudWatch role.
+            cloud_watch_role=True,
+            deploy_options=apigw.StageOptions(
+                stage_name=config.stage,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                # No caller identity or body: access logs must not become a second store of PII.
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=False,
+                ),
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,
+                metrics_enabled=True,
+                tracing_enabled=False,
+                throttling_rate_limit=config.api_rate_limit,
+                throttling_burst_limit=config.api_burst_limit,
+            ),
+        )
+        acknowledge(
+            api,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            "The account-level role API Gateway uses to write execution logs; AWS documents this managed "
+            "policy for it and it grants nothing beyond CloudWatch Logs writes.",
+        )
+        self.user_pool = user_pool
+        self._authorizer: apigw.CognitoUserPoolsAuthorizer | None = None
+        # Required path parameters are checked by API Gateway; bodies are validated by the functions'
+        # pydantic models, which answer CommCare with the status codes it needs (see NOTES.md).
+        self.validator = api.add_request_validator(
+            "RequestValidator", validate_request_body=True, validate_request_parameters=True
+        )
+        self._web_acl(api)
+
+    def _web_acl(self, api: apigw.RestApi) -> None:
+        def managed(
+            name: str, priority: int, overrides: list[str] | None = None
+        ) -> wafv2.CfnWebACL.RuleProperty:
+            return wafv2.CfnWebACL.RuleProperty(
+                name=name,
+                priority=priority,
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS",
+                        name=name,
+                        rule_action_overrides=[
+                            wafv2.CfnWebACL.RuleActionOverrideProperty(
+                                name=o, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
+                            )
+                            for o in overrides or []
+                        ]
+                        or None,
+                    )
+                ),
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+                    cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+                ),
+            )
+
+        acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True, metric_name="vaxcert-api", sampled_requests_enabled=True
+            ),
+            rules=[
+                # CommCare form submissions are routinely larger than the 8 KB body-size rule allows.
+                managed("AWSManagedRulesCommonRuleSet", 0, overrides=["SizeRestrictions_BODY"]),
+                managed("AWSManagedRulesKnownBadInputsRuleSet", 1),
+            ],
+        )
+        wafv2.CfnWebACLAssociation(
+            self,
+            "WebAclAssociation",
+            resource_arn=api.deployment_stage.stage_arn,
+            web_acl_arn=acl.attr_arn,
+        )
+
+    @property
+    def authorizer(self) -> apigw.CognitoUserPoolsAuthorizer:
+        # Created on first use: an authorizer attached to no method fails synthesis, and the route
+        # table may (for a while) have no staff routes.
+        if self._authorizer is None:
+            self._authorizer = apigw.CognitoUserPoolsAuthorizer(
+                self,
+                "StaffAuthorizer",
+                cognito_user_pools=[self.user_pool],
+                identity_source=apigw.IdentitySource.header("Authorization"),
+                results_cache_ttl=cdk.Duration.minutes(5),
+            )
+        return self._authorizer
+
+    @property
+    def execute_api_domain(self) -> str:
+        stack = cdk.Stack.of(self)
+        # Built from the API id only (not api.url, which references the stage): the functions' PORTAL_URL
+        # references the distribution, and a distribution depending on the stage would close a cycle
+        # function -> distribution -> stage -> deployment -> method -> function.
+        return f"{self.rest_api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}"
+
+    def add_routes(self, functions: dict[str, lambda_.IFunction], cors_origins: list[str]) -> None:
+        api = self.rest_api
+        integrations = {
+            name: apigw.LambdaIntegration(fn, proxy=True, allow_test_invoke=False)
+            for name, fn in functions.items()
+        }
+        methods_by_resource: dict[str, list[Route]] = {}
+        for route in ROUTES:
+            methods_by_resource.setdefault(route.path, []).append(route)
+            if route.function not in integrations:
+                raise ValueError(f"route {route.method} {route.path}: no function {route.function!r}")
+
+        for path, routes in methods_by_resource.items():
+            resource = api.root.resource_for_path(path)
+            params = {
+                f"method.request.path.{m.group(1)}": True
+                for part in path.split("/")
+                if (m := PATH_PARAM.match(part))
+            }
+            for route in routes:
+                cognito_auth = route.auth in COGNITO_AUTH
+                method = resource.add_method(
+                    route.method,
+                    integrations[route.function],
+                    authorizer=self.authorizer if cognito_auth else None,
+                    authorization_type=(
+                        apigw.AuthorizationType.COGNITO if cognito_auth else apigw.AuthorizationType.NONE
+                    ),
+                    request_validator=self.validator,
+                    request_parameters=params or None,
+                )
+                if not cognito_auth:
+                    reason = UNAUTHORIZED_REASONS[route.auth]
+                    acknowledge(method, "AwsSolutions-APIG4", reason)
+                    acknowledge(method, "AwsSolutions-COG4", reason)
+            preflight = resource.add_cors_preflight(
+                allow_origins=cors_origins,
+                allow_methods=sorted({r.method for r in routes}),
+                allow_headers=["Authorization", "Content-Type", self.config.ingest_header],
+                max_age=cdk.Duration.hours(1),
+            )
+            cors_reason = "CORS preflight (OPTIONS) requests never carry credentials (Fetch standard)."
+            acknowledge(preflight, "AwsSolutions-APIG4", cors_reason)
+            acknowledge(preflight, "AwsSolutions-COG4", cors_reason)
+
+        # API Gateway's own 4xx/5xx answers (throttling, authorizer denials) must be readable by the page.
+        for rtype, rid in (
+            (apigw.ResponseType.DEFAULT_4_XX, "Default4xx"),
+            (apigw.ResponseType.DEFAULT_5_XX, "Default5xx"),
+        ):
+            api.add_gateway_response(
+                rid, type=rtype, response_headers={"Access-Control-Allow-Origin": f"'{cors_origins[0]}'"}
+            )

@@ -1,0 +1,234 @@
+"""The web page (web/) on a private bucket behind CloudFront, which also fronts the API (same origin)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from constructs import Construct
+
+from infra import ROOT
+from infra.config import DeployConfig
+from infra.nag import acknowledge, logical_id
+
+WEB_DIR = ROOT / "web"
+# Signed lists verifiers poll: a few minutes of edge caching absorbs polling storms, and a revocation
+# reaches every verifier within that time.
+SHORT_CACHE_PATHS = ("/v1/revocation-list*", "/v1/trust-list*", "/.well-known/*")
+API_PATHS = ("/v1/*",)
+
+
+def web_source() -> Path:
+    if WEB_DIR.is_dir() and any(p.is_file() for p in WEB_DIR.rglob("*")):
+        return WEB_DIR
+    # A clean checkout before the page is written: deploy a placeholder so synth and deploy still work.
+    placeholder = ROOT / "build" / "web-placeholder"
+    placeholder.mkdir(parents=True, exist_ok=True)
+    (placeholder / "index.html").write_text("<!doctype html><title>vaxcert</title><p>vaxcert</p>\n")
+    return placeholder
+
+
+class Web(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeployConfig,
+        log_bucket: s3.IBucket,
+        api_domain: str,
+        api_stage: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        self.bucket = s3.Bucket(
+            self,
+            "WebBucket",
+            # Public static files: SSE-S3 keeps the OAC setup free of KMS key-policy changes.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=log_bucket,
+            server_access_logs_prefix="s3/web/",
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+
+        csp = config.content_security_policy or (
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; "
+            f"connect-src 'self' https://cognito-idp.{stack.region}.amazonaws.com; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+        )
+        headers = cloudfront.ResponseHeadersPolicy(
+            self,
+            "SecurityHeaders",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=cdk.Duration.days(365), include_subdomains=True, override=True
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
+                ),
+                xss_protection=cloudfront.ResponseHeadersXSSProtection(
+                    protection=True, mode_block=True, override=True
+                ),
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=csp, override=False
+                ),
+            ),
+            custom_headers_behavior=cloudfront.ResponseCustomHeadersBehavior(
+                custom_headers=[
+                    # The verifier page scans QR codes with the camera; nothing else is needed.
+                    cloudfront.ResponseCustomHeader(
+                        header="Permissions-Policy",
+                        value="camera=(self), microphone=(), geolocation=()",
+                        override=False,
+                    )
+                ]
+            ),
+        )
+
+        api_origin = origins.HttpOrigin(
+            api_domain,
+            origin_path=f"/{api_stage}",
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+        )
+        api_behavior = cloudfront.BehaviorOptions(
+            origin=api_origin,
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            # API Gateway routes on its own Host header; everything else (Authorization too) passes.
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            response_headers_policy=headers,
+        )
+        short_cache = cloudfront.CachePolicy(
+            self,
+            "ListsCache",
+            comment="vaxcert trust and revocation lists: brief edge caching",
+            default_ttl=cdk.Duration.minutes(5),
+            min_ttl=cdk.Duration.seconds(0),
+            max_ttl=cdk.Duration.hours(1),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.all(),
+            header_behavior=cloudfront.CacheHeaderBehavior.none(),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            enable_accept_encoding_gzip=True,
+            enable_accept_encoding_brotli=True,
+        )
+        behaviors: dict[str, cloudfront.BehaviorOptions] = {
+            path: cloudfront.BehaviorOptions(
+                origin=api_origin,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+                cache_policy=short_cache,
+                origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+                response_headers_policy=headers,
+            )
+            for path in SHORT_CACHE_PATHS
+        }
+        # Order matters: CloudFront matches the first pattern, so the cached lists come before /v1/*.
+        behaviors.update({path: api_behavior for path in API_PATHS})
+
+        custom_domain = bool(config.domain_name and config.certificate_arn)
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment="vaxcert web page and API",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=headers,
+                compress=True,
+            ),
+            additional_behaviors=behaviors,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            enable_logging=True,
+            log_bucket=log_bucket,
+            log_file_prefix="cloudfront/",
+            domain_names=[config.domain_name] if custom_domain and config.domain_name else None,
+            certificate=(
+                acm.Certificate.from_certificate_arn(self, "Certificate", config.certificate_arn)
+                if custom_domain and config.certificate_arn
+                else None
+            ),
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021
+            if custom_domain
+            else None,
+        )
+        acknowledge(
+            self.distribution,
+            "AwsSolutions-CFR1",
+            "No geo restriction: certificates are shown and verified abroad (travel is their main use).",
+        )
+        acknowledge(
+            self.distribution,
+            "AwsSolutions-CFR2",
+            "CloudFront-scope web ACLs can only be created in us-east-1; the API behind this distribution "
+            "has its own regional web ACL, and the rest is static files from a private bucket.",
+        )
+        if not custom_domain:
+            acknowledge(
+                self.distribution,
+                "AwsSolutions-CFR4",
+                "The default *.cloudfront.net certificate cannot pin a minimum TLS version; set "
+                "vaxcert:domainName and vaxcert:certificateArn to serve TLS 1.2+ only.",
+            )
+        domain = config.domain_name if custom_domain else self.distribution.distribution_domain_name
+        self.url = f"https://{domain}/"
+        self.origin = f"https://{domain}"
+
+    def deploy_site(self, runtime_config: dict[str, str]) -> None:
+        """Upload web/ plus config.json (deploy-time ids the page needs) and invalidate the cache."""
+        deployment = s3deploy.BucketDeployment(
+            self,
+            "DeployWeb",
+            sources=[
+                s3deploy.Source.asset(str(web_source()), exclude=["**/__pycache__", "**/*.pyc"]),
+                s3deploy.Source.json_data("config.json", runtime_config),
+            ],
+            destination_bucket=self.bucket,
+            distribution=self.distribution,
+            distribution_paths=["/*"],
+            memory_limit=256,
+        )
+        reason = (
+            "CDK's BucketDeployment custom resource (runs at deploy time only): aws-cdk-lib manages its role "
+            "and runtime; it copies the web assets from the CDK asset bucket into the web bucket."
+        )
+        singleton = next(
+            c for c in cdk.Stack.of(self).node.children if c.node.id.startswith("Custom::CDKBucketDeployment")
+        )
+        acknowledge(singleton, "AwsSolutions-L1", reason)
+        acknowledge(
+            singleton,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+            reason,
+        )
+        # cdk-nag matches each wildcard finding by its exact id.
+        assets = "arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*"
+        for finding in (
+            "Action::s3:GetObject*",
+            "Action::s3:GetBucket*",
+            "Action::s3:List*",
+            "Action::s3:DeleteObject*",
+            "Action::s3:Abort*",
+            "Resource::*",
+            f"Resource::<{logical_id(self.bucket)}.Arn>/*",
+            f"Resource::{assets}",
+        ):
+            acknowledge(singleton, f"AwsSolutions-IAM5[{finding}]", reason)
+        del deployment
