@@ -74,6 +74,9 @@ class InMemoryTrustStore:
     def certificates_for(self, kid: bytes) -> list[TrustedCertificate]:
         return self._by_kid.get(kid, [])
 
+    def all(self) -> list[TrustedCertificate]:
+        return [c for certificates in self._by_kid.values() for c in certificates]
+
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_kid.values())
 
