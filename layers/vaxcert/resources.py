@@ -169,7 +169,12 @@ INGEST_SECRET = Secret(
     "INGEST_SECRET_ARN",
     "Shared secret CommCare sends in the ingest header (API Key auth)",
 )
-SECRETS: tuple[Secret, ...] = (INGEST_SECRET,)
+OTP_PEPPER = Secret(
+    "OtpPepperSecret",
+    "OTP_PEPPER_SECRET_ARN",
+    "Key of the HMACs over citizen OTPs and mobile numbers (CitizenAuth and Audit tables)",
+)
+SECRETS: tuple[Secret, ...] = (INGEST_SECRET, OTP_PEPPER)
 
 STAFF_GROUP = "facility-staff"
 ADMIN_GROUP = "ministry-admin"
@@ -232,6 +237,7 @@ FUNCTIONS: dict[str, FunctionGrants] = {
         buckets={ARTEFACTS.logical_id: "readwrite"},
         sign_keys=(SESSION_KEY.logical_id,),
         verify_keys=(SESSION_KEY.logical_id,),
+        secrets=(OTP_PEPPER.logical_id,),
         sms=True,
         user_pool_auth=True,
         memory_mb=1024,
@@ -246,6 +252,8 @@ FUNCTIONS: dict[str, FunctionGrants] = {
         },
         buckets={ARTEFACTS.logical_id: "readwrite"},
         send_queues=(ISSUE_QUEUE.logical_id,),
+        # The audit query by a citizen's mobile number needs the same keyed hash the actor is stored as.
+        secrets=(OTP_PEPPER.logical_id,),
         memory_mb=512,
         timeout_s=15,
     ),

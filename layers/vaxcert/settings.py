@@ -39,6 +39,7 @@ class Settings(BaseModel):
     session_key_id: str = ""
     data_key_id: str = ""
     ingest_secret_arn: str = ""
+    otp_pepper_secret_arn: str = ""
     user_pool_id: str = ""
     user_pool_client_id: str = ""
 

@@ -116,10 +116,73 @@ class TrustItem(Model):
     createdAt = UnicodeAttribute()
 
 
+class CitizenAuthItem(Model):
+    """Citizen login state: one OTP per mobile (`otp#<ref>`) and rate-limit counters (`rl#...`).
+
+    `ref` is a keyed hash of the mobile number, so the table holds no phone numbers; DynamoDB's TTL
+    removes expired items (lazily: the code checks expiry itself).
+    """
+
+    class Meta:
+        table_name = "vaxcert-citizen-auth"
+
+    pk = UnicodeAttribute(hash_key=True)
+    expiresAt = NumberAttribute()  # epoch seconds (DynamoDB TTL)
+    # OTP items
+    salt = UnicodeAttribute(null=True)
+    digest = UnicodeAttribute(null=True)
+    issuedAt = NumberAttribute(null=True)
+    attempts = NumberAttribute(null=True)
+    usedAt = NumberAttribute(null=True)
+    # Rate-limit counters
+    count = NumberAttribute(null=True)
+
+
+class AuditByHcid(_Index):
+    class Meta(_Index.Meta):
+        index_name = "ByHcid"
+
+    hcid = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+
+
+class AuditByActor(_Index):
+    class Meta(_Index.Meta):
+        index_name = "ByActor"
+
+    actor = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+
+
+class AuditItem(Model):
+    """One audit entry; written once with a conditional put, never updated or deleted."""
+
+    class Meta:
+        table_name = "vaxcert-audit"
+
+    entryId = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    actorLabel = UnicodeAttribute(null=True)
+    role = UnicodeAttribute()
+    action = UnicodeAttribute()
+    outcome = UnicodeAttribute()
+    hcid = UnicodeAttribute(null=True)
+    query = JSONAttribute(null=True)
+    resultHcids = JSONAttribute(null=True)
+    sourceIp = UnicodeAttribute(null=True)
+    userAgent = UnicodeAttribute(null=True)
+
+    by_hcid = AuditByHcid()
+    by_actor = AuditByActor()
+
+
 _MODELS: dict[str, type[Model]] = {
     resources.CERTIFICATES.logical_id: CertificateItem,
     resources.EVENTS.logical_id: EventItem,
     resources.TRUST.logical_id: TrustItem,
+    resources.CITIZEN_AUTH.logical_id: CitizenAuthItem,
+    resources.AUDIT.logical_id: AuditItem,
 }
 
 
@@ -129,6 +192,8 @@ def bind_tables(settings: Settings) -> None:
         resources.CERTIFICATES.logical_id: settings.certificates_table,
         resources.EVENTS.logical_id: settings.events_table,
         resources.TRUST.logical_id: settings.trust_table,
+        resources.CITIZEN_AUTH.logical_id: settings.citizen_auth_table,
+        resources.AUDIT.logical_id: settings.audit_table,
     }
     for logical_id, model in _MODELS.items():
         model.Meta.table_name = names[logical_id]
