@@ -49,7 +49,7 @@ def configure_aws_env(moto_port: int) -> None:
     os.environ.update(
         AWS_ENDPOINT_URL=f"http://127.0.0.1:{moto_port}",
         AWS_ACCESS_KEY_ID="local",
-        AWS_SECRET_ACCESS_KEY="local",  # noqa: S105 - moto accepts any
+        AWS_SECRET_ACCESS_KEY="local",  # noqa: S106 - moto accepts any credentials
         AWS_DEFAULT_REGION=REGION,
         AWS_REGION=REGION,
         POWERTOOLS_METRICS_NAMESPACE="vaxcert",
@@ -125,12 +125,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     import boto3
 
-    ingest_key = boto3.client("secretsmanager").get_secret_value(SecretId=settings.ingest_secret_arn)["SecretString"]
+    ingest_key = boto3.client("secretsmanager").get_secret_value(SecretId=settings.ingest_secret_arn)[
+        "SecretString"
+    ]
     users = {
         "facility": {"username": "facility.demo", "group": STAFF_GROUP},
         "admin": {"username": "admin.demo", "group": ADMIN_GROUP},
     }
-    credentials: dict[str, Any] = {"api": api, "ingest": {"header": settings.ingest_header, "key": ingest_key}}
+    credentials: dict[str, Any] = {
+        "api": api,
+        "ingest": {"header": settings.ingest_header, "key": ingest_key},
+        # Beyond the contract: the emulated AWS endpoint, for operators' `vaxcert` commands and tests.
+        "aws": {"endpoint": os.environ["AWS_ENDPOINT_URL"], "region": REGION, "env": env},
+    }
     for role, user in users.items():
         password = create_user(REGION, settings.user_pool_id, user["username"], user["group"])
         credentials[role] = {"username": user["username"], "password": password}
@@ -165,8 +172,8 @@ vaxcert local stack is up.
   Moto (AWS)         http://127.0.0.1:{moto_port}
   Credentials        {credentials_file.resolve()}
     ingest header    {settings.ingest_header}: {ingest_key}
-    facility staff   {credentials['facility']['username']} / {credentials['facility']['password']}
-    ministry admin   {credentials['admin']['username']} / {credentials['admin']['password']}
+    facility staff   {credentials["facility"]["username"]} / {credentials["facility"]["password"]}
+    ministry admin   {credentials["admin"]["username"]} / {credentials["admin"]["password"]}
 Try: curl -X POST {api}/v1/ingest/commcare -H '{settings.ingest_header}: {ingest_key}' \\
        -H 'Content-Type: application/json' -d @../shared/examples/commcare/vaccination-form.json
 Stop with Ctrl-C (or SIGTERM).""",

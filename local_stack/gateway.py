@@ -29,7 +29,9 @@ PAGES = {"/": "index.html", "/verify": "verify.html", "/facility": "facility.htm
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 
 
-def proxy_event(method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str) -> dict[str, Any]:
+def proxy_event(
+    method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str
+) -> dict[str, Any]:
     found = match(method, urlsplit(raw_path).path)
     assert found is not None
     route, params = found
@@ -80,7 +82,9 @@ class SmsLog:
         with self._lock:
             out = []
             for message_id, (to, text) in list(self._messages().items()):
-                sent_at = self._seen.setdefault(message_id, datetime.now(UTC).isoformat(timespec="milliseconds"))
+                sent_at = self._seen.setdefault(
+                    message_id, datetime.now(UTC).isoformat(timespec="milliseconds")
+                )
                 out.append({"to": to, "message": text, "sentAt": sent_at, "messageId": message_id})
             return out
 
@@ -97,7 +101,7 @@ class Gateway:
             server_version = "vaxcert-local"
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass  # request lines carry query strings (mobile numbers): keep them out of the console
 
             def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
@@ -131,7 +135,9 @@ class Gateway:
             def _invoke(self, path: str, body: bytes) -> None:
                 found = match(self.command, path)
                 assert found is not None
-                event = proxy_event(self.command, self.path, dict(self.headers.items()), body, self.client_address[0])
+                event = proxy_event(
+                    self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
+                )
                 try:
                     result = gateway.lambdas.invoke(found[0].function, event)
                 except Exception:
@@ -153,7 +159,9 @@ class Gateway:
                 content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
                 if file.suffix == ".js":
                     content_type = "text/javascript"
-                self._send(200, {"Content-Type": content_type, "Cache-Control": "no-cache"}, file.read_bytes())
+                self._send(
+                    200, {"Content-Type": content_type, "Cache-Control": "no-cache"}, file.read_bytes()
+                )
 
             def do_GET(self) -> None:
                 self._handle()

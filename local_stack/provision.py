@@ -31,7 +31,9 @@ def create_table(ddb: Any, table: resources.Table) -> str:
         if index.sort:
             attrs[index.sort.name] = index.sort.type
             key_schema.append({"AttributeName": index.sort.name, "KeyType": "RANGE"})
-        indexes.append({"IndexName": index.name, "KeySchema": key_schema, "Projection": {"ProjectionType": "ALL"}})
+        indexes.append(
+            {"IndexName": index.name, "KeySchema": key_schema, "Projection": {"ProjectionType": "ALL"}}
+        )
     kwargs: dict[str, Any] = {
         "TableName": name,
         "KeySchema": schema,
@@ -50,12 +52,16 @@ def create_table(ddb: Any, table: resources.Table) -> str:
 
 def create_queue(sqs: Any, queue: resources.Queue) -> tuple[str, str]:
     dlq_url = sqs.create_queue(QueueName=_name(queue.dead_letter_logical_id))["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     url = sqs.create_queue(
         QueueName=_name(queue.logical_id),
         Attributes={
             "VisibilityTimeout": str(queue.visibility_timeout_s),
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}
+            ),
         },
     )["QueueUrl"]
     return url, dlq_url
@@ -89,13 +95,22 @@ def provision(region: str) -> dict[str, str]:
     sm = session.client("secretsmanager")
     for secret in resources.SECRETS:
         env[secret.env] = sm.create_secret(
-            Name=_name(secret.logical_id), SecretString=secrets.token_urlsafe(32), Description=secret.description
+            Name=_name(secret.logical_id),
+            SecretString=secrets.token_urlsafe(32),
+            Description=secret.description,
         )["ARN"]
     cognito = session.client("cognito-idp")
     pool_id = cognito.create_user_pool(
         PoolName=_name(resources.USER_POOL.logical_id),
-        Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True,
-                                     "RequireNumbers": True, "RequireSymbols": True}},
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 12,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": True,
+            }
+        },
     )["UserPool"]["Id"]
     for group in resources.USER_POOL.groups:
         cognito.create_group(UserPoolId=pool_id, GroupName=group)

@@ -82,7 +82,9 @@ class QueueWorker(threading.Thread):
         for m in messages:
             if m["MessageId"] in failed:
                 self.sqs.change_message_visibility(
-                    QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=LOCAL_RETRY_DELAY_S
+                    QueueUrl=self.queue_url,
+                    ReceiptHandle=m["ReceiptHandle"],
+                    VisibilityTimeout=LOCAL_RETRY_DELAY_S,
                 )
         return len(messages)
 

@@ -25,7 +25,11 @@ logger = Logger(service="vaxcert-ingest")
 _settings = settings()
 api = Api(
     "ingest",
-    {Auth.INGEST_KEY: ingest_key_authenticator(_settings.ingest_header, SecretValue(_settings.ingest_secret_arn))},
+    {
+        Auth.INGEST_KEY: ingest_key_authenticator(
+            _settings.ingest_header, SecretValue(_settings.ingest_secret_arn)
+        )
+    },
 )
 _log = EventLog()
 _queue = IssueQueue(_settings.issue_queue_url)
@@ -36,8 +40,12 @@ STATUS_CODES = {IntakeStatus.ACCEPTED: 202, IntakeStatus.DUPLICATE: 200, IntakeS
 @transient_on_aws_errors
 def _receive(event: VaccinationEvent) -> Response:
     result = receive(event, log=_log, queue=_queue, now=datetime.now(UTC))
-    logger.info("vaccination event received", extra={"eventId": result.event_id, "status": result.status.value})
-    return json_response(STATUS_CODES[result.status], {"eventId": result.event_id, "status": result.status.value})
+    logger.info(
+        "vaccination event received", extra={"eventId": result.event_id, "status": result.status.value}
+    )
+    return json_response(
+        STATUS_CODES[result.status], {"eventId": result.event_id, "status": result.status.value}
+    )
 
 
 def _rejected(exc: InvalidInput) -> Response:
@@ -60,7 +68,9 @@ def ingest_commcare() -> Response:
 @api.route("POST", "/v1/vaccinations")
 def ingest_vaccination() -> Response:
     try:
-        event = resolve_vaccine(parse_event(api.json_body()), load_catalogue(_settings.vaccine_catalogue_file))
+        event = resolve_vaccine(
+            parse_event(api.json_body()), load_catalogue(_settings.vaccine_catalogue_file)
+        )
     except InvalidInput as exc:
         return _rejected(exc)
     return _receive(event)

@@ -65,10 +65,17 @@ def issue_record(record: SQSRecord) -> None:
     )
     logger.info(
         "certificate issued",
-        extra={"eventId": event_id, "hcid": certificate.hcid, "kid": base64.b64encode(current_signer().kid).decode()},
+        extra={
+            "eventId": event_id,
+            "hcid": certificate.hcid,
+            "kid": base64.b64encode(current_signer().kid).decode(),
+        },
     )
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=issue_record, processor=_processor, context=context)
+    response = process_partial_response(
+        event=event, record_handler=issue_record, processor=_processor, context=context
+    )
+    return dict(response)

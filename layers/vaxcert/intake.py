@@ -41,7 +41,9 @@ class QueuePort(Protocol):
 
 
 def content_hash(event: VaccinationEvent) -> str:
-    canonical = json.dumps(event.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(
+        event.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,37 +85,42 @@ class LocalStack:
             time.sleep(interval)
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    """One local stack per test process (xdist workers each get their own)."""
-    state = tmp_path_factory.mktemp("local-stack")
+@contextmanager
+def local_stack(state: Path, *, demo: bool = False) -> Iterator[LocalStack]:
+    """Start `python -m local_stack` (as `make run` does) and stop it with SIGTERM afterwards."""
     port = _free_port()
     log_file = state / "stack.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    args = [sys.executable, "-m", "local_stack", "--port", str(port), "--state-dir", str(state)]
     with log_file.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "local_stack", "--port", str(port), "--state-dir", str(state), "--no-demo"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            [*args, *([] if demo else ["--no-demo"])], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
-    api = f"http://127.0.0.1:{port}"
     credentials_file = state / "credentials.json"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while not credentials_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise RuntimeError("local stack did not start:\n" + log_file.read_text())
         time.sleep(0.2)
-    local = LocalStack(api, json.loads(credentials_file.read_text()), log_file)
-    yield local
-    process.send_signal(signal.SIGTERM)
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        raise
+        yield LocalStack(f"http://127.0.0.1:{port}", json.loads(credentials_file.read_text()), log_file)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == 0, log_file.read_text()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """One local stack per test process (xdist workers each get their own), shared by many tests:
+    use `new_form` (fresh ids) and distinct mobile numbers so tests do not see each other's data."""
+    with local_stack(tmp_path_factory.mktemp("local-stack")) as running:
+        yield running
 
 
 @pytest.fixture
@@ -141,3 +147,26 @@ def new_form(example_form: dict[str, Any]) -> Callable[..., dict[str, Any]]:
         return form
 
     return make
+
+
+def aws_client(stack: LocalStack, service: str) -> Any:
+    """A boto3 client on the stack's emulated AWS (moto server), for checks HTTP cannot make."""
+    import boto3
+
+    aws = stack.credentials["aws"]
+    return boto3.client(
+        service,
+        endpoint_url=aws["endpoint"],
+        region_name=aws["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def stored_certificates(stack: LocalStack) -> list[dict[str, Any]]:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    table = stack.credentials["aws"]["env"]["CERTIFICATES_TABLE"]
+    items = aws_client(stack, "dynamodb").scan(TableName=table, ConsistentRead=True)["Items"]
+    deserializer = TypeDeserializer()
+    return [{k: deserializer.deserialize(v) for k, v in item.items()} for item in items]

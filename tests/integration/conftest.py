@@ -80,7 +80,12 @@ class Invoker:
         return self._modules[function]
 
     def http(
-        self, method: str, path: str, body: object = None, headers: dict[str, str] | None = None, raw: bytes = b""
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes = b"",
     ) -> tuple[int, dict[str, str], object]:
         import json
 
@@ -112,15 +117,19 @@ class Invoker:
         from local_stack.queue_worker import sqs_event
 
         sqs = boto3.client("sqs", region_name=REGION)
-        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         batches = 0
         for _ in range(max_rounds):
-            messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0).get(
-                "Messages", []
-            )
+            messages = sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0
+            ).get("Messages", [])
             if not messages:
                 break
-            result = self.module("issue").handler(sqs_event(messages, arn, REGION), LocalContext("issue", 1024, 30))
+            result = self.module("issue").handler(
+                sqs_event(messages, arn, REGION), LocalContext("issue", 1024, 30)
+            )
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
             for m in messages:
                 if m["MessageId"] not in failed:

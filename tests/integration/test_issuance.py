@@ -42,7 +42,9 @@ def test_example_form_issues_one_certificate_and_one_sms(aws, trust_material, in
     assert "Marcia" in sent_sms()[0][1]
 
 
-def test_redelivery_and_queue_redelivery_keep_one_certificate(aws, trust_material, invoke: Invoker, form) -> None:
+def test_redelivery_and_queue_redelivery_keep_one_certificate(
+    aws, trust_material, invoke: Invoker, form
+) -> None:
     headers = _ingest_headers(aws)
     assert invoke.http("POST", "/v1/ingest/commcare", form, headers)[0] == 202
     invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])
@@ -116,12 +118,14 @@ def test_dynamodb_outage_is_503_and_nothing_acknowledged(aws, invoke: Invoker, f
         raise PutError("ProvisionedThroughputExceededException")
 
     monkeypatch.setattr(EventItem, "save", fail)
-    status, headers, body = invoke.http("POST", "/v1/ingest/commcare", form, _ingest_headers(aws))
+    status, headers, _ = invoke.http("POST", "/v1/ingest/commcare", form, _ingest_headers(aws))
     assert status == 503
     assert headers.get("Retry-After")
 
 
-def test_queue_outage_is_503_and_redelivery_queues(aws, trust_material, invoke: Invoker, form, monkeypatch) -> None:
+def test_queue_outage_is_503_and_redelivery_queues(
+    aws, trust_material, invoke: Invoker, form, monkeypatch
+) -> None:
     from botocore.exceptions import ClientError
 
     from vaxcert.store.queue import IssueQueue

@@ -53,3 +53,12 @@ def check_uci(uci: str) -> bool:
         return luhn_mod_n(body) == check
     except ValueError:
         return False
+
+
+def parse_uci_hcid(uci: str, country_alpha2: str) -> str | None:
+    """The HCID inside one of ``country``'s UVCIs (``URN:UVCI:01:<CC>:<hcid>#c``); None for any other UVCI."""
+    prefix = f"URN:UVCI:01:{country_alpha2}:"
+    if not uci.startswith(prefix):
+        return None
+    hcid = uci[len(prefix) :].split("#", 1)[0]
+    return hcid if _OPAQUE.match(hcid) else None

@@ -47,7 +47,9 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
-def error_response(status: int, message: str, problems: list[Problem] | None = None, **headers: str) -> Response:
+def error_response(
+    status: int, message: str, problems: list[Problem] | None = None, headers: dict[str, str] | None = None
+) -> Response:
     body: dict[str, Any] = {"message": message}
     if problems is not None:
         body["errors"] = [p.as_dict() for p in problems]
@@ -99,7 +101,9 @@ class Api:
         event = self.app.current_event
         content_type = (event.headers or {}).get("content-type") or (event.headers or {}).get("Content-Type")
         if content_type and content_type.split(";")[0].strip().lower() not in (JSON, "text/json"):
-            raise _HttpError(415, Problem("Content-Type", f"must be {JSON}, got {content_type.split(';')[0]}"))
+            raise _HttpError(
+                415, Problem("Content-Type", f"must be {JSON}, got {content_type.split(';')[0]}")
+            )
         raw = event.decoded_body or ""
         if len(raw.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
             raise _HttpError(413, Problem("body", f"larger than {MAX_BODY_BYTES} bytes"))
@@ -128,7 +132,9 @@ class Api:
 
         @app.exception_handler(Unauthorized)
         def _unauthorized(exc: Unauthorized) -> Response:
-            return error_response(401, str(exc) or "authentication required", **{"WWW-Authenticate": "Bearer"})
+            return error_response(
+                401, str(exc) or "authentication required", headers={"WWW-Authenticate": "Bearer"}
+            )
 
         @app.exception_handler(Forbidden)
         def _forbidden(exc: Forbidden) -> Response:
@@ -148,18 +154,18 @@ class Api:
 
         @app.exception_handler(TooManyRequests)
         def _too_many(exc: TooManyRequests) -> Response:
-            return error_response(429, str(exc), **{"Retry-After": str(exc.retry_after_s)})
+            return error_response(429, str(exc), headers={"Retry-After": str(exc.retry_after_s)})
 
         @app.exception_handler(TransientFailure)
         def _transient(exc: TransientFailure) -> Response:
             logger.warning("transient failure", extra={"error": str(exc)})
-            return error_response(503, "temporarily unavailable, please retry", **{"Retry-After": "30"})
+            return error_response(503, "temporarily unavailable, please retry", headers={"Retry-After": "30"})
 
         @app.exception_handler(Exception)
         def _unexpected(exc: Exception) -> Response:
             # Log the type and trace only (no request data: it may hold personal data).
             logger.exception("unexpected error", extra={"error_type": type(exc).__name__})
-            return error_response(503, "temporarily unavailable, please retry", **{"Retry-After": "30"})
+            return error_response(503, "temporarily unavailable, please retry", headers={"Retry-After": "30"})
 
 
 class _HttpError(Exception):

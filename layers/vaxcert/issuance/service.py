@@ -191,6 +191,8 @@ def issue_for_event(
             certificate = candidate
         else:  # a concurrent worker stored it first: use theirs
             certificate = store.get_certificate(hcid) or candidate
-    send_sms_once(certificate, store=store, sms=sms, text=ready_sms_text(certificate, issuer.portal_url), now=now)
+    send_sms_once(
+        certificate, store=store, sms=sms, text=ready_sms_text(certificate, issuer.portal_url), now=now
+    )
     store.mark_event_issued(event_id, revision, hcid, now)
     return certificate

@@ -1,1 +1,1 @@
-"""Process-wide wiring for the Lambda functions: settings, tables bound, adapters built once per cold start."""
+"""Process-wide wiring for the Lambda functions: settings and tables bound once per cold start."""

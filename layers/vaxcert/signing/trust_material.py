@@ -40,9 +40,15 @@ def ensure_csca(trust: TrustRepository, *, csca_key_id: str, country: str, now: 
     signer = KmsSigner(csca_key_id)
     not_before, not_after = now.replace(microsecond=0), now.replace(microsecond=0) + CSCA_VALIDITY
     der = build_csca_certificate(
-        signer.public_key_der(), country=country, not_before=not_before, not_after=not_after, sign=signer.sign_der
+        signer.public_key_der(),
+        country=country,
+        not_before=not_before,
+        not_after=not_after,
+        sign=signer.sign_der,
     )
-    entry = _entry(der, kind=CSCA, key_id=csca_key_id, signing=False, country=country, nb=not_before, na=not_after)
+    entry = _entry(
+        der, kind=CSCA, key_id=csca_key_id, signing=False, country=country, nb=not_before, na=not_after
+    )
     trust.put(entry, now)
     return entry
 
@@ -63,7 +69,9 @@ def issue_dsc(
         country=country,
         sign=csca_signer.sign_der,
     )
-    entry = _entry(der, kind=DSC, key_id=signing_key_id, signing=True, country=country, nb=not_before, na=not_after)
+    entry = _entry(
+        der, kind=DSC, key_id=signing_key_id, signing=True, country=country, nb=not_before, na=not_after
+    )
     for old in trust.active():
         if old.signing and old.origin == OWN:
             trust.put(TrustEntry(**{**old.__dict__, "signing": False}), now)
@@ -80,6 +88,11 @@ def ensure_trust_material(
     if dsc is None:
         own_dscs = [e for e in trust.all() if e.origin == OWN and e.certificate_type == DSC]
         dsc = issue_dsc(
-            trust, signing_key_id=signing_key_id, csca=csca, country=country, now=now, number=len(own_dscs) + 1
+            trust,
+            signing_key_id=signing_key_id,
+            csca=csca,
+            country=country,
+            now=now,
+            number=len(own_dscs) + 1,
         )
     return [csca, dsc]

@@ -6,6 +6,7 @@ systems can skip CommCare. Vaccines are named by catalogue key or alias (`comirn
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
@@ -78,7 +79,7 @@ class PersonIn(_Model):
 class VaccinationIn(_Model):
     vaccine: CleanText = Field(min_length=1, max_length=60, description="catalogue key or alias")
     lot: CleanText = Field(min_length=1, max_length=60)
-    date: date
+    date: dt.date
     dose: int = Field(ge=1, le=9)
     total_doses: int | None = Field(default=None, ge=1, le=9)
     country: str = Field(default="JAM", pattern=r"^[A-Z]{3}$")
@@ -86,7 +87,7 @@ class VaccinationIn(_Model):
     centre_code: CleanText | None = Field(default=None, max_length=40)
     practitioner: CleanText | None = Field(default=None, max_length=120)
     practitioner_id: CleanText | None = Field(default=None, max_length=40)
-    next_dose: date | None = None
+    next_dose: dt.date | None = None
 
     @model_validator(mode="after")
     def _checks(self) -> VaccinationIn:
@@ -125,7 +126,9 @@ def problems_from(exc: ValidationError, field_names: dict[str, str] | None = Non
     problems: list[Problem] = []
     for err in exc.errors():
         path = ".".join(str(p) for p in err["loc"])
-        message = str(err.get("ctx", {}).get("error", err["msg"])) if err["type"] == "value_error" else err["msg"]
+        message = (
+            str(err.get("ctx", {}).get("error", err["msg"])) if err["type"] == "value_error" else err["msg"]
+        )
         message = message.removeprefix("Value error, ")
         if err["type"] == "value_error" and ": " in message and " " not in message.split(": ", 1)[0]:
             sub, message = message.split(": ", 1)
@@ -146,7 +149,8 @@ def parse_event(data: Any, field_names: dict[str, str] | None = None) -> Vaccina
         raise InvalidInput(problems_from(exc, field_names)) from None
 
 
-def resolve_vaccine(event: VaccinationEvent, catalogue: Catalogue, field_names: dict[str, str] | None = None
+def resolve_vaccine(
+    event: VaccinationEvent, catalogue: Catalogue, field_names: dict[str, str] | None = None
 ) -> VaccinationEvent:
     """Canonicalise the vaccine to its catalogue key and fill totalDoses from the catalogue default."""
     names = field_names or {}
@@ -158,6 +162,8 @@ def resolve_vaccine(event: VaccinationEvent, catalogue: Catalogue, field_names: 
     total = event.vaccination.total_doses or product.default_total_doses
     if event.vaccination.dose > total:
         field = names.get("vaccination.dose", "vaccination.dose")
-        raise InvalidInput([Problem(field, f"dose {event.vaccination.dose} cannot exceed totalDoses {total}")])
+        raise InvalidInput(
+            [Problem(field, f"dose {event.vaccination.dose} cannot exceed totalDoses {total}")]
+        )
     vaccination = event.vaccination.model_copy(update={"vaccine": product.key, "total_doses": total})
     return event.model_copy(update={"vaccination": vaccination})

@@ -22,7 +22,7 @@ R = TypeVar("R")
 
 @functools.cache
 def client(service: str, region: str | None = None) -> Any:
-    return boto3.session.Session().client(service, region_name=region, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.session.Session().client(service, region_name=region, config=_CONFIG)
 
 
 def error_code(exc: BaseException) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from vaxcert.formats.ddcc import DdccRecord
 from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStatus
@@ -79,8 +80,10 @@ class CertificateRepository:
     def by_dob(self, dob: str) -> list[Certificate]:
         return [from_item(i) for i in CertificateItem.by_dob.query(dob)]
 
-    def _transition_sms(self, hcid: str, want: SmsStatus, to: SmsStatus, stamp: tuple[str, str] | None) -> bool:
-        actions = [CertificateItem.smsStatus.set(to.value)]
+    def _transition_sms(
+        self, hcid: str, want: SmsStatus, to: SmsStatus, stamp: tuple[str, str] | None
+    ) -> bool:
+        actions: list[Action] = [CertificateItem.smsStatus.set(to.value)]
         if stamp:
             actions.append(getattr(CertificateItem, stamp[0]).set(stamp[1]))
         try:
@@ -92,7 +95,9 @@ class CertificateRepository:
         return True
 
     def claim_sms(self, hcid: str, now: datetime) -> bool:
-        return self._transition_sms(hcid, SmsStatus.PENDING, SmsStatus.SENDING, ("smsClaimedAt", now.isoformat()))
+        return self._transition_sms(
+            hcid, SmsStatus.PENDING, SmsStatus.SENDING, ("smsClaimedAt", now.isoformat())
+        )
 
     def release_sms(self, hcid: str) -> None:
         self._transition_sms(hcid, SmsStatus.SENDING, SmsStatus.PENDING, None)

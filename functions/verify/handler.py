@@ -1,0 +1,91 @@
+"""Verify: public certificate verification and the published trust material (trust list, JWKS)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+
+from vaxcert.errors import InvalidInput, Problem
+from vaxcert.http.api import Api, json_response
+from vaxcert.runtime.wiring import settings
+from vaxcert.store.aws import transient_on_aws_errors
+from vaxcert.store.trust import TrustRepository
+from vaxcert.trust.jwks import jwks_document, trust_list_document
+from vaxcert.verification.engine import verify_qr
+from vaxcert.verification.models import VerificationResult
+from vaxcert.verification.sources import OwnRevocations, StoredTrustStore
+
+logger = Logger(service="vaxcert-verify")
+_settings = settings()
+api = Api("verify")
+_trust = StoredTrustStore()
+_revocations = OwnRevocations(_settings.country)
+# Public, cacheable documents: CloudFront and verifier apps may keep them for a few minutes.
+PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
+
+
+MAX_QR_CHARS = 16_384
+
+
+def parse_request(body: Any) -> tuple[str, datetime | None]:
+    """`{"qr": "<scanned text>", "at": "<optional ISO 8601>"}`; every problem named by field."""
+    if not isinstance(body, dict):
+        raise InvalidInput([Problem("body", "must be a JSON object with a qr field")])
+    problems: list[Problem] = []
+    qr = body.get("qr")
+    if qr is None:
+        problems.append(Problem("qr", "is required: the text read from the QR code"))
+    elif not isinstance(qr, str):
+        problems.append(Problem("qr", "must be a string: the text read from the QR code"))
+    elif not qr.strip() or len(qr) > MAX_QR_CHARS:
+        problems.append(Problem("qr", f"must be 1 to {MAX_QR_CHARS} characters"))
+    at: datetime | None = None
+    raw_at = body.get("at")
+    if raw_at is not None:
+        try:
+            at = datetime.fromisoformat(raw_at) if isinstance(raw_at, str) else None
+        except ValueError:
+            at = None
+        if at is None:
+            problems.append(Problem("at", "must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z"))
+        elif at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+    if problems:
+        raise InvalidInput(problems)
+    return str(qr), at
+
+
+@api.route("POST", "/v1/verify")
+def verify() -> Response:
+    qr, at = parse_request(api.json_body())
+    result = _verify(qr, at or datetime.now(UTC))
+    logger.info("verified", extra={"status": result.status, "format": result.format, "issuer": result.issuer})
+    return json_response(200, result.to_json_dict())
+
+
+@transient_on_aws_errors
+def _verify(qr: str, at: datetime) -> VerificationResult:
+    return verify_qr(qr, _trust, at=at, revocation=_revocations)
+
+
+@api.route("GET", "/v1/trust-list")
+def trust_list() -> Response:
+    return json_response(200, trust_list_document(_active()), PUBLIC_CACHE)
+
+
+@api.route("GET", "/.well-known/jwks.json")
+def jwks() -> Response:
+    return json_response(200, jwks_document(_active()), PUBLIC_CACHE)
+
+
+@transient_on_aws_errors
+def _active() -> list[Any]:
+    return TrustRepository().active()
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return api.handler(event, context)
