@@ -11,10 +11,10 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
-from vaxcert.routes import ROUTES, Auth, Route
 
 from infra.config import DeployConfig
 from infra.nag import acknowledge
+from vaxcert.routes import ROUTES, Auth, Route
 
 COGNITO_AUTH = (Auth.STAFF, Auth.ADMIN)
 

@@ -6,10 +6,11 @@ import json
 import sys
 from pathlib import Path
 
-# Run as a script, Python puts infra/ first on sys.path; the repo root is what `infra.*` imports need.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
+if not __package__:
+    # Run as a script, Python puts infra/ first on sys.path; `infra.*` imports need the repo root.
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from infra import prefer_node22  # noqa: E402
+from infra import prefer_node22
 
 prefer_node22()
 

@@ -11,9 +11,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from vaxcert import resources as r
 
 from infra.nag import acknowledge
+from vaxcert import resources as r
 
 _ATTR = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER}
 

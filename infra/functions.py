@@ -10,14 +10,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-from vaxcert import resources as r
-from vaxcert.routes import QUEUE_FUNCTIONS
 
 from infra import ROOT
 from infra.config import ISSUE_CONCURRENCY, DeployConfig
 from infra.data import DataResources
 from infra.layer_bundling import layer_code
 from infra.nag import acknowledge, logical_id
+from vaxcert import resources as r
+from vaxcert.routes import QUEUE_FUNCTIONS
 
 # Graviton: ~20% cheaper per GB-second than x86_64 and every dependency ships aarch64 wheels.
 ARCHITECTURE = lambda_.Architecture.ARM_64

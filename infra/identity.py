@@ -5,10 +5,10 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
-from vaxcert import resources as r
 
 from infra.config import DeployConfig
 from infra.nag import acknowledge
+from vaxcert import resources as r
 
 
 class StaffIdentity(Construct):

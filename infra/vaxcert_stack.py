@@ -8,7 +8,6 @@ from typing import Any
 
 import aws_cdk as cdk
 from constructs import Construct
-from vaxcert import resources as r
 
 from infra.api import Api
 from infra.config import DeployConfig
@@ -16,6 +15,7 @@ from infra.data import Data
 from infra.functions import Functions
 from infra.identity import StaffIdentity
 from infra.web import Web
+from vaxcert import resources as r
 
 
 class VaxcertStack(cdk.Stack):

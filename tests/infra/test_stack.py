@@ -1,0 +1,513 @@
+"""The synthesized vaxcert stack, checked against the shared definitions it is generated from."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from infra import ROOT
+from infra.config import ISSUE_CONCURRENCY
+from tests.infra.conftest import Synth, synthesize
+from vaxcert import resources as r
+from vaxcert.routes import ROUTES, Auth
+from vaxcert.settings import Settings
+
+# One xdist worker for the whole module, so the module fixture synthesizes once.
+pytestmark = pytest.mark.xdist_group("infra")
+
+# Settings a deployment may leave at their defaults (AWS_REGION comes from the Lambda runtime).
+OPTIONAL_SETTINGS = {"REGION", "FIELD_MAPPING_FILE", "VACCINE_CATALOGUE_FILE"}
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return synthesize(tmp_path_factory.mktemp("cdk-out"))
+
+
+@pytest.fixture(scope="module")
+def template(synth: Synth) -> Template:
+    return Template.from_json(synth.template)
+
+
+def ref(logical_id: str) -> dict[str, str]:
+    return {"Ref": logical_id}
+
+
+def arn(logical_id: str) -> dict[str, list[str]]:
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def app_functions(synth: Synth) -> dict[str, dict[str, Any]]:
+    """Our functions by FUNCTIONS name (not CDK's own BucketDeployment handler)."""
+    out = {}
+    for name in r.FUNCTIONS:
+        prefix = "Functions" + "".join(p.title() for p in name.split("-")) + "Function"
+        out[name] = synth.resources[synth.logical_id(prefix, "AWS::Lambda::Function")]
+    return out
+
+
+def role_statements(synth: Synth, fn: dict[str, Any]) -> list[dict[str, Any]]:
+    role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = synth.resources[role_id]
+    statements = [s for p in role["Properties"].get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+    # Nothing may widen the role outside its inline policy (no managed or attached policies).
+    assert "ManagedPolicyArns" not in role["Properties"]
+    for policy in synth.of_type("AWS::IAM::Policy").values():
+        assert {"Ref": role_id} not in policy["Properties"]["Roles"]
+    return statements
+
+
+def actions(statement: dict[str, Any]) -> list[str]:
+    a = statement["Action"]
+    return [a] if isinstance(a, str) else list(a)
+
+
+def referenced_ids(value: Any) -> set[str]:
+    """Logical ids referenced anywhere in a CloudFormation value."""
+    text = json.dumps(value)
+    return set(re.findall(r'"Ref": "(\w+)"', text)) | set(re.findall(r'"Fn::GetAtt": \["(\w+)"', text))
+
+
+# --- data -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", r.TABLES, ids=lambda t: t.logical_id)
+def test_table(synth: Synth, table: r.Table) -> None:
+    res = synth.resources[synth.logical_id(table.logical_id, "AWS::DynamoDB::Table")]
+    props = res["Properties"]
+    assert res["DeletionPolicy"] == "Retain"
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["DeletionProtectionEnabled"] is True
+    data_key = synth.logical_id(r.DATA_KEY.logical_id, "AWS::KMS::Key")
+    assert props["SSESpecification"] == {
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": arn(data_key),
+    }
+
+    keys = [{"AttributeName": table.partition.name, "KeyType": "HASH"}]
+    if table.sort:
+        keys.append({"AttributeName": table.sort.name, "KeyType": "RANGE"})
+    assert props["KeySchema"] == keys
+    if table.ttl_attribute:
+        assert props["TimeToLiveSpecification"] == {"AttributeName": table.ttl_attribute, "Enabled": True}
+    else:
+        assert "TimeToLiveSpecification" not in props
+
+    gsis = {g["IndexName"]: g for g in props.get("GlobalSecondaryIndexes", [])}
+    assert set(gsis) == {i.name for i in table.indexes}
+    attr_types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+    for index in table.indexes:
+        want = [{"AttributeName": index.partition.name, "KeyType": "HASH"}]
+        if index.sort:
+            want.append({"AttributeName": index.sort.name, "KeyType": "RANGE"})
+        assert gsis[index.name]["KeySchema"] == want
+        assert gsis[index.name]["Projection"] == {"ProjectionType": "ALL"}
+        for key in (index.partition, index.sort):
+            if key:
+                assert attr_types[key.name] == key.type
+
+
+@pytest.mark.parametrize("key", r.KEYS, ids=lambda k: k.logical_id)
+def test_kms_key(synth: Synth, key: r.KmsKey) -> None:
+    res = synth.resources[synth.logical_id(key.logical_id, "AWS::KMS::Key")]
+    props = res["Properties"]
+    assert res["DeletionPolicy"] == "Retain"
+    assert props["KeyUsage"] == key.usage
+    assert props.get("KeySpec", "SYMMETRIC_DEFAULT") == key.spec
+    assert props.get("EnableKeyRotation", False) is (key.spec == "SYMMETRIC_DEFAULT")
+
+
+@pytest.mark.parametrize("queue", r.QUEUES, ids=lambda q: q.logical_id)
+def test_queue_and_dead_letter_queue(synth: Synth, template: Template, queue: r.Queue) -> None:
+    qid = synth.logical_id(queue.logical_id, "AWS::SQS::Queue")
+    dlq = synth.logical_id(queue.dead_letter_logical_id, "AWS::SQS::Queue")
+    data_key = synth.logical_id(r.DATA_KEY.logical_id, "AWS::KMS::Key")
+    props = synth.resources[qid]["Properties"]
+    assert props["RedrivePolicy"] == {
+        "deadLetterTargetArn": arn(dlq),
+        "maxReceiveCount": queue.max_receive_count,
+    }
+    assert props["VisibilityTimeout"] == queue.visibility_timeout_s
+    for q in (qid, dlq):
+        assert synth.resources[q]["Properties"]["KmsMasterKeyId"] == arn(data_key)
+        template.has_resource_properties(
+            "AWS::SQS::QueuePolicy",
+            {
+                "Queues": [ref(q)],
+                "PolicyDocument": {
+                    "Statement": Match.array_with(
+                        [
+                            Match.object_like(
+                                {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                            )
+                        ]
+                    )
+                },
+            },
+        )
+
+
+def test_buckets_private_ssl_only_and_versioned_as_declared(synth: Synth, template: Template) -> None:
+    buckets = synth.of_type("AWS::S3::Bucket")
+    assert len(buckets) == len(r.BUCKETS) + 2  # + access logs + web
+    for bucket_id, bucket in buckets.items():
+        assert bucket["Properties"]["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }, bucket_id
+        template.has_resource_properties(
+            "AWS::S3::BucketPolicy",
+            {
+                "Bucket": ref(bucket_id),
+                "PolicyDocument": {
+                    "Statement": Match.array_with(
+                        [
+                            Match.object_like(
+                                {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                            )
+                        ]
+                    )
+                },
+            },
+        )
+    data_key = synth.logical_id(r.DATA_KEY.logical_id, "AWS::KMS::Key")
+    for b in r.BUCKETS:
+        props = buckets[synth.logical_id(b.logical_id, "AWS::S3::Bucket")]["Properties"]
+        assert (props.get("VersioningConfiguration") == {"Status": "Enabled"}) is b.versioned
+        rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+        assert rule["ServerSideEncryptionByDefault"] == {
+            "SSEAlgorithm": "aws:kms",
+            "KMSMasterKeyID": arn(data_key),
+        }
+        assert "LoggingConfiguration" in props
+
+
+def test_ingest_secret_generated(synth: Synth) -> None:
+    for s in r.SECRETS:
+        props = synth.resources[synth.logical_id(s.logical_id, "AWS::SecretsManager::Secret")]["Properties"]
+        assert props["GenerateSecretString"]["PasswordLength"] == 40
+        assert props["GenerateSecretString"]["ExcludePunctuation"] is True
+
+
+# --- functions and roles ----------------------------------------------------------------------------
+
+
+def test_one_function_per_definition_on_python312_with_the_layer(synth: Synth) -> None:
+    layer_ids = [
+        k for k in synth.of_type("AWS::Lambda::LayerVersion") if k.startswith("FunctionsVaxcertLayer")
+    ]
+    assert len(layer_ids) == 1
+    functions = app_functions(synth)
+    assert len(functions) == len(r.FUNCTIONS)
+    for name, fn in functions.items():
+        props = fn["Properties"]
+        grants = r.FUNCTIONS[name]
+        assert props["Runtime"] == "python3.12"
+        assert props["Architectures"] == ["arm64"]
+        assert props["Handler"] == "handler.handler"
+        assert props["Layers"] == [ref(layer_ids[0])]
+        assert props["MemorySize"] == grants.memory_mb
+        assert props["Timeout"] == grants.timeout_s
+        assert props["LoggingConfig"]["LogFormat"] == "JSON"
+        assert props["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == f"vaxcert-{name}"
+    roles = {json.dumps(fn["Properties"]["Role"]) for fn in functions.values()}
+    assert len(roles) == len(functions), "every function has its own role"
+
+
+def test_every_setting_is_set_on_every_function(synth: Synth) -> None:
+    wanted = {name.upper() for name in Settings.model_fields} - OPTIONAL_SETTINGS
+    resource_envs = {
+        *(t.env for t in r.TABLES),
+        *(b.env for b in r.BUCKETS),
+        *(q.env for q in r.QUEUES),
+        *(q.dead_letter_env for q in r.QUEUES),
+        *(k.env for k in r.KEYS),
+        *(s.env for s in r.SECRETS),
+        r.USER_POOL.env,
+        r.USER_POOL.client_env,
+    }
+    assert resource_envs <= wanted, "resources.py names env vars the settings model does not read"
+    for name, fn in app_functions(synth).items():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert wanted <= set(env), (name, wanted - set(env))
+        assert env["COUNTRY"] == "JM"
+        assert "PORTAL_URL" in env and "WebDistribution" in json.dumps(env["PORTAL_URL"])
+        assert "AWS_REGION" not in env  # reserved: the runtime sets it
+
+
+def test_roles_grant_exactly_what_function_grants_declare(synth: Synth) -> None:
+    ids = {
+        **{t.logical_id: synth.logical_id(t.logical_id, "AWS::DynamoDB::Table") for t in r.TABLES},
+        **{b.logical_id: synth.logical_id(b.logical_id, "AWS::S3::Bucket") for b in r.BUCKETS},
+        **{q.logical_id: synth.logical_id(q.logical_id, "AWS::SQS::Queue") for q in r.QUEUES},
+        **{k.logical_id: synth.logical_id(k.logical_id, "AWS::KMS::Key") for k in r.KEYS},
+        **{s.logical_id: synth.logical_id(s.logical_id, "AWS::SecretsManager::Secret") for s in r.SECRETS},
+    }
+    data_key = ids[r.DATA_KEY.logical_id]
+    for name, fn in app_functions(synth).items():
+        grants = r.FUNCTIONS[name]
+        statements = role_statements(synth, fn)
+        allow = [s for s in statements if s["Effect"] == "Allow"]
+        touched = set().union(*(referenced_ids(s["Resource"]) for s in allow))
+        declared = {
+            *grants.tables,
+            *grants.buckets,
+            *grants.send_queues,
+            *([grants.consume_queue] if grants.consume_queue else []),
+            *grants.sign_keys,
+            *grants.verify_keys,
+            *grants.secrets,
+        }
+        expected = {ids[d] for d in declared}
+        if grants.tables or grants.buckets or grants.send_queues or grants.consume_queue:
+            expected.add(data_key)
+        if grants.user_pool_auth:
+            expected.add(synth.logical_id(r.USER_POOL.logical_id, "AWS::Cognito::UserPool"))
+        resource_ids = {i for i in touched if not i.startswith("Functions") and i != "AWS"}
+        assert resource_ids == expected, name
+
+        def allowed(action: str, allow: list[dict[str, Any]] = allow) -> list[dict[str, Any]]:
+            return [s for s in allow if action in actions(s)]
+
+        # Signing: only the named keys, only ES256; the data key never directly.
+        sign = allowed("kms:Sign")
+        assert bool(sign) is bool(grants.sign_keys), name
+        for s in sign:
+            assert referenced_ids(s["Resource"]) == {ids[k] for k in grants.sign_keys}
+            assert s["Condition"] == {"StringEquals": {"kms:SigningAlgorithm": "ECDSA_SHA_256"}}
+        for s in allow:
+            if data_key in referenced_ids(s["Resource"]):
+                assert "kms:ViaService" in s["Condition"]["StringEquals"]
+        # Table writes only where declared.
+        for s in allowed("dynamodb:PutItem"):
+            for table_id in referenced_ids(s["Resource"]):
+                logical = next(k for k, v in ids.items() if v == table_id)
+                assert grants.tables[logical] in ("write", "readwrite"), (name, logical)
+        sms = allowed("sns:Publish")
+        assert bool(sms) is grants.sms
+        if grants.sms:
+            deny = [s for s in statements if s["Effect"] == "Deny" and "sns:Publish" in actions(s)]
+            assert deny, "SMS-only: topics are denied"
+        for s in allow:
+            assert not any("*" in a for a in actions(s)), (name, s)
+
+
+def test_named_least_privilege_examples(synth: Synth) -> None:
+    functions = app_functions(synth)
+    certificates = synth.logical_id(r.CERTIFICATES.logical_id, "AWS::DynamoDB::Table")
+    verify_actions = {a for s in role_statements(synth, functions["verify"]) for a in actions(s)}
+    assert "kms:Sign" not in verify_actions
+    assert not any(
+        a.startswith(("dynamodb:Put", "dynamodb:Update", "dynamodb:Delete")) for a in verify_actions
+    )
+    ingest = role_statements(synth, functions["ingest"])
+    assert certificates not in referenced_ids(ingest)
+
+
+def test_issue_consumes_the_queue_with_partial_batch_failures(synth: Synth) -> None:
+    issue_id = synth.logical_id("FunctionsIssueFunction", "AWS::Lambda::Function")
+    queue = synth.logical_id(r.ISSUE_QUEUE.logical_id, "AWS::SQS::Queue")
+    mappings = list(synth.of_type("AWS::Lambda::EventSourceMapping").values())
+    assert len(mappings) == 1
+    props = mappings[0]["Properties"]
+    assert props["FunctionName"] == ref(issue_id)
+    assert props["EventSourceArn"] == arn(queue)
+    assert props["BatchSize"] == 10
+    assert 1 <= props["MaximumBatchingWindowInSeconds"] <= 10
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    reserved = synth.resources[issue_id]["Properties"]["ReservedConcurrentExecutions"]
+    assert reserved == ISSUE_CONCURRENCY
+    assert props["ScalingConfig"]["MaximumConcurrency"] <= reserved
+    # KMS ECC Sign quota 300/s; one Sign round trip is >= ~20 ms, so one worker signs <= 50/s.
+    assert reserved * 50 <= 300
+    # Queue visibility must exceed the function timeout (AWS recommends 6x).
+    assert r.ISSUE_QUEUE.visibility_timeout_s >= 6 * r.FUNCTIONS["issue"].timeout_s
+
+
+def test_layer_bundle_contents(synth: Synth) -> None:
+    layer = next(
+        v for k, v in synth.of_type("AWS::Lambda::LayerVersion").items() if k.startswith("FunctionsVaxcert")
+    )
+    asset = synth.outdir / ("asset." + layer["Properties"]["Content"]["S3Key"].removesuffix(".zip"))
+    python = asset / "python"
+    assert (python / "vaxcert" / "__init__.py").is_file()
+    assert (python / "vaxcert" / "resources.py").is_file()
+    for package in (
+        "aws_lambda_powertools",
+        "pynamodb",
+        "pydantic",
+        "cryptography",
+        "segno",
+        "fpdf",
+        "cbor2",
+    ):
+        assert (python / package).is_dir(), package
+    for excluded in ("boto3", "botocore", "s3transfer"):
+        assert not (python / excluded).exists(), excluded
+    native = list((python / "pydantic_core").glob("*.so"))
+    assert native and all("aarch64" in p.name for p in native)
+    assert not list((python / "vaxcert").rglob("__pycache__/*.cpython-311.pyc"))
+
+
+# --- API ----------------------------------------------------------------------------------------------
+
+
+def api_methods(synth: Synth) -> dict[tuple[str, str], dict[str, Any]]:
+    """API Gateway methods by (HTTP method, full path), resolving the resource tree."""
+    resources = synth.of_type("AWS::ApiGateway::Resource")
+    root = {"Fn::GetAtt": [next(iter(synth.of_type("AWS::ApiGateway::RestApi"))), "RootResourceId"]}
+
+    def path_of(resource_ref: Any) -> str:
+        if resource_ref == root:
+            return ""
+        res = resources[resource_ref["Ref"]]["Properties"]
+        return path_of(res["ParentId"]) + "/" + res["PathPart"]
+
+    return {
+        (m["Properties"]["HttpMethod"], path_of(m["Properties"]["ResourceId"]) or "/"): m
+        for m in synth.of_type("AWS::ApiGateway::Method").values()
+    }
+
+
+def check_routes(synth: Synth, routes: tuple[Any, ...]) -> None:
+    methods = api_methods(synth)
+    assert {k for k in methods if k[0] != "OPTIONS"} == {(rt.method, rt.path) for rt in routes}
+    functions = {
+        name: synth.logical_id(f"Functions{name.title()}Function", "AWS::Lambda::Function")
+        for name in r.FUNCTIONS
+    }
+    for route in routes:
+        props = methods[(route.method, route.path)]["Properties"]
+        assert props["Integration"]["Type"] == "AWS_PROXY"
+        assert referenced_ids(props["Integration"]["Uri"]) & set(functions.values()) == {
+            functions[route.function]
+        }
+        if route.auth in (Auth.STAFF, Auth.ADMIN):
+            assert props["AuthorizationType"] == "COGNITO_USER_POOLS", route
+            authorizer = synth.resources[props["AuthorizerId"]["Ref"]]["Properties"]
+            assert authorizer["Type"] == "COGNITO_USER_POOLS"
+        else:
+            assert props["AuthorizationType"] == "NONE", route
+        assert "RequestValidatorId" in props
+        for param in re.findall(r"\{(\w+)\}", route.path):
+            assert props["RequestParameters"][f"method.request.path.{param}"] is True
+        assert ("OPTIONS", route.path) in methods, "CORS preflight"
+
+
+def test_every_route_is_an_api_method_with_its_auth(synth: Synth) -> None:
+    check_routes(synth, ROUTES)
+
+
+def test_staff_and_admin_routes_get_the_cognito_authorizer(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Routes added to routes.py later appear without stack changes (here: staff and admin ones)."""
+    import infra.api
+    from vaxcert.routes import Route
+
+    extra = (
+        Route("GET", "/v1/staff/certificates/{hcid}", "download", Auth.STAFF),
+        Route("POST", "/v1/admin/certificates/{hcid}/revoke", "revoke", Auth.ADMIN),
+    )
+    monkeypatch.setattr(infra.api, "ROUTES", ROUTES + extra)
+    check_routes(synthesize(tmp_path_factory.mktemp("cdk-staff")), ROUTES + extra)
+
+
+def test_api_stage_logging_throttling_binary_and_waf(synth: Synth, template: Template) -> None:
+    template.has_resource_properties("AWS::ApiGateway::RestApi", {"BinaryMediaTypes": ["application/pdf"]})
+    stage = next(iter(synth.of_type("AWS::ApiGateway::Stage").values()))["Properties"]
+    assert "AccessLogSetting" in stage
+    settings = stage["MethodSettings"][0]
+    assert settings["LoggingLevel"] == "ERROR" and settings["ThrottlingRateLimit"] > 0
+    assert settings["DataTraceEnabled"] is False
+    template.resource_count_is("AWS::WAFv2::WebACLAssociation", 1)
+    template.has_resource_properties("AWS::ApiGateway::RequestValidator", {"ValidateRequestParameters": True})
+
+
+# --- identity, web, outputs ---------------------------------------------------------------------------
+
+
+def test_cognito_pool_groups_and_client(synth: Synth, template: Template) -> None:
+    pool = synth.logical_id(r.USER_POOL.logical_id, "AWS::Cognito::UserPool")
+    props = synth.resources[pool]["Properties"]
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert props["MfaConfiguration"] == "ON"
+    policy = props["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12 and policy["RequireSymbols"] and policy["RequireNumbers"]
+    groups = {g["Properties"]["GroupName"] for g in synth.of_type("AWS::Cognito::UserPoolGroup").values()}
+    assert groups == set(r.USER_POOL.groups)
+    template.has_resource_properties(
+        "AWS::Cognito::UserPoolClient",
+        {
+            "UserPoolId": ref(pool),
+            "GenerateSecret": False,
+            "ExplicitAuthFlows": Match.array_with(["ALLOW_USER_PASSWORD_AUTH"]),
+        },
+    )
+
+
+def test_cloudfront_serves_web_and_fronts_the_api(synth: Synth) -> None:
+    dist = next(iter(synth.of_type("AWS::CloudFront::Distribution").values()))["Properties"][
+        "DistributionConfig"
+    ]
+    assert dist["DefaultRootObject"] == "index.html"
+    assert dist["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert "ResponseHeadersPolicyId" in dist["DefaultCacheBehavior"]
+    s3_origin = next(o for o in dist["Origins"] if "S3OriginConfig" in o)
+    assert "OriginAccessControlId" in s3_origin
+    patterns = [b["PathPattern"] for b in dist["CacheBehaviors"]]
+    assert patterns.index("/v1/trust-list*") < patterns.index("/v1/*")
+    assert patterns.index("/v1/revocation-list*") < patterns.index("/v1/*")
+    assert "/.well-known/*" in patterns
+    assert all(b["ViewerProtocolPolicy"] == "https-only" for b in dist["CacheBehaviors"])
+    assert "Logging" in dist
+    assert len(synth.of_type("Custom::CDKBucketDeployment")) == 1
+
+
+def test_outputs(synth: Synth) -> None:
+    outputs = synth.template["Outputs"]
+    for name in ("WebUrl", "ApiUrl", "UserPoolId", "UserPoolClientId", "IssueQueueUrl", "IngestSecretArn"):
+        assert name in outputs
+    for k in r.KEYS:
+        assert f"{k.logical_id}Id" in outputs
+
+
+# --- linters --------------------------------------------------------------------------------------------
+
+
+def test_cfn_lint_passes(synth: Synth) -> None:
+    templates = [str(p) for p in synth.outdir.glob("*.template.json")]
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run(
+        [str(cfn_lint), *templates], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cdk_nag_fails_synth_on_an_unacknowledged_finding(tmp_path: Path) -> None:
+    """The fixture's synth succeeding means zero unacknowledged findings, because a finding fails it."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_sqs as sqs
+
+    from infra.nag import add_checks
+
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Probe")
+    sqs.Queue(stack, "PlainQueue")  # no DLQ, no SSL enforcement: AwsSolutions-SQS3/SQS4
+    add_checks(app)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    nag = next(p for p in report["pluginReports"] if p["pluginName"] == "AwsSolutions")
+    assert {"AwsSolutions-SQS3", "AwsSolutions-SQS4"} <= {v["ruleName"] for v in nag["violations"]}
