@@ -9,6 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
+
 from vaxcert.formats.cose import der_to_raw_ecdsa
 
 Signer = Callable[[bytes], bytes]

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conformance_data import conformance_path
 from vaxcert.formats.divoc import decode_divoc, divoc_content
 from vaxcert.formats.errors import FormatError
 from vaxcert.formats.hc1 import decode_hc1
 from vaxcert.formats.shc import decode_shc, shc_content
 from vaxcert.verification import InMemoryTrustStore, TrustedCertificate, verify_qr
-
-from tests.conformance_data import conformance_path
 
 pytestmark = pytest.mark.conformance
 

@@ -1,4 +1,5 @@
 import pytest
+
 from vaxcert.formats import base45
 
 

@@ -2,10 +2,10 @@ import cbor2
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from vaxcert.formats import cose
-from vaxcert.formats.errors import CoseError
 
 from tests.signing import es256_signer
+from vaxcert.formats import cose
+from vaxcert.formats.errors import CoseError
 
 KID = b"\x01\x02\x03\x04\x05\x06\x07\x08"
 

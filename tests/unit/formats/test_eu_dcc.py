@@ -5,12 +5,12 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
-from vaxcert.formats.countries import alpha2
-from vaxcert.formats.eu_dcc import EuVaccineCodes, eu_payload
-from vaxcert.formats.uvci import make_uci
 
 from tests.conformance_data import conformance_path
 from tests.factories import example_record
+from vaxcert.formats.countries import alpha2
+from vaxcert.formats.eu_dcc import EuVaccineCodes, eu_payload
+from vaxcert.formats.uvci import make_uci
 
 COMIRNATY = EuVaccineCodes(vp="1119349007", mp="EU/1/20/1528", ma="ORG-100030215")
 UCI = make_uci("JM", "7Q2K9M4XHD3R8T6WB1NC")

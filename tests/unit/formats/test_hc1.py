@@ -8,6 +8,9 @@ import pytest
 import segno
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.factories import EXAMPLE_HCID, example_record
+from tests.signing import es256_signer
 from vaxcert.formats import base45, cose, ddcc_ext
 from vaxcert.formats.errors import (
     Base45Error,
@@ -28,9 +31,6 @@ from vaxcert.formats.hc1 import (
     qr_version_q,
 )
 from vaxcert.formats.uvci import make_uci
-
-from tests.factories import EXAMPLE_HCID, example_record
-from tests.signing import es256_signer
 
 COMIRNATY = EuVaccineCodes(vp="1119349007", mp="EU/1/20/1528", ma="ORG-100030215")
 ISSUED = datetime(2021, 12, 14, 15, 30, tzinfo=UTC)

@@ -1,4 +1,5 @@
 import pytest
+
 from vaxcert.formats.icao import transliterate
 
 

@@ -1,4 +1,5 @@
 import pytest
+
 from vaxcert.formats.uvci import check_uci, luhn_mod_n, make_uci
 
 

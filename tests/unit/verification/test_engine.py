@@ -8,15 +8,15 @@ import cbor2
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from tests.factories import EXAMPLE_HCID, example_record
+from tests.signing import es256_signer, self_signed_dsc
 from vaxcert.formats import base45, cose
 from vaxcert.formats.eu_dcc import EuVaccineCodes
 from vaxcert.formats.hc1 import encode_hc1, hcert_from_record, kid_for_certificate
 from vaxcert.formats.uvci import make_uci
 from vaxcert.verification import InMemoryRevocationList, InMemoryTrustStore, TrustedCertificate, verify_qr
 from vaxcert.verification.trust import country_uci_hash, signature_hash, uci_hash
-
-from tests.factories import EXAMPLE_HCID, example_record
-from tests.signing import es256_signer, self_signed_dsc
 
 COMIRNATY = EuVaccineCodes(vp="1119349007", mp="EU/1/20/1528", ma="ORG-100030215")
 UCI = make_uci("JM", EXAMPLE_HCID)
