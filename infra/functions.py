@@ -166,8 +166,18 @@ def function_statements(
         st.append(
             iam.PolicyStatement(
                 sid="VerifyWithNamedKeys",
-                actions=["kms:Verify", "kms:GetPublicKey"],
+                actions=["kms:Verify"],
                 resources=[data.keys[k].key_arn for k in grants.verify_keys],
+            )
+        )
+    public_keys = dict.fromkeys((*grants.sign_keys, *grants.verify_keys))
+    if public_keys:
+        # Public keys are public, but only of the keys this function signs or verifies with.
+        st.append(
+            iam.PolicyStatement(
+                sid="ReadNamedPublicKeys",
+                actions=["kms:GetPublicKey"],
+                resources=[data.keys[k].key_arn for k in public_keys],
             )
         )
     if grants.secrets:
