@@ -34,6 +34,8 @@ _issuer = IssuerProfile(
     name=_settings.issuer_name,
     validity_days=_settings.certificate_validity_days,
     portal_url=_settings.portal_url,
+    eu_issuer=_settings.hc1_issuer_name,
+    max_qr_version=_settings.hc1_max_qr_version,
 )
 
 # The signing DSC changes only on key rotation; re-read it every few minutes, not per message.

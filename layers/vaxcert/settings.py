@@ -22,6 +22,12 @@ class Settings(BaseModel):
     country: str = Field(default="JM", min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
     country_alpha3: str = Field(default="JAM", min_length=3, max_length=3)
     issuer_name: str = "Ministry of Health and Wellness, Jamaica"
+    # The EU DCC `is` (<= 80 chars) shown by verifier apps. Every character costs QR size: with the
+    # full name the DDCC extension (lot, next dose, ...) would not fit in QR version 18.
+    hc1_issuer_name: str = Field(default="Ministry of Health, Jamaica", max_length=80)
+    # Largest QR version (level Q) an HC1 may need; DDCC extension fields are dropped, least
+    # important first, to stay within it (see docs/hc1-profile.md).
+    hc1_max_qr_version: int = Field(default=18, ge=10, le=40)
     portal_url: str = "http://127.0.0.1:8000/"
     certificate_validity_days: int = Field(default=365, ge=1, le=3650)
 

@@ -32,9 +32,11 @@ class PermanentIssueFailure(VaxcertError):
 @dataclass(frozen=True)
 class IssuerProfile:
     country: str  # alpha-2, HC1 `iss`
-    name: str  # DDCC issuer and EU `is`
+    name: str  # DDCC issuer
     validity_days: int
     portal_url: str
+    eu_issuer: str  # EU DCC `is`: shorter, it is paid for in QR size
+    max_qr_version: int
 
 
 def build_record(
@@ -112,7 +114,13 @@ def sign_certificate(
         kid=signer.kid,
     )
     uci = make_uci(issuer.country, hcid)
-    hcert = hcert_from_record(record, EuVaccineCodes(product.eu_vp, product.eu_mp, product.eu_ma), uci)
+    hcert = hcert_from_record(
+        record,
+        EuVaccineCodes(product.eu_vp, product.eu_mp, product.eu_ma),
+        uci,
+        eu_issuer=issuer.eu_issuer,
+        max_qr_version=issuer.max_qr_version,
+    )
     qr = encode_hc1(
         hcert,
         issuer_country=issuer.country,

@@ -16,6 +16,8 @@ class InvalidMobile(ValueError):
 def normalise_mobile(raw: str) -> str:
     """`876-555-0123`, `(876) 555 0123`, `8765550123`, `+1 876 555 0123`, `18765550123` -> `+18765550123`."""
     text = _SEPARATORS.sub("", raw.strip())
+    if not text:
+        raise InvalidMobile("is empty: give a 10-digit Jamaican number such as 876-555-0123")
     if text.startswith("+"):
         if not text.startswith("+1"):
             raise InvalidMobile("only Jamaican (+1 876 / +1 658) mobile numbers are accepted")
