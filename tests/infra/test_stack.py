@@ -22,9 +22,6 @@ from vaxcert.settings import Settings
 # One xdist worker for the whole module, so the module fixture synthesizes once.
 pytestmark = pytest.mark.xdist_group("infra")
 
-# Settings a deployment may leave at their defaults (AWS_REGION comes from the Lambda runtime).
-OPTIONAL_SETTINGS = {"REGION", "FIELD_MAPPING_FILE", "VACCINE_CATALOGUE_FILE"}
-
 
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
@@ -193,7 +190,7 @@ def test_buckets_private_ssl_only_and_versioned_as_declared(synth: Synth, templa
         assert "LoggingConfiguration" in props
 
 
-def test_ingest_secret_generated(synth: Synth) -> None:
+def test_secrets_generated(synth: Synth) -> None:
     for s in r.SECRETS:
         props = synth.resources[synth.logical_id(s.logical_id, "AWS::SecretsManager::Secret")]["Properties"]
         assert props["GenerateSecretString"]["PasswordLength"] == 40
@@ -225,8 +222,8 @@ def test_one_function_per_definition_on_python312_with_the_layer(synth: Synth) -
     assert len(roles) == len(functions), "every function has its own role"
 
 
-def test_every_setting_is_set_on_every_function(synth: Synth) -> None:
-    wanted = {name.upper() for name in Settings.model_fields} - OPTIONAL_SETTINGS
+def test_functions_get_resource_names_and_deployment_settings(synth: Synth) -> None:
+    settings_vars = {name.upper() for name in Settings.model_fields}
     resource_envs = {
         *(t.env for t in r.TABLES),
         *(b.env for b in r.BUCKETS),
@@ -237,12 +234,16 @@ def test_every_setting_is_set_on_every_function(synth: Synth) -> None:
         r.USER_POOL.env,
         r.USER_POOL.client_env,
     }
-    assert resource_envs <= wanted, "resources.py names env vars the settings model does not read"
+    assert resource_envs <= settings_vars, "resources.py names env vars the settings model does not read"
+    deployment = {"STAGE", "COUNTRY", "COUNTRY_ALPHA3", "ISSUER_NAME", "PORTAL_URL", "INGEST_HEADER"}
     for name, fn in app_functions(synth).items():
         env = fn["Properties"]["Environment"]["Variables"]
-        assert wanted <= set(env), (name, wanted - set(env))
+        assert resource_envs | deployment <= set(env), (name, (resource_envs | deployment) - set(env))
+        # Every other variable is a setting (no typo silently falls back to a default) or Powertools'.
+        stray = {k for k in env if k not in settings_vars and not k.startswith("POWERTOOLS_")} - {"LOG_LEVEL"}
+        assert not stray, (name, stray)
         assert env["COUNTRY"] == "JM"
-        assert "PORTAL_URL" in env and "WebDistribution" in json.dumps(env["PORTAL_URL"])
+        assert "WebDistribution" in json.dumps(env["PORTAL_URL"])
         assert "AWS_REGION" not in env  # reserved: the runtime sets it
 
 
