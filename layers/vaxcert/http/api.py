@@ -8,6 +8,7 @@ Domain errors map to one status code each; nothing unexpected becomes a 500 or a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -72,7 +73,9 @@ class Api:
             raise RuntimeError(f"{method} {path} is not in the route table for function {self.function!r}")
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-            self.app.route(path, method, middlewares=[self._auth_middleware(route)])(fn)
+            # The route table writes path parameters as API Gateway does ({hcid}); Powertools wants <hcid>.
+            resolver_path = re.sub(r"\{(\w+)\}", r"<\1>", path)
+            self.app.route(resolver_path, method, middlewares=[self._auth_middleware(route)])(fn)
             self._registered.add((method, path))
             return fn
 
