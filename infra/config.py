@@ -44,6 +44,8 @@ class DeployConfig:
     # Extra origins allowed by CORS besides the CloudFront one (e.g. a ministry portal).
     extra_cors_origins: tuple[str, ...]
     content_security_policy: str | None
+    # Who is told when certificates fail to issue (dead-letter queue alarm); confirm the SNS e-mail.
+    alarm_email: str | None
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -89,4 +91,5 @@ class DeployConfig:
             certificate_arn=str(cert) if cert else None,
             extra_cors_origins=tuple(str(o) for o in origins),  # type: ignore[attr-defined]
             content_security_policy=str(csp) if csp else None,
+            alarm_email=str(get("alarmEmail", "")) or None,
         )

@@ -9,6 +9,7 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
+from infra.alarms import Alarms
 from infra.api import Api
 from infra.config import DeployConfig
 from infra.data import Data
@@ -52,6 +53,7 @@ class VaxcertStack(cdk.Stack):
             environment={**data.environment, **identity.environment, **settings_env},
             config=config,
         )
+        alarms = Alarms(self, "Alarms", data=data, email=config.alarm_email)
         self.data = data
         self.functions = functions
         api.add_routes(dict(functions.functions), [web.origin, *config.extra_cors_origins])
@@ -72,6 +74,7 @@ class VaxcertStack(cdk.Stack):
         out("ApiUrl", api.rest_api.url, "API Gateway stage URL (the same API is under WebUrl /v1/...)")
         out("UserPoolId", identity.user_pool.user_pool_id, "Staff user pool (create staff users here)")
         out("UserPoolClientId", identity.client.user_pool_client_id, "App client of the staff web page")
+        out("AlarmTopicArn", alarms.topic.topic_arn, "Subscribe operators here (dead-letter queue alarms)")
         for q in r.QUEUES:
             out(q.logical_id + "Url", data.queues[q.logical_id].queue_url, f"{q.env}: SQS queue")
             out(

@@ -478,10 +478,32 @@ def test_cloudfront_serves_web_and_fronts_the_api(synth: Synth) -> None:
 
 def test_outputs(synth: Synth) -> None:
     outputs = synth.template["Outputs"]
-    for name in ("WebUrl", "ApiUrl", "UserPoolId", "UserPoolClientId", "IssueQueueUrl", "IngestSecretArn"):
+    for name in (
+        "WebUrl",
+        "ApiUrl",
+        "UserPoolId",
+        "UserPoolClientId",
+        "IssueQueueUrl",
+        "IngestSecretArn",
+        "AlarmTopicArn",
+    ):
         assert name in outputs
     for k in r.KEYS:
         assert f"{k.logical_id}Id" in outputs
+
+
+def test_dead_letter_queues_alarm(synth: Synth, template: Template) -> None:
+    topic = next(iter(synth.of_type("AWS::SNS::Topic")))
+    for q in r.QUEUES:
+        dlq = synth.logical_id(q.dead_letter_logical_id, "AWS::SQS::Queue")
+        template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {
+                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq, "QueueName"]}}],
+                "AlarmActions": [ref(topic)],
+                "Threshold": 1,
+            },
+        )
 
 
 # --- linters --------------------------------------------------------------------------------------------

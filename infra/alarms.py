@@ -1,0 +1,51 @@
+"""Alarms that need a person: anything in a dead-letter queue means certificates were not issued."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from infra.data import DataResources
+from vaxcert import resources as r
+
+
+class Alarms(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, data: DataResources, email: str | None
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = sns.Topic(
+            self, "AlarmTopic", display_name="vaxcert alarms", master_key=data.data_key, enforce_ssl=True
+        )
+        # CloudWatch publishes to the encrypted topic with the data key (key policy, not an IAM role).
+        data.data_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsToEncryptedTopic",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],  # in a key policy "*" is this key
+                conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
+            )
+        )
+        if email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+        for q in r.QUEUES:
+            alarm = cloudwatch.Alarm(
+                self,
+                f"{q.dead_letter_logical_id}NotEmpty",
+                alarm_description=f"Messages in {q.dead_letter_logical_id}: they failed "
+                f"{q.max_receive_count} times. Fix the cause (function logs), then redrive the DLQ.",
+                metric=data.dead_letter_queues[q.logical_id].metric_approximate_number_of_messages_visible(
+                    period=cdk.Duration.minutes(5), statistic="Maximum"
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(actions.SnsAction(self.topic))
