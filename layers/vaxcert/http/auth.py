@@ -5,10 +5,11 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from vaxcert.errors import Unauthorized
+from vaxcert.errors import Forbidden, Unauthorized
 from vaxcert.store.aws import client, transient_on_aws_errors
 
 SECRET_CACHE_S = 300
@@ -45,5 +46,31 @@ def ingest_key_authenticator(header: str, secret: SecretValue) -> Callable[[APIG
         if not given or not hmac.compare_digest(given.encode(), secret.get().encode()):
             raise Unauthorized(f"missing or wrong {header} header")
         return "ingest"
+
+    return authenticate
+
+
+def bearer_token(app: APIGatewayRestResolver) -> str:
+    value = app.current_event.get_header_value("Authorization", default_value="", case_sensitive=False) or ""
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("a Bearer token is required")
+    return token.strip()
+
+
+def token_authenticator(
+    verify: Callable[[str], Any], groups: frozenset[str] | None = None
+) -> Callable[[APIGatewayRestResolver], Any]:
+    """Bearer token -> principal via `verify` (raising InvalidToken); `groups`: any one is required."""
+    from vaxcert.http.tokens import InvalidToken
+
+    def authenticate(app: APIGatewayRestResolver) -> Any:
+        try:
+            principal = verify(bearer_token(app))
+        except InvalidToken:
+            raise Unauthorized("invalid or expired token") from None
+        if groups is not None and not groups & getattr(principal, "groups", frozenset()):
+            raise Forbidden("your account may not use this")
+        return principal
 
     return authenticate

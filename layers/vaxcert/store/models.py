@@ -135,7 +135,7 @@ class CitizenAuthItem(Model):
     attempts = NumberAttribute(null=True)
     usedAt = NumberAttribute(null=True)
     # Rate-limit counters
-    count = NumberAttribute(null=True)
+    hits = NumberAttribute(null=True)
 
 
 class AuditByHcid(_Index):
