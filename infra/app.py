@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -29,7 +30,10 @@ def cdk_json_context() -> dict[str, object]:
         return dict(json.load(f).get("context", {}))
 
 
-def build_app(outdir: str = "cdk.out", context: dict[str, object] | None = None) -> cdk.App:
+def build_app(outdir: str | None = None, context: dict[str, object] | None = None) -> cdk.App:
+    # The CLI says where it wants the assembly (CDK_OUTDIR, e.g. `cdk synth -o dir`); a bare
+    # `python infra/app.py` would otherwise write to a temporary directory.
+    outdir = outdir or os.environ.get("CDK_OUTDIR") or "cdk.out"
     # Values the CLI passes (cdk.json, cdk.context.json, -c k=v) take precedence over these defaults.
     app = cdk.App(outdir=outdir, context={**cdk_json_context(), **(context or {})})
     stack_name = str(app.node.try_get_context("vaxcert:stackName") or "Vaxcert")
@@ -37,7 +41,7 @@ def build_app(outdir: str = "cdk.out", context: dict[str, object] | None = None)
         app,
         stack_name,
         description="vaxcert: WHO DDCC:VS vaccination certificates (issue, serve, correct, revoke, verify)",
-        # Environment-agnostic unless the CLI passes an account/region: the template works in any region.
+        # Environment-agnostic (one template, any account and region) unless vaxcert:account/region set.
         env=cdk.Environment(
             account=app.node.try_get_context("vaxcert:account") or None,
             region=app.node.try_get_context("vaxcert:region") or None,
