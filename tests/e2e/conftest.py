@@ -170,3 +170,7 @@ def stored_certificates(stack: LocalStack) -> list[dict[str, Any]]:
     items = aws_client(stack, "dynamodb").scan(TableName=table, ConsistentRead=True)["Items"]
     deserializer = TypeDeserializer()
     return [{k: deserializer.deserialize(v) for k, v in item.items()} for item in items]
+
+
+# Browser fixtures for the web page tests (tests/e2e/test_web_*.py).
+from tests.e2e.browser import browser, context, page  # noqa: E402, F401
