@@ -51,7 +51,7 @@ def ingest_key_authenticator(header: str, secret: SecretValue) -> Callable[[APIG
 
 
 def bearer_token(app: APIGatewayRestResolver) -> str:
-    value = app.current_event.get_header_value("Authorization", default_value="", case_sensitive=False) or ""
+    value = (app.current_event.headers or {}).get("Authorization") or ""  # case-insensitive in v3
     scheme, _, token = value.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("a Bearer token is required")

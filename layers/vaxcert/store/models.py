@@ -168,7 +168,8 @@ class AuditItem(Model):
     action = UnicodeAttribute()
     outcome = UnicodeAttribute()
     hcid = UnicodeAttribute(null=True)
-    query = JSONAttribute(null=True)
+    # Python name differs: Model.query is pynamodb's query method.
+    searchQuery = JSONAttribute(null=True, attr_name="query")
     resultHcids = JSONAttribute(null=True)
     sourceIp = UnicodeAttribute(null=True)
     userAgent = UnicodeAttribute(null=True)

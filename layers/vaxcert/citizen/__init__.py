@@ -1,0 +1,1 @@
+"""Citizen portal: OTP login, session tokens, own certificates."""

@@ -1,0 +1,145 @@
+"""The citizen portal: OTP request, session, own certificate list and PDFs, each audited.
+
+No enumeration: requesting a code does the same work (rate limits, store a code, audit, look the
+number up) whether or not the number has certificates, and answers the same; only the SMS
+differs, and when none is sent the request waits about as long as sending would have taken.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from vaxcert.audit.trail import Action, Actor, AuditTrail, Outcome, RequestInfo, Role
+from vaxcert.catalogue import Catalogue
+from vaxcert.citizen.otp import OtpOutcome, OtpService
+from vaxcert.citizen.sessions import CitizenPrincipal, SessionTokens
+from vaxcert.documents.people import ordered, summary
+from vaxcert.documents.service import CertificateDocuments
+from vaxcert.errors import InvalidInput, NotFound, Problem
+from vaxcert.facility.search import CertificateFinder
+from vaxcert.issuance.certificate import Certificate
+from vaxcert.sources.phone import InvalidMobile, mask_mobile, normalise_mobile
+
+logger = logging.getLogger(__name__)
+
+OTP_MESSAGES = {
+    OtpOutcome.WRONG: "wrong code, check the SMS and try again",
+    OtpOutcome.EXPIRED: "code expired, send a new one",
+    OtpOutcome.LOCKED: "too many wrong codes, send a new one",
+    OtpOutcome.NONE: "no active code for this number, send a new one",
+}
+
+
+class SmsSender(Protocol):
+    def send(self, to_e164: str, message: str) -> str: ...
+
+
+class OtpRejected(Exception):
+    def __init__(self, outcome: OtpOutcome):
+        super().__init__(OTP_MESSAGES[outcome])
+        self.outcome = outcome
+
+
+def parse_mobile(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidInput([Problem("mobile", "is required, e.g. 876-555-0123")])
+    try:
+        return normalise_mobile(raw[:40])
+    except InvalidMobile as exc:
+        raise InvalidInput([Problem("mobile", str(exc))]) from None
+
+
+def parse_otp(raw: Any) -> str:
+    code = raw.strip() if isinstance(raw, str) else ""
+    if len(code) != 6 or not code.isdigit():
+        raise InvalidInput([Problem("otp", "must be the 6-digit code from the SMS")])
+    return code
+
+
+def otp_sms_text(code: str, minutes: int) -> str:
+    return (
+        f"Your vaccination certificate login code is {code}. It expires in {minutes} minutes. "
+        "Never share it; the Ministry will never ask for it. - Ministry of Health"
+    )
+
+
+@dataclass
+class SendTimer:
+    """Estimate of how long an SMS send takes (moving average), to wait that long when none is sent."""
+
+    estimate_s: float = 0.08
+    sleep: Callable[[float], None] = time.sleep
+
+    def observe(self, seconds: float) -> None:
+        self.estimate_s = 0.8 * self.estimate_s + 0.2 * min(seconds, 2.0)
+
+    def pad(self) -> None:
+        self.sleep(self.estimate_s * random.uniform(0.85, 1.15))
+
+
+@dataclass
+class CitizenPortal:
+    otps: OtpService
+    sessions: SessionTokens
+    certificates: CertificateFinder
+    documents: CertificateDocuments
+    catalogue: Catalogue
+    sms: SmsSender
+    audit: AuditTrail
+    timer: SendTimer = field(default_factory=SendTimer)
+
+    def actor(self, mobile: str) -> Actor:
+        return Actor(f"citizen:{self.otps.hasher.ref(mobile)}", Role.CITIZEN, mask_mobile(mobile))
+
+    def request_otp(self, raw_mobile: Any, request: RequestInfo) -> None:
+        mobile = parse_mobile(raw_mobile)
+        code = self.otps.issue(mobile, request.source_ip)
+        self.audit.record(self.actor(mobile), Action.CITIZEN_OTP, request)
+        has_certificates = bool(self.certificates.by_mobile(mobile))
+        if not has_certificates:
+            self.timer.pad()
+            return
+        started = time.monotonic()
+        try:
+            self.sms.send(mobile, otp_sms_text(code, self.otps.ttl_s // 60))
+        except Exception as exc:
+            # Answer as usual (a 503 here would tell who has certificates); the citizen asks again.
+            logger.warning("otp sms failed", extra={"error_type": type(exc).__name__})
+        self.timer.observe(time.monotonic() - started)
+
+    def start_session(self, raw_mobile: Any, raw_otp: Any, request: RequestInfo) -> tuple[str, int]:
+        mobile = parse_mobile(raw_mobile)
+        code = parse_otp(raw_otp)
+        outcome = self.otps.verify(mobile, code, request.source_ip)
+        if outcome is not OtpOutcome.OK:
+            self.audit.record(self.actor(mobile), Action.CITIZEN_SESSION, request, outcome=Outcome.DENIED)
+            raise OtpRejected(outcome)
+        self.audit.record(self.actor(mobile), Action.CITIZEN_SESSION, request)
+        return self.sessions.issue(mobile)
+
+    def list_certificates(self, principal: CitizenPrincipal, request: RequestInfo) -> list[dict[str, Any]]:
+        found = ordered(self.certificates.by_mobile(principal.mobile))
+        self.audit.record(
+            self.actor(principal.mobile), Action.CITIZEN_LIST, request, result_hcids=[c.hcid for c in found]
+        )
+        return [summary(c, self.catalogue) for c in found]
+
+    def pdf(self, principal: CitizenPrincipal, hcid: str, request: RequestInfo) -> tuple[Certificate, bytes]:
+        certificate = self.certificates.get(hcid) if _plausible_hcid(hcid) else None
+        actor = self.actor(principal.mobile)
+        if certificate is None or certificate.mobile != principal.mobile:
+            # Same answer for "no such certificate" and "someone else's": never confirm an HCID.
+            self.audit.record(actor, Action.CITIZEN_PDF, request, outcome=Outcome.NOT_FOUND, hcid=hcid[:40])
+            raise NotFound("no such certificate for this mobile number")
+        self.audit.record(actor, Action.CITIZEN_PDF, request, hcid=hcid)
+        others = self.certificates.by_dob(certificate.dob.isoformat())
+        return certificate, self.documents.pdf(certificate, others)
+
+
+def _plausible_hcid(hcid: str) -> bool:
+    return 16 <= len(hcid) <= 32 and hcid.isascii() and hcid.isalnum()

@@ -1,0 +1,86 @@
+"""Citizen session tokens: ES256 JWTs signed in KMS, verified locally with the cached public key.
+
+Claims: `sub` (the mobile number, E.164: the one thing the token grants access to), `aud`
+"vaxcert-citizen", `iss` "vaxcert", `iat`, `exp` (at most 15 minutes later) and a random `jti`.
+The token stays in the citizen's browser and in `Authorization` headers, which vaxcert never logs.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+from vaxcert.http.tokens import InvalidToken, check_claims, encode, verify_es256
+
+AUDIENCE = "vaxcert-citizen"
+ISSUER = "vaxcert"
+MAX_TTL_S = 900
+DEFAULT_TTL_S = 600
+_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+class Signer(Protocol):
+    def sign(self, message: bytes) -> bytes: ...  # raw r||s (KmsSigner.sign)
+
+
+@dataclass(frozen=True)
+class CitizenPrincipal:
+    mobile: str  # E.164
+    jti: str
+    expires_at: int
+
+
+class SessionTokens:
+    def __init__(
+        self,
+        signer: Signer,
+        public_key_der: Callable[[], bytes],
+        *,
+        ttl_s: int = DEFAULT_TTL_S,
+        clock: Callable[[], float] = time.time,
+    ):
+        if not 0 < ttl_s <= MAX_TTL_S:
+            raise ValueError(f"session ttl must be 1..{MAX_TTL_S} s")
+        self._signer = signer
+        self._public_key_der = public_key_der
+        self._public_key: ec.EllipticCurvePublicKey | None = None
+        self.ttl_s = ttl_s
+        self._clock = clock
+
+    def issue(self, mobile: str) -> tuple[str, int]:
+        """A token for `mobile` (E.164) and its lifetime in seconds."""
+        now = int(self._clock())
+        claims = {
+            "sub": mobile,
+            "aud": AUDIENCE,
+            "iss": ISSUER,
+            "iat": now,
+            "exp": now + self.ttl_s,
+            "jti": secrets.token_urlsafe(16),
+        }
+        return encode({"alg": "ES256", "typ": "JWT"}, claims, self._signer.sign), self.ttl_s
+
+    def verify(self, token: str) -> CitizenPrincipal:
+        jws = verify_es256(token, self.public_key())
+        claims = jws.claims
+        check_claims(claims, now=self._clock(), audience=AUDIENCE, issuer=ISSUER, max_lifetime_s=MAX_TTL_S)
+        sub, jti = claims.get("sub"), claims.get("jti")
+        if not isinstance(sub, str) or not _E164.match(sub) or not isinstance(jti, str):
+            raise InvalidToken("bad subject")
+        return CitizenPrincipal(mobile=sub, jti=jti, expires_at=int(claims["exp"]))
+
+    def public_key(self) -> ec.EllipticCurvePublicKey:
+        # Fetched once per process (one KMS GetPublicKey per cold start, never per request).
+        if self._public_key is None:
+            key = load_der_public_key(self._public_key_der())
+            if not isinstance(key, ec.EllipticCurvePublicKey):
+                raise ValueError("the session key must be an EC key")
+            self._public_key = key
+        return self._public_key

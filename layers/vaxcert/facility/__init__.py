@@ -1,0 +1,1 @@
+"""Facility staff: search for walk-ins and print their certificates."""

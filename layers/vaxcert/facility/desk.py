@@ -1,0 +1,63 @@
+"""The facility desk: staff search and print, each written to the audit trail before anything is shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from vaxcert.audit.trail import Action, Actor, AuditTrail, Outcome, RequestInfo, Role
+from vaxcert.catalogue import Catalogue
+from vaxcert.documents.people import ordered, summary
+from vaxcert.documents.service import CertificateDocuments
+from vaxcert.errors import NotFound
+from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, parse_search
+from vaxcert.issuance.certificate import Certificate
+from vaxcert.resources import ADMIN_GROUP
+
+
+@dataclass(frozen=True)
+class StaffPrincipal:
+    username: str
+    groups: frozenset[str]
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.username, Role.ADMIN if ADMIN_GROUP in self.groups else Role.STAFF)
+
+
+@dataclass
+class FacilityDesk:
+    certificates: CertificateFinder
+    documents: CertificateDocuments
+    catalogue: Catalogue
+    audit: AuditTrail
+    today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
+
+    def search(
+        self, staff: StaffPrincipal, params: Mapping[str, str] | None, request: RequestInfo
+    ) -> dict[str, Any]:
+        query = parse_search(params, self.today())
+        found = ordered(find(query, self.certificates))
+        truncated = len(found) > MAX_RESULTS
+        found = found[:MAX_RESULTS]
+        self.audit.record(
+            staff.actor,
+            Action.STAFF_SEARCH,
+            request,
+            query=query.describe(),
+            result_hcids=[c.hcid for c in found],
+        )
+        return {"certificates": [summary(c, self.catalogue) for c in found], "truncated": truncated}
+
+    def pdf(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> tuple[Certificate, bytes]:
+        certificate = self.certificates.get(hcid) if 16 <= len(hcid) <= 32 and hcid.isalnum() else None
+        if certificate is None:
+            self.audit.record(
+                staff.actor, Action.STAFF_PRINT, request, outcome=Outcome.NOT_FOUND, hcid=hcid[:40]
+            )
+            raise NotFound("no such certificate")
+        self.audit.record(staff.actor, Action.STAFF_PRINT, request, hcid=hcid)
+        others = self.certificates.by_dob(certificate.dob.isoformat())
+        return certificate, self.documents.pdf(certificate, others)

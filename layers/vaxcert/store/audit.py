@@ -1,0 +1,70 @@
+"""Audit table: append-only (conditional put on a fresh id), queried through ByHcid / ByActor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from pynamodb.exceptions import PutError
+
+from vaxcert.audit.trail import Action, AuditEntry, Outcome, Role
+from vaxcert.errors import Conflict
+from vaxcert.store.aws import is_conditional_failure, transient_on_aws_errors
+from vaxcert.store.models import AuditItem
+
+
+def _item(entry: AuditEntry) -> AuditItem:
+    return AuditItem(
+        entry.entry_id,
+        at=entry.at.isoformat(timespec="microseconds"),
+        actor=entry.actor,
+        actorLabel=entry.actor_label,
+        role=entry.role.value,
+        action=entry.action.value,
+        outcome=entry.outcome.value,
+        hcid=entry.hcid,
+        searchQuery=entry.query,
+        resultHcids=entry.result_hcids,
+        sourceIp=entry.source_ip,
+        userAgent=entry.user_agent,
+    )
+
+
+def _entry(item: AuditItem) -> AuditEntry:
+    return AuditEntry(
+        entry_id=item.entryId,
+        at=datetime.fromisoformat(item.at),
+        actor=item.actor,
+        actor_label=item.actorLabel,
+        role=Role(item.role),
+        action=Action(item.action),
+        outcome=Outcome(item.outcome),
+        hcid=item.hcid,
+        query=item.searchQuery,
+        result_hcids=item.resultHcids,
+        source_ip=item.sourceIp,
+        user_agent=item.userAgent,
+    )
+
+
+class DynamoAuditStore:
+    @transient_on_aws_errors
+    def append(self, entry: AuditEntry) -> None:
+        try:
+            _item(entry).save(condition=AuditItem.entryId.does_not_exist())
+        except PutError as exc:
+            if is_conditional_failure(exc):  # a 128-bit id collision: never overwrite an entry
+                raise Conflict("audit entry id already used") from exc
+            raise
+
+    @transient_on_aws_errors
+    def by_hcid(self, hcid: str, limit: int) -> list[AuditEntry]:
+        return _entries(AuditItem.by_hcid.query(hcid, scan_index_forward=False, limit=limit))
+
+    @transient_on_aws_errors
+    def by_actor(self, actor: str, limit: int) -> list[AuditEntry]:
+        return _entries(AuditItem.by_actor.query(actor, scan_index_forward=False, limit=limit))
+
+
+def _entries(items: Iterable[AuditItem]) -> list[AuditEntry]:
+    return [_entry(i) for i in items]
