@@ -127,10 +127,13 @@ class Invoker:
             ).get("Messages", [])
             if not messages:
                 break
-            result = self.module("issue").handler(
-                sqs_event(messages, arn, REGION), LocalContext("issue", 1024, 30)
-            )
-            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            try:
+                result = self.module("issue").handler(
+                    sqs_event(messages, arn, REGION), LocalContext("issue", 1024, 30)
+                )
+                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            except Exception:  # every record failed: Lambda reports an error, SQS retries the batch
+                failed = {m["MessageId"] for m in messages}
             for m in messages:
                 if m["MessageId"] not in failed:
                     sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])

@@ -143,3 +143,45 @@ def test_queue_outage_is_503_and_redelivery_queues(
     assert (status, body["status"]) == (200, "duplicate")
     invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])
     assert len(_certificates(aws)) == 1
+
+
+def test_sns_failure_is_retried_and_sends_once(
+    aws, trust_material, invoke: Invoker, form, monkeypatch
+) -> None:
+    from vaxcert.notify.sms import SnsSms
+
+    original = SnsSms.send
+    calls = {"n": 0}
+
+    def flaky(self: SnsSms, to: str, message: str) -> str:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("SNS throttled")
+        return original(self, to, message)
+
+    monkeypatch.setattr(SnsSms, "send", flaky)
+    invoke.http("POST", "/v1/ingest/commcare", form, _ingest_headers(aws))
+    invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])
+    assert calls["n"] == 2
+    assert len(sent_sms()) == 1
+    assert _certificates(aws)[0]["smsStatus"]["S"] == "SENT"
+
+
+def test_unissuable_message_is_retried_then_dead_lettered(aws, trust_material, invoke: Invoker) -> None:
+    sqs = boto3.client("sqs")
+    sqs.send_message(
+        QueueUrl=aws["ISSUE_QUEUE_URL"], MessageBody=json.dumps({"eventId": "nope", "revision": "0"})
+    )
+    rounds = invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"], max_rounds=10)
+    assert rounds == 5  # delivered maxReceiveCount times, failing each time
+    dead = sqs.receive_message(QueueUrl=aws["ISSUE_DLQ_URL"], MaxNumberOfMessages=10).get("Messages", [])
+    assert [json.loads(m["Body"])["eventId"] for m in dead] == ["nope"]
+    assert _certificates(aws) == []
+
+
+def test_wrong_mobile_never_gets_an_sms(aws, trust_material, invoke: Invoker, form) -> None:
+    form["form"]["recipient"]["mobile_number"] = "876-555-012"
+    status, _, body = invoke.http("POST", "/v1/ingest/commcare", form, _ingest_headers(aws))
+    assert status == 422 and body[0]["field"] == "form.recipient.mobile_number"
+    invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])
+    assert sent_sms() == []
