@@ -127,7 +127,8 @@ class CitizenPortal:
         self.audit.record(
             self.actor(principal.mobile), Action.CITIZEN_LIST, request, result_hcids=[c.hcid for c in found]
         )
-        return [summary(c, self.catalogue) for c in found]
+        # The citizen's own HC1 string too, so the page can show the QR without the PDF.
+        return [{**summary(c, self.catalogue), "qr": c.qr} for c in found]
 
     def pdf(self, principal: CitizenPrincipal, hcid: str, request: RequestInfo) -> tuple[Certificate, bytes]:
         certificate = self.certificates.get(hcid) if _plausible_hcid(hcid) else None
