@@ -94,6 +94,10 @@ class OtpStore(Protocol):
         """Count one event in a rate-limit window; False (and no count) when it is already full."""
         ...
 
+    def unhit(self, key: str) -> None:
+        """Take back one counted event (the request was refused by another window)."""
+        ...
+
 
 class OtpOutcome(StrEnum):
     OK = "ok"
@@ -113,13 +117,20 @@ class RateLimiter:
     def check(self, scope: str, subject_ref: str, limits: Sequence[Limit]) -> None:
         now = int(self._clock())
         retry_after = 0
+        counted: list[str] = []
         for limit in limits:
             window = now // limit.window_s
             window_end = (window + 1) * limit.window_s
             key = f"rl#{scope}#{limit.name}#{subject_ref}#{window}"
-            if not self._store.hit(key, limit.max_count, window_end):
+            if self._store.hit(key, limit.max_count, window_end):
+                counted.append(key)
+            else:
                 retry_after = max(retry_after, window_end - now)
         if retry_after:
+            # A refused request must not use up the other windows (a few impatient "resend" taps
+            # would otherwise block the number for the hour).
+            for key in counted:
+                self._store.unhit(key)
             raise TooManyRequests("too many requests, try again later", retry_after_s=max(1, retry_after))
 
 

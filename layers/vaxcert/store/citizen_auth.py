@@ -78,6 +78,16 @@ class DynamoOtpStore:
             raise
         return True
 
+    @transient_on_aws_errors
+    def unhit(self, key: str) -> None:
+        try:
+            CitizenAuthItem(key).update(
+                actions=[CitizenAuthItem.hits.add(-1)], condition=CitizenAuthItem.hits > 0
+            )
+        except UpdateError as exc:
+            if not is_conditional_failure(exc):
+                raise
+
     @staticmethod
     def _conditional_update(ref: str, actions: list, condition: object) -> bool:
         try:
