@@ -434,3 +434,24 @@ def test_audit_entries_cannot_be_overwritten(aws) -> None:
     with pytest.raises(Conflict):
         store.append(AuditEntry("e1", datetime.now(UTC), "other", Role.STAFF, Action.STAFF_PRINT, Outcome.OK))
     assert store.by_hcid("H", 10)[0].actor == "someone"
+
+
+def test_no_personal_data_in_logs(aws, people, invoke: Invoker, capfd, caplog) -> None:
+    capfd.readouterr()
+    caplog.clear()
+    invoke.http("POST", "/v1/citizen/otp", {"mobile": MOBILE})
+    code = _otp_from_sms()
+    invoke.http(
+        "POST", "/v1/citizen/session", {"mobile": MOBILE, "otp": "000000" if code != "000000" else "111111"}
+    )
+    token = invoke.http("POST", "/v1/citizen/session", {"mobile": MOBILE, "otp": code})[2]["token"]
+    invoke.http("GET", "/v1/citizen/certificates", headers=_bearer(token))
+    _raw_pdf(invoke, f"/v1/citizen/certificates/{people['marcia1']}/pdf", token)
+    staff = _staff(aws, invoke, "nurse.seven", "facility-staff")
+    invoke.http("GET", "/v1/facility/certificates?dob=1984-03-07&name=Campbell", headers=_bearer(staff))
+    invoke.http("GET", "/v1/facility/certificates?mobile=8765550123", headers=_bearer(staff))
+    out, err = capfd.readouterr()
+    logged = out + err + caplog.text
+    assert "citizen pdf served" in logged  # the logs were captured
+    for secret in ("5550123", "Marcia", "Campbell", "campbell", "1984-03-07", code, token, staff[:40]):
+        assert secret not in logged
