@@ -134,3 +134,9 @@ def unique_mobile() -> tuple[str, str]:
     """(the form's local format, E.164) of a number no other test uses."""
     digits = f"{time.time_ns() // 1000 % 8_000_000 + 2_000_000:07d}"  # exchange codes start with 2-9
     return f"876-{digits[:3]}-{digits[3:]}", f"+1876{digits}"
+
+
+def assert_fits_width(page: Page) -> None:
+    """Nothing wider than the viewport (no sideways scrolling on a phone)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"page is {overflow}px wider than the viewport"

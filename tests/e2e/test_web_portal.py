@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.browser import DESKTOP, issue_and_wait, screenshot, unique_mobile
+from tests.e2e.browser import DESKTOP, assert_fits_width, issue_and_wait, screenshot, unique_mobile
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -99,6 +99,7 @@ def test_citizen_flow_code_list_preview_download_sign_out(
     assert "Tamika Reid" in text and "Andre Reid" in text
     assert "dose 1 of 2" in text.lower() and "valid" in text.lower()
     assert page.evaluate("Object.keys(localStorage).filter(k => k.includes('citizen')).length") == 0
+    assert_fits_width(page)
     screenshot(page, "portal-3-list")
 
     # Preview: the PDF comes back and is shown in an iframe.
@@ -230,6 +231,7 @@ def test_facility_sign_in_search_and_print(
     page.wait_for_selector("#results table")
     assert page.locator("#results tbody tr").count() == 2
     assert page.locator("#results-summary").inner_text() == "2 certificates found"
+    assert_fits_width(page)
     screenshot(page, "facility-2-results-phone")
 
     # By date of birth and name (accent- and case-insensitive prefix).

@@ -3,6 +3,8 @@ first load, and the in-page JS modules against the EU dgc-testdata vectors."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import zlib
 from collections.abc import Callable
@@ -13,7 +15,7 @@ import cbor2
 import pytest
 
 from tests.conformance_data import conformance_path
-from tests.e2e.browser import DESKTOP, issue_and_wait, screenshot, unique_mobile
+from tests.e2e.browser import DESKTOP, assert_fits_width, issue_and_wait, screenshot, unique_mobile
 from vaxcert.formats import base45
 
 if TYPE_CHECKING:
@@ -75,6 +77,7 @@ def test_valid_certificate_shows_valid_with_minimal_data(
     assert _field(page, "Country") == "JM"
     assert "Comirnaty" in _field(page, "Vaccine")
     assert "Trust list updated" in page.locator("#result").inner_text()
+    assert_fits_width(page)
     screenshot(page, "verifier-valid-phone")
     page.set_viewport_size(DESKTOP)
     screenshot(page, "verifier-valid-desktop")
@@ -167,6 +170,31 @@ def test_without_a_revocation_list_it_says_so(page: Page, stack: LocalStack) -> 
     if stack.request("GET", "/v1/revocation-list").status != 404:
         pytest.skip("the revocation list endpoint exists now: see the revoked-certificate test")
     assert "No revocation list" in page.locator("#revocation-age").inner_text()
+
+
+def test_revoked_certificate_against_an_assumed_format_list(
+    page: Page, stack: LocalStack, new_form: Callable[..., dict[str, Any]]
+) -> None:
+    """REVOKED from a list in the format the page assumes ({"hashes": [base64(SHA-256(UVCI)[:16])], ...}),
+    served by the test. Replace the route with a real revocation once GET /v1/revocation-list exists."""
+    revoked, kept = _issue(stack, new_form), _issue(stack, new_form)
+    digest = hashlib.sha256(str(revoked["uci"]).encode()).digest()[:16]
+    listing = {
+        "hashes": [base64.b64encode(digest).decode()],
+        "issuedAt": datetime.now(UTC).isoformat(),
+        "expiresAt": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+    }
+    page.route(
+        "**/v1/revocation-list",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(listing)),
+    )
+    _open(page)
+    assert "Revocation list updated less than a minute ago" in page.locator("#revocation-age").inner_text()
+    assert _verify(page, str(revoked["qr"])) == "REVOKED"
+    assert page.locator("#verdict-title").inner_text() == "REVOKED"
+    assert "revoked by its issuer" in page.locator("#result-reason").inner_text()
+    screenshot(page, "verifier-revoked")
+    assert _verify(page, str(kept["qr"])) == "VALID"
 
 
 def test_no_trust_list_on_a_first_offline_visit(context: BrowserContext, page: Page) -> None:

@@ -40,8 +40,9 @@ const ADVICE = {
 // ---------------------------------------------------------------- lists
 
 async function useTrust(entry) {
+  const trust = entry && entry.document ? await prepareTrustList(entry.document) : new Map();
   state.trustEntry = entry;
-  state.trust = entry && entry.document ? await prepareTrustList(entry.document) : new Map();
+  state.trust = trust;
 }
 
 function useRevocation(entry) {
@@ -94,7 +95,8 @@ async function init() {
   await useTrust(cached("trust"));
   useRevocation(cached("revocation"));
   renderLists();
-  if (navigator.onLine || !state.trustEntry) await refreshLists();
+  if (!state.trustEntry) await refreshLists(); // nothing saved yet: verification waits for the first download
+  else if (navigator.onLine) refreshLists(); // saved lists work now; fresher ones replace them when they arrive
 }
 
 // ---------------------------------------------------------------- result
