@@ -286,3 +286,20 @@ def test_facility_search_errors_and_expired_session(page: Page, stack: LocalStac
     page.get_by_role("button", name="Search").click()
     page.wait_for_selector("#login:not([hidden])")
     assert "session has ended" in page.locator("#notice").inner_text()
+
+
+@pytest.mark.parametrize("path", ["/", "/verify", "/facility"])
+def test_keyboard_skip_link_and_labelled_controls(page: Page, path: str) -> None:
+    page.goto(path)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # Every visible form control has a label (its accessible name is not empty).
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('input, textarea, select')]
+            .filter(e => e.offsetParent !== null && e.type !== 'hidden')
+            .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+            .map(e => e.id || e.name)"""
+    )
+    assert unlabelled == []

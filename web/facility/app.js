@@ -76,7 +76,8 @@ $("login-form").addEventListener("submit", async (event) => {
     notice("");
     showDesk();
   } catch (e) {
-    if (e.status === 401) error("Wrong username or password.");
+    if (e.status === 401 && /wrong username or password/i.test(e.message)) error("Wrong username or password.");
+    else if (e.status === 401) error(e.message.charAt(0).toUpperCase() + e.message.slice(1) + ".");
     else if (e.status === 429) error(`Too many attempts. Try again ${waitText(e.retryAfter)}.`);
     else error(e.message);
     $("password").focus();
