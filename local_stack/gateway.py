@@ -21,11 +21,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from local_stack.lambda_runtime import LocalLambdas
-from vaxcert.routes import match
+from vaxcert.routes import WEB_PAGES, match
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
-# Page routes of the hosted web app (CloudFront serves the same files from S3).
-PAGES = {"/": "index.html", "/verify": "verify.html", "/facility": "facility.html", "/admin": "admin.html"}
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 
 
@@ -152,7 +150,7 @@ class Gateway:
                 self._send(int(result["statusCode"]), headers, data)
 
             def _static(self, path: str) -> None:
-                name = PAGES.get(path.rstrip("/") or "/", path.lstrip("/"))
+                name = WEB_PAGES.get(path.rstrip("/") or "/", path.lstrip("/"))
                 file = (WEB_ROOT / name).resolve()
                 if not file.is_file() or WEB_ROOT.resolve() not in file.parents:
                     return self._json(404, {"message": "Not Found"})

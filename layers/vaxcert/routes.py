@@ -46,6 +46,15 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/admin/audit", "revoke", Auth.ADMIN),
 )
 
+# Pages of the hosted web app: URL path -> file in web/. The local gateway serves them; CloudFront
+# rewrites the same paths to the same files.
+WEB_PAGES: dict[str, str] = {
+    "/": "index.html",
+    "/verify": "verify.html",
+    "/facility": "facility.html",
+    "/admin": "admin.html",
+}
+
 # Functions that serve no HTTP route (queue consumers).
 QUEUE_FUNCTIONS: tuple[str, ...] = ("issue",)
 
