@@ -58,7 +58,7 @@ synth: setup
 	$(VENV)/bin/cfn-lint cdk.out/*.template.json
 
 bench: setup
-	$(PY) -m bench
+	@$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) cdk.out .local build .pytest_cache .mypy_cache .ruff_cache

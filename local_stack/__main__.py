@@ -37,6 +37,9 @@ def free_port() -> int:
 def start_moto(port: int) -> Any:
     from moto.server import ThreadedMotoServer
 
+    from local_stack import moto_speedups
+
+    moto_speedups.apply()
     # werkzeug logs every moto request line to stderr: noise, not information.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
