@@ -86,11 +86,13 @@ class LocalStack:
 
 
 @contextmanager
-def local_stack(state: Path, *, demo: bool = False) -> Iterator[LocalStack]:
+def local_stack(
+    state: Path, *, demo: bool = False, extra_env: dict[str, str] | None = None
+) -> Iterator[LocalStack]:
     """Start `python -m local_stack` (as `make run` does) and stop it with SIGTERM afterwards."""
     port = _free_port()
     log_file = state / "stack.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     args = [sys.executable, "-m", "local_stack", "--port", str(port), "--state-dir", str(state)]
     with log_file.open("w") as log:
         process = subprocess.Popen(
