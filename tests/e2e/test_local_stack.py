@@ -65,7 +65,9 @@ def test_health_credentials_and_empty_sms_log(fresh: LocalStack) -> None:
 
 def test_demo_data_is_issued_without_sms(fresh: LocalStack) -> None:
     demo = fresh.wait_for(lambda: [c for c in stored_certificates(fresh) if c["eventId"].startswith("demo-")])
-    fresh.wait_for(lambda: len([c for c in stored_certificates(fresh) if c["eventId"].startswith("demo-")]) == 3)
+    fresh.wait_for(
+        lambda: len([c for c in stored_certificates(fresh) if c["eventId"].startswith("demo-")]) == 3
+    )
     assert all(c["qr"].startswith("HC1:") for c in demo)
 
 
@@ -131,7 +133,12 @@ def test_verify_api_valid_tampered_and_garbage(fresh: LocalStack, issued: dict[s
     (certificate,) = [c for c in stored_certificates(fresh) if c["eventId"] == issued["form"]["id"]]
     qr = certificate["qr"]
     result = fresh.request("POST", "/v1/verify", {"qr": qr}).json()
-    assert (result["valid"], result["status"], result["format"], result["issuer"]) == (True, "VALID", "HC1", "JM")
+    assert (result["valid"], result["status"], result["format"], result["issuer"]) == (
+        True,
+        "VALID",
+        "HC1",
+        "JM",
+    )
     assert result["certificate"]["hcid"] == certificate["hcid"]
     assert result["certificate"]["dose"] == 1 and result["certificate"]["totalDoses"] == 2
 

@@ -6,6 +6,7 @@ import importlib
 import sys
 from collections.abc import Callable, Iterator
 from types import ModuleType
+from typing import Any
 
 import pytest
 from moto import mock_aws
@@ -86,7 +87,7 @@ class Invoker:
         body: object = None,
         headers: dict[str, str] | None = None,
         raw: bytes = b"",
-    ) -> tuple[int, dict[str, str], object]:
+    ) -> tuple[int, dict[str, str], Any]:
         import json
 
         from local_stack.gateway import proxy_event
@@ -101,7 +102,7 @@ class Invoker:
         result = self.module(found[0].function).handler(event, LocalContext(found[0].function, 512, 10))
         text = result.get("body") or ""
         try:
-            parsed: object = json.loads(text)
+            parsed: Any = json.loads(text)
         except ValueError:
             parsed = text
         headers_out = dict(result.get("headers") or {})

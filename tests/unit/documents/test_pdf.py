@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
+
 from vaxcert.documents import pdf as pdf_module
 from vaxcert.documents.models import CertificateDocument, DoseLine
 from vaxcert.documents.pdf import qr_png, render_certificate_pdf

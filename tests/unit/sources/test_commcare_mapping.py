@@ -71,10 +71,21 @@ def test_example_form_maps_every_field() -> None:
     e = mapped(FORM)
     assert (e.event_id, e.source, e.revision) == ("form-1", "commcare", "0")
     p, v = e.person, e.vaccination
-    assert (p.given_name, p.family_name, p.sex, str(p.birth_date)) == ("Marcia", "Campbell", "female", "1984-03-07")
+    assert (p.given_name, p.family_name, p.sex, str(p.birth_date)) == (
+        "Marcia",
+        "Campbell",
+        "female",
+        "1984-03-07",
+    )
     assert p.mobile == "+18765550123"
     assert p.identifier is not None and (p.identifier.type, p.identifier.value) == ("TRN", "112233445")
-    assert (v.vaccine, v.lot, v.dose, v.total_doses, str(v.date)) == ("comirnaty", "FK5127", 1, 2, "2021-12-14")
+    assert (v.vaccine, v.lot, v.dose, v.total_doses, str(v.date)) == (
+        "comirnaty",
+        "FK5127",
+        1,
+        2,
+        "2021-12-14",
+    )
     assert (v.centre, v.centre_code) == ("St. Jago Park Health Centre", "JM-STC-0042")
     assert (v.practitioner, v.practitioner_id) == ("Brown, Nadine", "RN-20931")
     assert str(v.next_dose) == "2022-01-04" and v.country == "JAM"
@@ -92,22 +103,31 @@ def test_middle_name_joins_given_names() -> None:
     assert mapped(form(middle_name="Louise")).person.given_name == "Marcia Louise"
 
 
-@pytest.mark.parametrize(("answer", "sex"), [("F", "female"), ("Male", "male"), ("m", "male"), ("other", "other")])
+@pytest.mark.parametrize(
+    ("answer", "sex"), [("F", "female"), ("Male", "male"), ("m", "male"), ("other", "other")]
+)
 def test_sex_answers_are_mapped(answer: str, sex: str) -> None:
     assert mapped(form(sex=answer)).person.sex == sex
 
 
 @pytest.mark.parametrize(
     ("answer", "key"),
-    [("Pfizer", "comirnaty"), ("MODERNA", "spikevax"), ("AstraZeneca", "vaxzevria"),
-     ("covishield", "covishield"), ("J&J", "janssen")],
+    [
+        ("Pfizer", "comirnaty"),
+        ("MODERNA", "spikevax"),
+        ("AstraZeneca", "vaxzevria"),
+        ("covishield", "covishield"),
+        ("J&J", "janssen"),
+    ],
 )
 def test_vaccine_aliases_resolve_to_catalogue_entries(answer: str, key: str) -> None:
     assert mapped(form(vaccine_brand=answer)).vaccination.vaccine == key
 
 
 def test_total_doses_default_from_catalogue() -> None:
-    assert mapped(form(total_doses=None, vaccine_brand="janssen", dose_number="1")).vaccination.total_doses == 1
+    assert (
+        mapped(form(total_doses=None, vaccine_brand="janssen", dose_number="1")).vaccination.total_doses == 1
+    )
     assert mapped(form(total_doses=None)).vaccination.total_doses == 2
 
 
@@ -157,7 +177,10 @@ def test_future_vaccination_date_is_rejected() -> None:
 
 
 def test_birth_after_vaccination_is_rejected() -> None:
-    assert "after the vaccination date" in problems(form(date_of_birth="2021-12-20"))["form.recipient.date_of_birth"]
+    assert (
+        "after the vaccination date"
+        in problems(form(date_of_birth="2021-12-20"))["form.recipient.date_of_birth"]
+    )
 
 
 def test_dose_beyond_catalogue_default_is_rejected() -> None:
@@ -174,7 +197,9 @@ def test_payloads_without_identity_are_rejected(payload: Any) -> None:
 
 def test_several_problems_are_reported_together() -> None:
     found = problems(form(last_name=None, lot_number=None, mobile_number="12"))
-    assert {"form.recipient.last_name", "form.vaccination.lot_number", "form.recipient.mobile_number"} <= set(found)
+    assert {"form.recipient.last_name", "form.vaccination.lot_number", "form.recipient.mobile_number"} <= set(
+        found
+    )
 
 
 def test_mapping_is_configuration(tmp_path: Any) -> None:
