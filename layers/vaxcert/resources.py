@@ -88,6 +88,9 @@ CERTIFICATES = Table(
         Index("ByDob", Key("dob"), Key("hcid")),
         # Every certificate version issued for one vaccination event.
         Index("ByEvent", Key("eventId"), Key("version", "N")),
+        # Sparse: only REVOKED and SUPERSEDED certificates carry `revocationList`, so the revocation
+        # list is rebuilt from this index without scanning the table.
+        Index("ByRevocation", Key("revocationList"), Key("hcid")),
     ),
 )
 
@@ -118,7 +121,10 @@ AUDIT = Table(
 
 TRUST = Table("TrustTable", "TRUST_TABLE", partition=Key("kid"))
 
-TABLES: tuple[Table, ...] = (CERTIFICATES, EVENTS, CITIZEN_AUTH, AUDIT, TRUST)
+# Dashboard counters (`day#YYYY-MM-DD`, `totals`), incremented atomically where certificates change.
+STATS = Table("StatsTable", "STATS_TABLE", partition=Key("pk"))
+
+TABLES: tuple[Table, ...] = (CERTIFICATES, EVENTS, CITIZEN_AUTH, AUDIT, TRUST, STATS)
 
 ARTEFACTS = Bucket("ArtefactsBucket", "ARTEFACTS_BUCKET", versioned=True)
 BUCKETS: tuple[Bucket, ...] = (ARTEFACTS,)
@@ -197,6 +203,8 @@ class FunctionGrants:
     secrets: tuple[str, ...] = ()
     sms: bool = False
     user_pool_auth: bool = False
+    # sqs:GetQueueAttributes on these queues and their dead-letter queues (depth for the dashboard).
+    queue_metrics: tuple[str, ...] = ()
     memory_mb: int = 512
     timeout_s: int = 10
     reserved_concurrency: int | None = None
@@ -215,8 +223,12 @@ FUNCTIONS: dict[str, FunctionGrants] = {
             EVENTS.logical_id: "readwrite",
             CERTIFICATES.logical_id: "readwrite",
             TRUST.logical_id: "read",
+            STATS.logical_id: "write",
         },
+        # The revocation list, republished after a batch that superseded certificates.
+        buckets={ARTEFACTS.logical_id: "readwrite"},
         consume_queue=ISSUE_QUEUE.logical_id,
+        # Rotated DSC keys too: see docs/api-admin.md (infra grants kms:Sign by tag).
         sign_keys=(SIGNING_KEY.logical_id,),
         sms=True,
         memory_mb=1024,
@@ -249,9 +261,15 @@ FUNCTIONS: dict[str, FunctionGrants] = {
             EVENTS.logical_id: "readwrite",
             AUDIT.logical_id: "readwrite",
             TRUST.logical_id: "read",
+            STATS.logical_id: "readwrite",
         },
         buckets={ARTEFACTS.logical_id: "readwrite"},
         send_queues=(ISSUE_QUEUE.logical_id,),
+        queue_metrics=(ISSUE_QUEUE.logical_id,),
+        # The revocation list is signed with the current DSC key, as the issue function does: this
+        # function can already have any certificate issued through a correction, so the DSC key adds
+        # no power to it, while the CSCA key would let it mint DSCs.
+        sign_keys=(SIGNING_KEY.logical_id,),
         # The audit query by a citizen's mobile number needs the same keyed hash the actor is stored as.
         secrets=(OTP_PEPPER.logical_id,),
         memory_mb=512,

@@ -37,6 +37,7 @@ class Settings(BaseModel):
     citizen_auth_table: str = "vaxcert-citizen-auth"
     audit_table: str = "vaxcert-audit"
     trust_table: str = "vaxcert-trust"
+    stats_table: str = "vaxcert-stats"
     artefacts_bucket: str = "vaxcert-artefacts"
     issue_queue_url: str = ""
     issue_dlq_url: str = ""
@@ -48,6 +49,12 @@ class Settings(BaseModel):
     otp_pepper_secret_arn: str = ""
     user_pool_id: str = ""
     user_pool_client_id: str = ""
+
+    # Certificate lifecycle: corrections per certificate chain (version - 1), revocation list validity.
+    max_corrections: int = Field(default=5, ge=0, le=50)
+    revocation_list_validity_hours: int = Field(default=48, ge=1, le=24 * 14)
+    # How long the issue function keeps using the signing DSC it read (key rotation takes this long).
+    signer_cache_s: int = Field(default=300, ge=0, le=3600)
 
     # CommCare "API Key" auth: the header name is configured in CommCare alongside the secret.
     ingest_header: str = "X-Vaxcert-Key"

@@ -47,6 +47,14 @@ class CertificatesByEvent(_Index):
     version = NumberAttribute(range_key=True)
 
 
+class CertificatesByRevocation(_Index):
+    class Meta(_Index.Meta):
+        index_name = "ByRevocation"
+
+    revocationList = UnicodeAttribute(hash_key=True)
+    hcid = UnicodeAttribute(range_key=True)
+
+
 class CertificateItem(Model):
     class Meta:
         table_name = "vaxcert-certificates"
@@ -72,10 +80,16 @@ class CertificateItem(Model):
     smsMessageId = UnicodeAttribute(null=True)
     supersedes = UnicodeAttribute(null=True)
     supersededBy = UnicodeAttribute(null=True)
+    # Revocation: set with status REVOKED (revokedAt, revocationReason) or SUPERSEDED (revokedAt);
+    # `revocationList` (a constant) puts the certificate into the sparse ByRevocation index.
+    revokedAt = UnicodeAttribute(null=True)
+    revocationReason = UnicodeAttribute(null=True)
+    revocationList = UnicodeAttribute(null=True)
 
     by_mobile = CertificatesByMobile()
     by_dob = CertificatesByDob()
     by_event = CertificatesByEvent()
+    by_revocation = CertificatesByRevocation()
 
 
 class EventItem(Model):
@@ -95,6 +109,12 @@ class EventItem(Model):
     queuedAt = UnicodeAttribute(null=True)
     hcid = UnicodeAttribute(null=True)
     issuedAt = UnicodeAttribute(null=True)
+    # A correction (admin or CommCare edit): the certificate it replaces and the new version number.
+    supersedes = UnicodeAttribute(null=True)
+    version = NumberAttribute(null=True)
+    correctionReason = UnicodeAttribute(null=True)
+    # Why an edit was not issued (e.g. the certificate was revoked); status REJECTED.
+    rejectedReason = UnicodeAttribute(null=True)
 
 
 class TrustItem(Model):
@@ -178,12 +198,29 @@ class AuditItem(Model):
     by_actor = AuditByActor()
 
 
+class StatsItem(Model):
+    """Dashboard counters: `day#YYYY-MM-DD` (issued that day) and `totals`; atomic ADD updates only."""
+
+    class Meta:
+        table_name = "vaxcert-stats"
+
+    pk = UnicodeAttribute(hash_key=True)
+    issued = NumberAttribute(null=True)
+    valid = NumberAttribute(null=True)
+    revoked = NumberAttribute(null=True)
+    superseded = NumberAttribute(null=True)
+    smsExpected = NumberAttribute(null=True)
+    smsSent = NumberAttribute(null=True)
+    smsFailed = NumberAttribute(null=True)
+
+
 _MODELS: dict[str, type[Model]] = {
     resources.CERTIFICATES.logical_id: CertificateItem,
     resources.EVENTS.logical_id: EventItem,
     resources.TRUST.logical_id: TrustItem,
     resources.CITIZEN_AUTH.logical_id: CitizenAuthItem,
     resources.AUDIT.logical_id: AuditItem,
+    resources.STATS.logical_id: StatsItem,
 }
 
 
@@ -195,6 +232,7 @@ def bind_tables(settings: Settings) -> None:
         resources.TRUST.logical_id: settings.trust_table,
         resources.CITIZEN_AUTH.logical_id: settings.citizen_auth_table,
         resources.AUDIT.logical_id: settings.audit_table,
+        resources.STATS.logical_id: settings.stats_table,
     }
     for logical_id, model in _MODELS.items():
         model.Meta.table_name = names[logical_id]
