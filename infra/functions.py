@@ -42,6 +42,8 @@ TABLE_WRITE = [
     "dynamodb:ConditionCheckItem",
     "dynamodb:DescribeTable",
 ]
+TABLE_APPEND = ["dynamodb:PutItem"]
+TABLE_QUERY = ["dynamodb:Query"]
 DATA_KEY_READ = ["kms:Decrypt", "kms:DescribeKey"]
 DATA_KEY_WRITE = ["kms:Encrypt", "kms:GenerateDataKey"]
 
@@ -82,6 +84,22 @@ def function_statements(
         if access in ("write", "readwrite"):
             st.append(
                 iam.PolicyStatement(sid=f"Write{table_id}", actions=TABLE_WRITE, resources=[table.table_arn])
+            )
+            key_writes = True
+        if access == "query-append":
+            if not indexes:
+                raise ValueError(f"{name}: 'query-append' on {table_id}, which has no indexes")
+            # The indexes only: enough for "entries about X", no GetItem/Scan of the whole table.
+            st.append(
+                iam.PolicyStatement(sid=f"Query{table_id}Indexes", actions=TABLE_QUERY, resources=indexes)
+            )
+        if access in ("append", "query-append"):
+            # Conditional PutItem on a fresh key (PynamoDB needs no DescribeTable): nothing can be
+            # changed or deleted, even by a compromised function.
+            st.append(
+                iam.PolicyStatement(
+                    sid=f"Append{table_id}", actions=TABLE_APPEND, resources=[table.table_arn]
+                )
             )
             key_writes = True
         via.add("dynamodb")

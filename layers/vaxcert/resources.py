@@ -188,13 +188,16 @@ USER_POOL = UserPool("StaffUserPool", "USER_POOL_ID", "USER_POOL_CLIENT_ID", (ST
 
 
 Access = Literal["read", "write", "readwrite"]
+# Tables only: "append" may add items (PutItem, conditional on a fresh key) and nothing else, so an
+# append-only table stays append-only at the IAM level; "query-append" may also Query its indexes.
+TableAccess = Literal["read", "write", "readwrite", "append", "query-append"]
 
 
 @dataclass(frozen=True)
 class FunctionGrants:
     """What one Lambda function may touch: the source of its least-privilege IAM role."""
 
-    tables: dict[str, Access] = field(default_factory=dict)
+    tables: dict[str, TableAccess] = field(default_factory=dict)
     buckets: dict[str, Access] = field(default_factory=dict)
     send_queues: tuple[str, ...] = ()
     consume_queue: str | None = None
@@ -244,7 +247,7 @@ FUNCTIONS: dict[str, FunctionGrants] = {
         tables={
             CERTIFICATES.logical_id: "read",
             CITIZEN_AUTH.logical_id: "readwrite",
-            AUDIT.logical_id: "write",
+            AUDIT.logical_id: "append",
         },
         buckets={ARTEFACTS.logical_id: "readwrite"},
         sign_keys=(SESSION_KEY.logical_id,),
@@ -259,7 +262,8 @@ FUNCTIONS: dict[str, FunctionGrants] = {
         tables={
             CERTIFICATES.logical_id: "readwrite",
             EVENTS.logical_id: "readwrite",
-            AUDIT.logical_id: "readwrite",
+            # Admin audit queries (ByHcid/ByActor) and their own audit entries; never an update or delete.
+            AUDIT.logical_id: "query-append",
             TRUST.logical_id: "read",
             STATS.logical_id: "readwrite",
         },

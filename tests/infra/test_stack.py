@@ -294,7 +294,16 @@ def test_roles_grant_exactly_what_function_grants_declare(synth: Synth) -> None:
         for s in allowed("dynamodb:PutItem"):
             for table_id in referenced_ids(s["Resource"]):
                 logical = next(k for k, v in ids.items() if v == table_id)
-                assert grants.tables[logical] in ("write", "readwrite"), (name, logical)
+                assert grants.tables[logical] in ("write", "readwrite", "append", "query-append"), (
+                    name,
+                    logical,
+                )
+        # Append-only tables: PutItem alone, no update, delete or batch write.
+        for s in allow:
+            for table_id in referenced_ids(s["Resource"]):
+                logical = next((k for k, v in ids.items() if v == table_id), None)
+                if logical and grants.tables.get(logical) in ("append", "query-append"):
+                    assert set(actions(s)) <= {"dynamodb:PutItem", "dynamodb:Query"}, (name, s)
         sms = allowed("sns:Publish")
         assert bool(sms) is grants.sms
         if grants.sms:
@@ -314,6 +323,30 @@ def test_named_least_privilege_examples(synth: Synth) -> None:
     )
     ingest = role_statements(synth, functions["ingest"])
     assert certificates not in referenced_ids(ingest)
+
+
+def test_audit_table_is_append_only_for_every_function(synth: Synth) -> None:
+    """No role may update or delete an audit entry; revoke may Query the indexes, nothing more."""
+    audit = synth.logical_id(r.AUDIT.logical_id, "AWS::DynamoDB::Table")
+    functions = app_functions(synth)
+    writers = set()
+    for name, fn in functions.items():
+        on_audit = [
+            s
+            for s in role_statements(synth, fn)
+            if s["Effect"] == "Allow" and audit in referenced_ids(s["Resource"])
+        ]
+        granted = {a for s in on_audit for a in actions(s)}
+        assert granted <= {"dynamodb:PutItem", "dynamodb:Query"}, (name, granted)
+        if "dynamodb:PutItem" in granted:
+            writers.add(name)
+        for s in on_audit:
+            if "dynamodb:Query" in actions(s):
+                # Only the ByHcid/ByActor indexes, never the base table.
+                resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+                assert all("/index/" in json.dumps(res) for res in resources), (name, s)
+    assert {"download", "revoke"} <= writers
+    assert r.FUNCTIONS["download"].tables[r.AUDIT.logical_id] == "append"
 
 
 def test_issue_consumes_the_queue_with_partial_batch_failures(synth: Synth) -> None:
