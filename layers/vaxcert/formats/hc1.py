@@ -14,7 +14,7 @@ import cbor2
 from vaxcert.formats import base45, cose
 from vaxcert.formats.countries import alpha2
 from vaxcert.formats.ddcc import DdccRecord
-from vaxcert.formats.ddcc_ext import DEFAULT_FIELDS, NAMES, PRIORITY, ddcc_extension
+from vaxcert.formats.ddcc_ext import DEFAULT_FIELDS, PRIORITY, ddcc_extension
 from vaxcert.formats.errors import Base45Error, CwtError, DecompressionError, PrefixError
 from vaxcert.formats.eu_dcc import EuVaccineCodes, eu_payload
 
@@ -81,17 +81,40 @@ def hcert_from_record(
     """
     eu = eu_payload(record, codes, uci, issuer=eu_issuer)
     fields = [f for f in PRIORITY if f in DEFAULT_FIELDS or (include_identifier and f == "identifier")]
-    while True:
-        ext = ddcc_extension(record, fields)
-        hcert: dict[int, Any] = {HCERT_EU_DCC: eu, HCERT_DDCC_VS: ext} if ext else {HCERT_EU_DCC: eu}
-        if max_qr_version is None or not ext:
-            return hcert
-        capacity = QR_ALPHANUMERIC_CAPACITY_Q[max_qr_version - 1]
-        if predicted_hc1_length(hcert) + _LENGTH_MARGIN <= capacity:
-            return hcert
-        # Drop the lowest-priority field that is actually present.
-        present = [f for f in fields if f in _present_names(ext)]
-        fields.remove(present[-1])
+    entries = list(ddcc_extension(record, fields).items())  # present fields, highest priority first
+    if max_qr_version is not None and entries:
+        entries = entries[: _fitting_prefix(eu, entries, QR_ALPHANUMERIC_CAPACITY_Q[max_qr_version - 1])]
+    return _hcert(eu, entries)
+
+
+def _hcert(eu: dict[str, Any], entries: list[tuple[int, Any]]) -> dict[int, Any]:
+    return {HCERT_EU_DCC: eu, HCERT_DDCC_VS: dict(entries)} if entries else {HCERT_EU_DCC: eu}
+
+
+def _fitting_prefix(eu: dict[str, Any], entries: list[tuple[int, Any]], capacity: int) -> int:
+    """How many extension entries (highest priority first) fit in ``capacity`` characters.
+
+    Each prediction costs a CBOR encode and a zlib pass, the largest part of issuing a certificate,
+    so estimate first (zlib gains almost nothing on short text: each CBOR byte costs ~1.5 Base45
+    characters), then confirm with one or two exact predictions.
+    """
+
+    def fits(count: int) -> bool:
+        return predicted_hc1_length(_hcert(eu, entries[:count])) + _LENGTH_MARGIN <= capacity
+
+    budget = capacity - _LENGTH_MARGIN - predicted_hc1_length(_hcert(eu, [])) - 2  # map header
+    count = 0
+    for entry in entries:
+        cost = -(-len(cbor2.dumps(dict([entry]))) * 3 // 2)
+        if cost > budget:
+            break
+        budget -= cost
+        count += 1
+    while count > 0 and not fits(count):
+        count -= 1
+    while count < len(entries) and fits(count + 1):
+        count += 1
+    return count
 
 
 def encode_hc1(
@@ -170,10 +193,6 @@ class Hc1Document:
     @property
     def expires_at(self) -> int | None:
         return _int_or_none(self.claims.get(CLAIM_EXP))
-
-
-def _present_names(ext: dict[int, Any]) -> set[str]:
-    return {NAMES[key] for key in ext}
 
 
 def _int_or_none(value: Any) -> int | None:
