@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -22,6 +22,7 @@ from vaxcert.runtime.wiring import settings
 from vaxcert.signing.kms import KmsDocumentSigner
 from vaxcert.store.certificates import DynamoIssuanceStore
 from vaxcert.store.queue import parse_issue_message
+from vaxcert.store.revocation import RevocationPublisher
 from vaxcert.store.trust import TrustRepository
 
 logger = Logger(service="vaxcert-issue")
@@ -39,7 +40,14 @@ _issuer = IssuerProfile(
 )
 
 # The signing DSC changes only on key rotation; re-read it every few minutes, not per message.
-SIGNER_CACHE_S = 300
+SIGNER_CACHE_S = _settings.signer_cache_s
+_publisher = RevocationPublisher(
+    bucket=_settings.artefacts_bucket,
+    country=_settings.country,
+    validity=timedelta(hours=_settings.revocation_list_validity_hours),
+)
+# (message id, UCI) superseded in the current batch: the revocation list is republished once per batch.
+_superseded: list[tuple[str, str]] = []
 _signer: tuple[float, KmsDocumentSigner] | None = None
 
 
@@ -64,7 +72,15 @@ def issue_record(record: SQSRecord) -> None:
         catalogue=load_catalogue(_settings.vaccine_catalogue_file),
         issuer=_issuer,
         now=datetime.now(UTC),
+        max_corrections=_settings.max_corrections,
     )
+    if certificate is None:
+        logger.info("edit not issued", extra={"eventId": event_id})
+        return
+    if certificate.supersedes:
+        old = _store.get_certificate(certificate.supersedes)
+        if old is not None:
+            _superseded.append((record.message_id, old.uci))
     logger.info(
         "certificate issued",
         extra={
@@ -77,7 +93,16 @@ def issue_record(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    _superseded.clear()
     response = process_partial_response(
         event=event, record_handler=issue_record, processor=_processor, context=context
     )
+    if _superseded:
+        try:
+            _publisher.publish([uci for _, uci in _superseded])
+        except Exception:
+            # Retry those messages: re-issuing is idempotent and the retry publishes again.
+            logger.exception("revocation list not republished")
+            failures = response.setdefault("batchItemFailures", [])
+            failures.extend({"itemIdentifier": message_id} for message_id, _ in _superseded)
     return dict(response)

@@ -1,23 +1,32 @@
-"""Revoke: certificate lifecycle (corrections, revocation: to come) and the admin audit trail query."""
+"""Revoke: certificate lifecycle (corrections, revocation, history, search, dashboard) and audit query."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
 from vaxcert.audit.trail import Action, AuditTrail, RequestInfo
+from vaxcert.catalogue import load_catalogue
 from vaxcert.citizen.otp import OtpHasher
 from vaxcert.errors import InvalidInput, Problem
 from vaxcert.http.api import Api, json_response
 from vaxcert.http.auth import SecretValue, token_authenticator
 from vaxcert.http.cognito import CognitoIdTokens, Jwks, jwks_url, pool_issuer
+from vaxcert.lifecycle.service import Lifecycle
 from vaxcert.resources import ADMIN_GROUP
 from vaxcert.routes import Auth
 from vaxcert.runtime.wiring import settings
 from vaxcert.sources.phone import InvalidMobile, normalise_mobile
 from vaxcert.store.audit import DynamoAuditStore
+from vaxcert.store.aws import transient_on_aws_errors
+from vaxcert.store.certificates import CertificateRepository
+from vaxcert.store.events import EventLog
+from vaxcert.store.queue import IssueQueue, queue_depths
+from vaxcert.store.revocation import RevocationPublisher
+from vaxcert.store.stats import Stats
 
 logger = Logger(service="vaxcert-revoke")
 _settings = settings()
@@ -28,6 +37,23 @@ _id_tokens = CognitoIdTokens(
 )
 _pepper = SecretValue(_settings.otp_pepper_secret_arn)
 _audit = AuditTrail(DynamoAuditStore())
+
+_publisher = RevocationPublisher(
+    bucket=_settings.artefacts_bucket,
+    country=_settings.country,
+    validity=timedelta(hours=_settings.revocation_list_validity_hours),
+)
+_lifecycle = Lifecycle(
+    certificates=CertificateRepository(),
+    events=EventLog(),
+    queue=IssueQueue(_settings.issue_queue_url),
+    audit=_audit,
+    catalogue=load_catalogue(_settings.vaccine_catalogue_file),
+    stats=Stats(),
+    publish_revocations=lambda ucis: _publisher.publish(ucis),
+    queue_depths=lambda: queue_depths(_settings.issue_queue_url, _settings.issue_dlq_url),
+    max_corrections=_settings.max_corrections,
+)
 
 api = Api("revoke", {Auth.ADMIN: token_authenticator(_id_tokens.verify, frozenset({ADMIN_GROUP}))})
 
@@ -76,6 +102,43 @@ def audit_entries() -> Response:
     entries = _audit.find(hcid=hcid or None, actor=actor or None, limit=limit)
     logger.info("audit queried", extra={"count": len(entries)})
     return json_response(200, {"entries": [e.as_json() for e in entries]})
+
+
+@api.route("GET", "/v1/admin/certificates")
+def search_certificates() -> Response:
+    params = api.app.current_event.query_string_parameters or {}
+    result = _call(_lifecycle.search, api.principal, params, _request())
+    logger.info("admin search", extra={"count": len(result["certificates"])})
+    return json_response(200, result)
+
+
+@api.route("GET", "/v1/admin/certificates/{hcid}")
+def certificate_details(hcid: str) -> Response:
+    return json_response(200, _call(_lifecycle.details, api.principal, hcid, _request()))
+
+
+@api.route("POST", "/v1/admin/certificates/{hcid}/corrections")
+def correct_certificate(hcid: str) -> Response:
+    result = _call(_lifecycle.correct, api.principal, hcid, api.json_body(), _request())
+    logger.info("correction queued", extra={"hcid": hcid, "newHcid": result["hcid"]})
+    return json_response(202, result)
+
+
+@api.route("POST", "/v1/admin/certificates/{hcid}/revoke")
+def revoke_certificate(hcid: str) -> Response:
+    result = _call(_lifecycle.revoke, api.principal, hcid, api.json_body(), _request())
+    logger.info("certificate revoked", extra={"hcid": hcid})
+    return json_response(200, result)
+
+
+@api.route("GET", "/v1/admin/dashboard")
+def dashboard() -> Response:
+    return json_response(200, _call(_lifecycle.dashboard, api.principal, _request()))
+
+
+@transient_on_aws_errors
+def _call(fn: Any, *args: Any) -> Any:
+    return fn(*args)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +12,9 @@ from aws_lambda_powertools.event_handler import Response
 from vaxcert.errors import InvalidInput, Problem
 from vaxcert.http.api import Api, json_response
 from vaxcert.runtime.wiring import settings
+from vaxcert.store.artefacts import S3Blobs
 from vaxcert.store.aws import transient_on_aws_errors
+from vaxcert.store.revocation import RevocationListObjects
 from vaxcert.store.trust import TrustRepository
 from vaxcert.trust.jwks import jwks_document, trust_list_document
 from vaxcert.verification.engine import verify_qr
@@ -25,6 +28,11 @@ _trust = StoredTrustStore()
 _revocations = OwnRevocations(_settings.country)
 # Public, cacheable documents: CloudFront and verifier apps may keep them for a few minutes.
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
+# The revocation list changes within a minute of a revocation: short caches, here and downstream.
+REVOCATION_CACHE = {"Cache-Control": "public, max-age=60"}
+REVOCATION_READ_S = 30
+_revocation_objects = RevocationListObjects(S3Blobs(_settings.artefacts_bucket))
+_revocation_list: tuple[float, dict[str, Any] | None] | None = None
 
 
 MAX_QR_CHARS = 16_384
@@ -79,6 +87,21 @@ def trust_list() -> Response:
 @api.route("GET", "/.well-known/jwks.json")
 def jwks() -> Response:
     return json_response(200, jwks_document(_active()), PUBLIC_CACHE)
+
+
+@api.route("GET", "/v1/revocation-list")
+def revocation_list() -> Response:
+    document = _latest_revocation_list()
+    if document is None:
+        return json_response(404, {"message": "no revocation list has been published yet"}, REVOCATION_CACHE)
+    return json_response(200, document, REVOCATION_CACHE)
+
+
+def _latest_revocation_list() -> dict[str, Any] | None:
+    global _revocation_list
+    if _revocation_list is None or time.monotonic() - _revocation_list[0] > REVOCATION_READ_S:
+        _revocation_list = (time.monotonic(), _revocation_objects.latest())
+    return _revocation_list[1]
 
 
 @transient_on_aws_errors

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from vaxcert.sources.vaccination import VaccinationEvent
-from vaxcert.store.events import ISSUED, Recorded
+from vaxcert.store.events import ISSUED, REJECTED, Recorded
 
 
 class IntakeStatus(StrEnum):
@@ -50,12 +50,13 @@ def content_hash(event: VaccinationEvent) -> str:
 def receive(event: VaccinationEvent, *, log: EventLogPort, queue: QueuePort, now: datetime) -> IntakeResult:
     recorded = log.record(event, content_hash(event), now)
     is_edit = event.revision != "0" and recorded.original_exists
-    if is_edit:
-        # Recorded for the corrections workflow, which re-issues from the edited content.
-        status = IntakeStatus.CORRECTION if recorded.created else IntakeStatus.DUPLICATE
-        return IntakeResult(event.event_id, status)
-    if recorded.status != ISSUED:
+    # An edit is queued like a new event: the issue worker re-issues the event's current certificate
+    # from the edited content (a correction). Re-deliveries re-queue what is not finished yet.
+    if recorded.status not in (ISSUED, REJECTED):
         queue.send(event.event_id, event.revision)
         log.mark_queued(event.event_id, event.revision, now)
-    status = IntakeStatus.ACCEPTED if recorded.created else IntakeStatus.DUPLICATE
+    if is_edit:
+        status = IntakeStatus.CORRECTION if recorded.created else IntakeStatus.DUPLICATE
+    else:
+        status = IntakeStatus.ACCEPTED if recorded.created else IntakeStatus.DUPLICATE
     return IntakeResult(event.event_id, status)

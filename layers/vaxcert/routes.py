@@ -34,16 +34,24 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/trust-list", "verify", Auth.PUBLIC),
     Route("GET", "/.well-known/jwks.json", "verify", Auth.PUBLIC),
     Route("POST", "/v1/verify", "verify", Auth.PUBLIC),
+    Route("GET", "/v1/revocation-list", "verify", Auth.PUBLIC),
     # Citizen portal and facility print (functions/download)
     Route("POST", "/v1/citizen/otp", "download", Auth.PUBLIC),
     Route("POST", "/v1/citizen/session", "download", Auth.PUBLIC),
     Route("GET", "/v1/citizen/certificates", "download", Auth.CITIZEN),
     Route("GET", "/v1/citizen/certificates/{hcid}/pdf", "download", Auth.CITIZEN),
     Route("POST", "/v1/staff/session", "download", Auth.PUBLIC),
+    # Second sign-in step: authenticator code, authenticator enrolment or new password.
+    Route("POST", "/v1/staff/session/challenge", "download", Auth.PUBLIC),
     Route("GET", "/v1/facility/certificates", "download", Auth.STAFF),
     Route("GET", "/v1/facility/certificates/{hcid}/pdf", "download", Auth.STAFF),
     # Certificate lifecycle and audit (functions/revoke)
     Route("GET", "/v1/admin/audit", "revoke", Auth.ADMIN),
+    Route("GET", "/v1/admin/certificates", "revoke", Auth.ADMIN),
+    Route("GET", "/v1/admin/certificates/{hcid}", "revoke", Auth.ADMIN),
+    Route("POST", "/v1/admin/certificates/{hcid}/corrections", "revoke", Auth.ADMIN),
+    Route("POST", "/v1/admin/certificates/{hcid}/revoke", "revoke", Auth.ADMIN),
+    Route("GET", "/v1/admin/dashboard", "revoke", Auth.ADMIN),
 )
 
 # Pages of the hosted web app: URL path -> file in web/. The local gateway serves them; CloudFront

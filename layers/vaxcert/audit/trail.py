@@ -26,10 +26,18 @@ class Action(StrEnum):
     CITIZEN_SESSION = "citizen.session"
     CITIZEN_LIST = "citizen.list"
     CITIZEN_PDF = "citizen.pdf"
-    STAFF_LOGIN = "staff.login"
+    STAFF_LOGIN = "staff.login"  # password step; "ok" whenever a sign-in ends with a token
+    STAFF_MFA = "staff.mfa"  # authenticator code at sign-in
+    STAFF_MFA_SETUP = "staff.mfa_setup"  # authenticator app enrolled (first sign-in)
+    STAFF_PASSWORD_CHANGE = "staff.password_change"  # temporary password replaced at first sign-in
     STAFF_SEARCH = "staff.search"
     STAFF_PRINT = "staff.print"
     ADMIN_AUDIT = "admin.audit"
+    ADMIN_SEARCH = "admin.search"
+    ADMIN_VIEW = "admin.view"
+    ADMIN_CORRECT = "admin.correct"
+    ADMIN_REVOKE = "admin.revoke"
+    ADMIN_DASHBOARD = "admin.dashboard"
 
 
 class Role(StrEnum):
@@ -42,6 +50,8 @@ class Outcome(StrEnum):
     OK = "ok"
     DENIED = "denied"  # wrong code / password
     NOT_FOUND = "not_found"  # asked for a certificate that is not theirs or does not exist
+    CONFLICT = "conflict"  # a correction or revocation the certificate's state does not allow
+    CHALLENGED = "challenged"  # password accepted; a further step (MFA code, enrolment) is required
 
 
 @dataclass(frozen=True)

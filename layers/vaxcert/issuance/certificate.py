@@ -41,7 +41,13 @@ class Certificate(BaseModel):
     expires_at: datetime
     sms_status: SmsStatus
     supersedes: str | None = None
-    superseded_by: str | None = None
+    superseded_by: str | None = None  # set when a correction is claimed; status SUPERSEDED once issued
+    revoked_at: datetime | None = None  # REVOKED or SUPERSEDED since
+    revocation_reason: str | None = None
+
+    @property
+    def correction_pending(self) -> bool:
+        return self.status is CertificateStatus.VALID and self.superseded_by is not None
 
     @property
     def dob(self) -> date:

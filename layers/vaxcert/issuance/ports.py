@@ -14,6 +14,9 @@ from vaxcert.sources.vaccination import VaccinationEvent
 class StoredEvent:
     event: VaccinationEvent
     hcid: str | None
+    # Corrections (admin or CommCare edit): the certificate replaced and the new version number.
+    supersedes: str | None = None
+    version: int | None = None
 
 
 class IssuanceStore(Protocol):
@@ -40,6 +43,27 @@ class IssuanceStore(Protocol):
     def sms_sent(self, hcid: str, message_id: str, now: datetime) -> None: ...
 
     def mark_event_issued(self, event_id: str, revision: str, hcid: str, now: datetime) -> None: ...
+
+    # --- corrections --------------------------------------------------------------------------
+    def latest_certificate(self, event_id: str) -> Certificate | None:
+        """The highest version issued for the event (any status)."""
+        ...
+
+    def attach_correction(self, event_id: str, revision: str, supersedes: str, version: int) -> StoredEvent:
+        """Record which certificate an edit replaces (unless already recorded); returns the stored event."""
+        ...
+
+    def claim_supersession(self, old_hcid: str, new_hcid: str) -> bool:
+        """Reserve `old` for replacement by `new` (only while VALID and unclaimed); True if `new` holds it."""
+        ...
+
+    def mark_superseded(self, old_hcid: str, new_hcid: str, now: datetime) -> bool:
+        """VALID -> SUPERSEDED once `new` is issued; False if it was not VALID (e.g. revoked meanwhile)."""
+        ...
+
+    def reject_event(self, event_id: str, revision: str, reason: str) -> None:
+        """An edit that will never be issued (e.g. the certificate was revoked)."""
+        ...
 
 
 class DocumentSigner(Protocol):

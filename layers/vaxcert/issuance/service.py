@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from vaxcert.catalogue import Catalogue, VaccineProduct
-from vaxcert.errors import VaxcertError
+from vaxcert.errors import TransientFailure, VaxcertError
 from vaxcert.formats.ddcc import CertificateMeta, DdccRecord, Identifier, Person, Vaccination
 from vaxcert.formats.eu_dcc import EuVaccineCodes
 from vaxcert.formats.hc1 import encode_hc1, hcert_from_record
 from vaxcert.formats.uvci import make_uci
 from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStatus
 from vaxcert.issuance.hcid import new_hcid
-from vaxcert.issuance.ports import DocumentSigner, IssuanceStore, SmsSender
+from vaxcert.issuance.ports import DocumentSigner, IssuanceStore, SmsSender, StoredEvent
+from vaxcert.lifecycle.corrections import is_commcare_edit
 from vaxcert.sources.vaccination import VaccinationEvent
 
 
@@ -175,6 +176,44 @@ def send_sms_once(
     return True
 
 
+def corrected_sms_text(certificate: Certificate, portal_url: str) -> str:
+    given = certificate.record.person.given_name.split(" ")[0] or certificate.record.person.family_name
+    return (
+        f"Hello {given}, a corrected COVID-19 vaccination certificate is ready and replaces the previous "
+        f"one. Download it at {portal_url} using this mobile number. - Ministry of Health"
+    )
+
+
+def prepare_edit(stored: StoredEvent, *, store: IssuanceStore, max_corrections: int) -> StoredEvent | None:
+    """A CommCare edit corrects the event's current certificate: claim it, record it and the version.
+
+    None when the edit must not be issued (recorded as rejected); TransientFailure to retry later when
+    the original is not issued yet or another correction of it is in progress. Safe to repeat.
+    """
+    event = stored.event
+    current = store.latest_certificate(event.event_id)
+    if current is None:
+        if store.load_event(event.event_id, "0") is None:
+            return stored  # the original never arrived: the edit is the first version
+        raise TransientFailure("the original certificate is not issued yet; the edit waits for it")
+    if current.status is CertificateStatus.REVOKED:
+        store.reject_event(event.event_id, event.revision, f"certificate {current.hcid} is revoked")
+        return None
+    hcid = stored.hcid or store.claim_hcid(event.event_id, event.revision, new_hcid())
+    if current.status is CertificateStatus.SUPERSEDED or current.superseded_by not in (None, hcid):
+        raise TransientFailure("another correction of this certificate is in progress")
+    if is_commcare_edit(current.revision) and current.revision >= event.revision:
+        # An older edit delivered late must not undo a newer one.
+        store.reject_event(event.event_id, event.revision, f"stale: {current.hcid} holds a newer edit")
+        return None
+    if current.version - 1 >= max_corrections:
+        store.reject_event(event.event_id, event.revision, f"more than {max_corrections} corrections")
+        return None
+    if not store.claim_supersession(current.hcid, hcid):
+        raise TransientFailure("another correction of this certificate is in progress")
+    return store.attach_correction(event.event_id, event.revision, current.hcid, current.version + 1)
+
+
 def issue_for_event(
     event_id: str,
     revision: str,
@@ -185,22 +224,46 @@ def issue_for_event(
     catalogue: Catalogue,
     issuer: IssuerProfile,
     now: datetime,
-) -> Certificate:
+    max_corrections: int = 5,
+) -> Certificate | None:
+    """Issue the certificate of one event revision; None when an edit was rejected (nothing to issue).
+
+    A correction (an admin's, or a CommCare edit) goes through the same steps with version + 1, then
+    marks the certificate it replaces SUPERSEDED, so at most one version of a chain is ever VALID.
+    """
     stored = store.load_event(event_id, revision)
     if stored is None:
         raise PermanentIssueFailure("event not found in the event log")
+    if is_commcare_edit(revision) and stored.supersedes is None:
+        prepared = prepare_edit(stored, store=store, max_corrections=max_corrections)
+        if prepared is None:
+            return None
+        stored = prepared
     hcid = stored.hcid or store.claim_hcid(event_id, revision, new_hcid())
+    if stored.supersedes and not store.claim_supersession(stored.supersedes, hcid):
+        # Corrections claim the old certificate before they are queued: another claim means a bug.
+        raise PermanentIssueFailure(f"certificate {stored.supersedes} is claimed by another correction")
     certificate = store.get_certificate(hcid)
     if certificate is None:
         candidate = sign_certificate(
-            stored.event, hcid=hcid, version=1, catalogue=catalogue, signer=signer, issuer=issuer, now=now
+            stored.event,
+            hcid=hcid,
+            version=stored.version or 1,
+            catalogue=catalogue,
+            signer=signer,
+            issuer=issuer,
+            now=now,
+            supersedes=stored.supersedes,
         )
         if store.put_certificate(candidate):
             certificate = candidate
         else:  # a concurrent worker stored it first: use theirs
             certificate = store.get_certificate(hcid) or candidate
-    send_sms_once(
-        certificate, store=store, sms=sms, text=ready_sms_text(certificate, issuer.portal_url), now=now
-    )
+    if certificate.supersedes:
+        store.mark_superseded(certificate.supersedes, hcid, now)
+        text = corrected_sms_text(certificate, issuer.portal_url)
+    else:
+        text = ready_sms_text(certificate, issuer.portal_url)
+    send_sms_once(certificate, store=store, sms=sms, text=text, now=now)
     store.mark_event_issued(event_id, revision, hcid, now)
     return certificate

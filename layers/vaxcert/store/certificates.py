@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
@@ -13,6 +14,7 @@ from vaxcert.issuance.ports import StoredEvent
 from vaxcert.store.aws import is_conditional_failure, transient_on_aws_errors
 from vaxcert.store.events import EventLog
 from vaxcert.store.models import CertificateItem
+from vaxcert.store.stats import Stats
 
 
 def to_item(c: Certificate) -> CertificateItem:
@@ -34,6 +36,9 @@ def to_item(c: Certificate) -> CertificateItem:
         smsStatus=c.sms_status.value,
         supersedes=c.supersedes,
         supersededBy=c.superseded_by,
+        revokedAt=c.revoked_at.isoformat() if c.revoked_at else None,
+        revocationReason=c.revocation_reason,
+        revocationList=REVOKED_PARTITION if c.status is not CertificateStatus.VALID else None,
     )
 
 
@@ -55,7 +60,13 @@ def from_item(item: CertificateItem) -> Certificate:
         sms_status=SmsStatus(item.smsStatus),
         supersedes=item.supersedes,
         superseded_by=item.supersededBy,
+        revoked_at=datetime.fromisoformat(item.revokedAt) if item.revokedAt else None,
+        revocation_reason=item.revocationReason,
     )
+
+
+# The one partition of the sparse ByRevocation index (revocations are rare: one partition is plenty).
+REVOKED_PARTITION = "revoked"
 
 
 class CertificateRepository:
@@ -79,6 +90,71 @@ class CertificateRepository:
 
     def by_dob(self, dob: str) -> list[Certificate]:
         return [from_item(i) for i in CertificateItem.by_dob.query(dob)]
+
+    def for_event(self, event_id: str) -> list[Certificate]:
+        """Every version issued for one vaccination event (a correction chain), oldest first."""
+        return [from_item(i) for i in CertificateItem.by_event.query(event_id, scan_index_forward=True)]
+
+    def latest_for_event(self, event_id: str) -> Certificate | None:
+        items = list(CertificateItem.by_event.query(event_id, scan_index_forward=False, limit=1))
+        return from_item(items[0]) if items else None
+
+    def revoked_ucis(self) -> list[str]:
+        """UCIs of every REVOKED or SUPERSEDED certificate, from the sparse index (no table scan)."""
+        return [
+            i.uci for i in CertificateItem.by_revocation.query(REVOKED_PARTITION, attributes_to_get=["uci"])
+        ]
+
+    def claim_supersession(self, old_hcid: str, new_hcid: str) -> bool:
+        """Reserve a VALID, unclaimed certificate for replacement by `new_hcid` (idempotent for it)."""
+        try:
+            CertificateItem(old_hcid).update(
+                actions=[CertificateItem.supersededBy.set(new_hcid)],
+                condition=(CertificateItem.supersededBy == new_hcid)
+                | (
+                    (CertificateItem.status == CertificateStatus.VALID.value)
+                    & CertificateItem.supersededBy.does_not_exist()
+                ),
+            )
+        except UpdateError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def mark_superseded(self, old_hcid: str, new_hcid: str, now: datetime) -> bool:
+        return self._revoke_if_valid(
+            old_hcid,
+            CertificateStatus.SUPERSEDED,
+            now,
+            [CertificateItem.revocationReason.set(f"superseded by {new_hcid}")],
+            CertificateItem.supersededBy == new_hcid,
+        )
+
+    def revoke(self, hcid: str, reason: str, now: datetime) -> bool:
+        return self._revoke_if_valid(
+            hcid, CertificateStatus.REVOKED, now, [CertificateItem.revocationReason.set(reason)], None
+        )
+
+    def _revoke_if_valid(
+        self, hcid: str, status: CertificateStatus, now: datetime, extra: list[Action], condition: Any
+    ) -> bool:
+        wanted = (CertificateItem.status == CertificateStatus.VALID.value) & CertificateItem.hcid.exists()
+        try:
+            CertificateItem(hcid).update(
+                actions=[
+                    CertificateItem.status.set(status.value),
+                    CertificateItem.revokedAt.set(now.isoformat()),
+                    CertificateItem.revocationList.set(REVOKED_PARTITION),
+                    *extra,
+                ],
+                condition=wanted if condition is None else wanted & condition,
+            )
+        except UpdateError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
 
     def _transition_sms(
         self, hcid: str, want: SmsStatus, to: SmsStatus, stamp: tuple[str, str] | None
@@ -116,14 +192,19 @@ class CertificateRepository:
 class DynamoIssuanceStore:
     """IssuanceStore on the events and certificates tables."""
 
-    def __init__(self, events: EventLog | None = None, certificates: CertificateRepository | None = None):
+    def __init__(
+        self,
+        events: EventLog | None = None,
+        certificates: CertificateRepository | None = None,
+        stats: Stats | None = None,
+    ):
         self.events = events or EventLog()
         self.certificates = certificates or CertificateRepository()
+        self.stats = stats or Stats()
 
     @transient_on_aws_errors
     def load_event(self, event_id: str, revision: str) -> StoredEvent | None:
-        loaded = self.events.load(event_id, revision)
-        return StoredEvent(loaded[0], loaded[1]) if loaded else None
+        return self.events.load_stored(event_id, revision)
 
     @transient_on_aws_errors
     def claim_hcid(self, event_id: str, revision: str, candidate: str) -> str:
@@ -135,7 +216,10 @@ class DynamoIssuanceStore:
 
     @transient_on_aws_errors
     def put_certificate(self, certificate: Certificate) -> bool:
-        return self.certificates.put_new(certificate)
+        stored = self.certificates.put_new(certificate)
+        if stored:
+            self.stats.issued(certificate.issued_at.date(), bool(certificate.mobile))
+        return stored
 
     @transient_on_aws_errors
     def claim_sms(self, hcid: str, now: datetime) -> bool:
@@ -144,11 +228,36 @@ class DynamoIssuanceStore:
     @transient_on_aws_errors
     def release_sms(self, hcid: str) -> None:
         self.certificates.release_sms(hcid)
+        self.stats.sms_failed()  # released only after a failed send
 
     @transient_on_aws_errors
     def sms_sent(self, hcid: str, message_id: str, now: datetime) -> None:
         self.certificates.sms_sent(hcid, message_id, now)
+        self.stats.sms_sent()
 
     @transient_on_aws_errors
     def mark_event_issued(self, event_id: str, revision: str, hcid: str, now: datetime) -> None:
         self.events.mark_issued(event_id, revision, hcid, now)
+
+    @transient_on_aws_errors
+    def latest_certificate(self, event_id: str) -> Certificate | None:
+        return self.certificates.latest_for_event(event_id)
+
+    @transient_on_aws_errors
+    def attach_correction(self, event_id: str, revision: str, supersedes: str, version: int) -> StoredEvent:
+        return self.events.attach_correction(event_id, revision, supersedes, version)
+
+    @transient_on_aws_errors
+    def claim_supersession(self, old_hcid: str, new_hcid: str) -> bool:
+        return self.certificates.claim_supersession(old_hcid, new_hcid)
+
+    @transient_on_aws_errors
+    def mark_superseded(self, old_hcid: str, new_hcid: str, now: datetime) -> bool:
+        changed = self.certificates.mark_superseded(old_hcid, new_hcid, now)
+        if changed:
+            self.stats.superseded()
+        return changed
+
+    @transient_on_aws_errors
+    def reject_event(self, event_id: str, revision: str, reason: str) -> None:
+        self.events.reject(event_id, revision, reason)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import PutError, UpdateError
 
+from vaxcert.issuance.ports import StoredEvent
 from vaxcert.sources.vaccination import VaccinationEvent
 from vaxcert.store.aws import is_conditional_failure
 from vaxcert.store.models import EventItem
@@ -14,6 +15,7 @@ from vaxcert.store.models import EventItem
 RECEIVED = "RECEIVED"
 QUEUED = "QUEUED"
 ISSUED = "ISSUED"
+REJECTED = "REJECTED"  # an edit that will never be issued (its certificate was revoked, or too many)
 
 
 @dataclass(frozen=True)
@@ -91,3 +93,65 @@ class EventLog:
         except EventItem.DoesNotExist:
             return None
         return VaccinationEvent.model_validate(item.event), item.hcid
+
+    def load_stored(self, event_id: str, revision: str) -> StoredEvent | None:
+        try:
+            item = EventItem.get(event_id, revision, consistent_read=True)
+        except EventItem.DoesNotExist:
+            return None
+        return _stored(item)
+
+    def record_correction(
+        self,
+        event: VaccinationEvent,
+        content_hash: str,
+        *,
+        hcid: str,
+        supersedes: str,
+        version: int,
+        reason: str,
+        now: datetime,
+    ) -> None:
+        """An admin correction: a new revision with its HCID claimed up front (the answer names it)."""
+        EventItem(
+            event.event_id,
+            event.revision,
+            source=event.source,
+            contentHash=content_hash,
+            event=event.model_dump(mode="json", by_alias=True),
+            receivedAt=now.isoformat(),
+            status=RECEIVED,
+            hcid=hcid,
+            supersedes=supersedes,
+            version=version,
+            correctionReason=reason,
+        ).save(condition=EventItem.eventId.does_not_exist())
+
+    def attach_correction(self, event_id: str, revision: str, supersedes: str, version: int) -> StoredEvent:
+        try:
+            EventItem(event_id, revision).update(
+                actions=[EventItem.supersedes.set(supersedes), EventItem.version.set(version)],
+                condition=EventItem.eventId.exists() & EventItem.supersedes.does_not_exist(),
+            )
+        except UpdateError as exc:
+            if not is_conditional_failure(exc):
+                raise
+        stored = self.load_stored(event_id, revision)
+        if stored is None:
+            raise LookupError("event vanished while attaching its correction")
+        return stored
+
+    def reject(self, event_id: str, revision: str, reason: str) -> None:
+        EventItem(event_id, revision).update(
+            actions=[EventItem.status.set(REJECTED), EventItem.rejectedReason.set(reason)],
+            condition=EventItem.status != ISSUED,
+        )
+
+
+def _stored(item: EventItem) -> StoredEvent:
+    return StoredEvent(
+        VaccinationEvent.model_validate(item.event),
+        item.hcid,
+        supersedes=item.supersedes,
+        version=int(item.version) if item.version is not None else None,
+    )

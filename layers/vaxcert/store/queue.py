@@ -25,3 +25,15 @@ class IssueQueue:
     def send(self, event_id: str, revision: str) -> None:
         sqs = self._sqs or client("sqs")
         sqs.send_message(QueueUrl=self.url, MessageBody=issue_message(event_id, revision))
+
+
+def queue_depths(url: str, dead_letter_url: str, sqs: Any | None = None) -> tuple[int, int]:
+    """(messages waiting or in flight, messages dead-lettered): SQS's approximate counts."""
+    sqs = sqs or client("sqs")
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+
+    def count(queue: str, attributes: list[str]) -> int:
+        got = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=attributes)["Attributes"]
+        return sum(int(got.get(a, 0)) for a in attributes)
+
+    return count(url, names), count(dead_letter_url, names[:1])

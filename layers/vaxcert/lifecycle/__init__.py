@@ -1,0 +1,1 @@
+"""The certificate lifecycle after issuance: corrections, revocation, the signed revocation list."""

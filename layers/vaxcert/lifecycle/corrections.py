@@ -1,0 +1,93 @@
+"""Corrections: apply an admin's changes to the event a certificate was issued from, validated by the
+same rules as a new vaccination, so a corrected certificate can never hold what intake would refuse.
+
+The request names fields the way the admin page shows them (flat, camelCase); errors name them the same
+way. A wrong dose number is just another field (DIVOC could not correct it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from vaxcert.catalogue import Catalogue
+from vaxcert.errors import InvalidInput, Problem
+from vaxcert.sources.vaccination import VaccinationEvent, problems_from, resolve_vaccine
+
+PERSON_FIELDS = ("givenName", "familyName", "birthDate", "sex", "identifier", "mobile")
+VACCINATION_FIELDS = ("vaccine", "lot", "date", "dose", "totalDoses", "centre", "practitioner", "nextDose")
+CORRECTABLE = PERSON_FIELDS + VACCINATION_FIELDS
+MAX_REASON = 500
+COMMCARE_EDIT_REASON = "CommCare form edited"
+
+# Error paths of the nested event model -> the flat request field names.
+_FIELD_NAMES = {f"person.{f}": f for f in PERSON_FIELDS} | {f"vaccination.{f}": f for f in VACCINATION_FIELDS}
+_FIELD_NAMES |= {"person.identifier.type": "identifier.type", "person.identifier.value": "identifier.value"}
+
+
+@dataclass(frozen=True)
+class CorrectionRequest:
+    changes: dict[str, Any]  # request field name -> new value (None removes an optional field)
+    reason: str
+
+
+def parse_correction(body: Any) -> CorrectionRequest:
+    """`{"familyName": "...", ..., "reason": "..."}`: at least one correctable field and a reason."""
+    if not isinstance(body, dict):
+        raise InvalidInput([Problem("body", "must be a JSON object")])
+    problems: list[Problem] = []
+    unknown = sorted(set(body) - set(CORRECTABLE) - {"reason"})
+    for name in unknown:
+        problems.append(Problem(name, f"cannot be corrected; correctable: {', '.join(CORRECTABLE)}"))
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        problems.append(Problem("reason", "is required: why the certificate is corrected"))
+    elif len(reason) > MAX_REASON:
+        problems.append(Problem("reason", f"at most {MAX_REASON} characters"))
+    changes = {k: v for k, v in body.items() if k in CORRECTABLE}
+    if not changes and not unknown:
+        problems.append(Problem("body", "give at least one field to correct"))
+    if problems:
+        raise InvalidInput(problems)
+    return CorrectionRequest(changes, str(reason).strip())
+
+
+def apply_correction(
+    event: VaccinationEvent, changes: dict[str, Any], *, revision: str, catalogue: Catalogue
+) -> VaccinationEvent:
+    """The corrected event (new revision), validated like a new one; 422 names the request fields.
+
+    Raises InvalidInput when nothing would change: a correction that corrects nothing is a mistake.
+    """
+    data = event.model_dump(mode="json", by_alias=True)
+    person, vaccination = data["person"], data["vaccination"]
+    for name, value in changes.items():
+        (person if name in PERSON_FIELDS else vaccination)[name] = value
+    if "vaccine" in changes and "totalDoses" not in changes:
+        # The series length followed the old vaccine: let the new vaccine's catalogue default apply.
+        vaccination["totalDoses"] = None
+    data["revision"] = revision
+    try:
+        corrected = VaccinationEvent.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(problems_from(exc, _FIELD_NAMES)) from None
+    corrected = resolve_vaccine(corrected, catalogue, _FIELD_NAMES)
+    if _content(corrected) == _content(event):
+        raise InvalidInput([Problem("body", "the corrected values are the same as the certificate's")])
+    return corrected
+
+
+def _content(event: VaccinationEvent) -> dict[str, Any]:
+    return event.model_dump(mode="json", exclude={"revision", "event_id", "source"})
+
+
+def correction_revision(version: int, hcid: str) -> str:
+    """Event revision of an admin correction: unique per attempt (the new HCID), ordered by version."""
+    return f"admin-v{version}-{hcid}"
+
+
+def is_commcare_edit(revision: str) -> bool:
+    """Revisions other than the original ("0") and admin corrections are CommCare `edited_on` edits."""
+    return revision != "0" and not revision.startswith("admin-")

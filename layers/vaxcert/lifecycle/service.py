@@ -1,0 +1,315 @@
+"""Admin operations on issued certificates: correct, revoke, inspect, search, dashboard.
+
+Pure domain over small ports (store/ implements them). Every call is written to the audit trail,
+refusals included, before anything is returned. Exactly one current version per chain: a correction
+claims the old certificate with a conditional write before it is queued, so a concurrent second
+correction gets 409, and the issue worker marks the old one SUPERSEDED only once the new one exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from vaxcert.audit.trail import Action, AuditEntry, AuditTrail, Outcome, RequestInfo
+from vaxcert.catalogue import Catalogue
+from vaxcert.documents.people import ordered, summary
+from vaxcert.errors import Conflict, InvalidInput, NotFound, Problem, TransientFailure
+from vaxcert.facility.desk import StaffPrincipal
+from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, parse_search
+from vaxcert.intake import content_hash
+from vaxcert.issuance.certificate import Certificate, CertificateStatus
+from vaxcert.issuance.hcid import is_hcid, new_hcid
+from vaxcert.issuance.ports import StoredEvent
+from vaxcert.lifecycle.corrections import (
+    MAX_REASON,
+    apply_correction,
+    correction_revision,
+    parse_correction,
+)
+from vaxcert.sources.vaccination import VaccinationEvent
+
+AUDIT_PER_CERTIFICATE = 100
+
+
+class LifecycleCertificates(CertificateFinder, Protocol):
+    def for_event(self, event_id: str) -> list[Certificate]: ...
+
+    def claim_supersession(self, old_hcid: str, new_hcid: str) -> bool: ...
+
+    def revoke(self, hcid: str, reason: str, now: datetime) -> bool: ...
+
+
+class LifecycleEvents(Protocol):
+    def load_stored(self, event_id: str, revision: str) -> StoredEvent | None: ...
+
+    def record_correction(
+        self,
+        event: VaccinationEvent,
+        content_hash: str,
+        *,
+        hcid: str,
+        supersedes: str,
+        version: int,
+        reason: str,
+        now: datetime,
+    ) -> None: ...
+
+    def mark_queued(self, event_id: str, revision: str, now: datetime) -> None: ...
+
+
+class IssueQueuePort(Protocol):
+    def send(self, event_id: str, revision: str) -> None: ...
+
+
+class StatsPort(Protocol):
+    def revoked(self) -> None: ...
+
+    def read(self, today: date, days: int = 30) -> dict[str, Any]: ...
+
+
+@dataclass
+class Lifecycle:
+    certificates: LifecycleCertificates
+    events: LifecycleEvents
+    queue: IssueQueuePort
+    audit: AuditTrail
+    catalogue: Catalogue
+    stats: StatsPort
+    # Republish the signed revocation list; the argument: UCIs just revoked (the index may lag).
+    publish_revocations: Callable[[list[str]], Any]
+    # (queue depth, dead letters) of the issue queue.
+    queue_depths: Callable[[], tuple[int, int]]
+    max_corrections: int = 5
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    # --- corrections ---------------------------------------------------------------------------
+    def correct(self, staff: StaffPrincipal, hcid: str, body: Any, request: RequestInfo) -> dict[str, Any]:
+        correction = parse_correction(body)
+        old = self._certificate(staff, Action.ADMIN_CORRECT, hcid, request)
+        audit_query = {"reason": correction.reason, "changes": correction.changes}
+        refusal = self._correction_refusal(old)
+        if refusal:
+            self.audit.record(
+                staff.actor,
+                Action.ADMIN_CORRECT,
+                request,
+                outcome=Outcome.CONFLICT,
+                hcid=hcid,
+                query=audit_query,
+            )
+            raise Conflict(refusal)
+        base = self.events.load_stored(old.event_id, old.revision)
+        if base is None:
+            raise TransientFailure(f"the event of {hcid} is missing from the event log")
+        new = new_hcid()
+        version = old.version + 1
+        corrected = apply_correction(
+            base.event,
+            correction.changes,
+            revision=correction_revision(version, new),
+            catalogue=self.catalogue,
+        )
+        now = self.clock()
+        # Stored (not yet queued) before the claim: a claim that loses leaves an inert event revision.
+        self.events.record_correction(
+            corrected,
+            content_hash(corrected),
+            hcid=new,
+            supersedes=old.hcid,
+            version=version,
+            reason=correction.reason,
+            now=now,
+        )
+        if not self.certificates.claim_supersession(old.hcid, new):
+            current = self.certificates.get(old.hcid) or old
+            self.audit.record(
+                staff.actor,
+                Action.ADMIN_CORRECT,
+                request,
+                outcome=Outcome.CONFLICT,
+                hcid=hcid,
+                query=audit_query,
+            )
+            raise Conflict(self._correction_refusal(current) or f"certificate {hcid} changed; try again")
+        self.audit.record(
+            staff.actor, Action.ADMIN_CORRECT, request, hcid=hcid, query=audit_query, result_hcids=[new]
+        )
+        self.queue.send(corrected.event_id, corrected.revision)
+        self.events.mark_queued(corrected.event_id, corrected.revision, now)
+        return {"hcid": new, "supersedes": old.hcid, "version": version}
+
+    def _correction_refusal(self, old: Certificate) -> str | None:
+        if old.status is CertificateStatus.SUPERSEDED:
+            return (
+                f"certificate {old.hcid} was superseded by {old.superseded_by}: "
+                f"correct the current version {old.superseded_by}"
+            )
+        if old.status is CertificateStatus.REVOKED:
+            return f"certificate {old.hcid} is revoked and cannot be corrected"
+        if old.correction_pending:
+            self._requeue_pending(old)
+            return f"a correction of {old.hcid} is in progress: {old.superseded_by} is being issued"
+        if old.version - 1 >= self.max_corrections:
+            return (
+                f"certificate {old.hcid} has been corrected {old.version - 1} times, the limit is "
+                f"{self.max_corrections}: revoke it and issue a new one instead"
+            )
+        return None
+
+    def _requeue_pending(self, old: Certificate) -> None:
+        """A correction claimed but never issued (e.g. the queue send failed): send it again."""
+        new = old.superseded_by or ""
+        revision = correction_revision(old.version + 1, new)
+        if self.certificates.get(new) is None and self.events.load_stored(old.event_id, revision):
+            self.queue.send(old.event_id, revision)
+
+    # --- revocation ----------------------------------------------------------------------------
+    def revoke(self, staff: StaffPrincipal, hcid: str, body: Any, request: RequestInfo) -> dict[str, Any]:
+        reason = body.get("reason") if isinstance(body, dict) else None
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidInput([Problem("reason", "is required: why the certificate is revoked")])
+        if len(reason) > MAX_REASON:
+            raise InvalidInput([Problem("reason", f"at most {MAX_REASON} characters")])
+        reason = reason.strip()
+        certificate = self._certificate(staff, Action.ADMIN_REVOKE, hcid, request)
+        if certificate.status is CertificateStatus.VALID:
+            if self.certificates.revoke(hcid, reason, self.clock()):
+                self.stats.revoked()
+            certificate = self.certificates.get(hcid) or certificate
+        if certificate.status is CertificateStatus.SUPERSEDED:
+            self.audit.record(
+                staff.actor,
+                Action.ADMIN_REVOKE,
+                request,
+                outcome=Outcome.CONFLICT,
+                hcid=hcid,
+                query={"reason": reason},
+            )
+            raise Conflict(
+                f"certificate {hcid} was superseded by {certificate.superseded_by} and is no longer valid: "
+                f"revoke the current version {certificate.superseded_by}"
+            )
+        self.audit.record(staff.actor, Action.ADMIN_REVOKE, request, hcid=hcid, query={"reason": reason})
+        # Every call republishes (idempotent): a retry after a failed publication completes it.
+        self.publish_revocations([certificate.uci])
+        return {
+            "hcid": hcid,
+            "status": certificate.status.value,
+            "revokedAt": _iso(certificate.revoked_at),
+            "reason": certificate.revocation_reason,
+        }
+
+    # --- inspection ----------------------------------------------------------------------------
+    def details(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> dict[str, Any]:
+        certificate = self._certificate(staff, Action.ADMIN_VIEW, hcid, request)
+        self.audit.record(staff.actor, Action.ADMIN_VIEW, request, hcid=hcid)
+        chain = {c.hcid: c for c in self.certificates.for_event(certificate.event_id)}
+        chain[certificate.hcid] = certificate  # the index may lag the table
+        history = sorted(chain.values(), key=lambda c: (c.version, c.issued_at))
+        entries: dict[str, AuditEntry] = {}
+        for c in history:
+            for entry in self.audit.find(hcid=c.hcid, limit=AUDIT_PER_CERTIFICATE):
+                entries[entry.entry_id] = entry
+        base = self.events.load_stored(certificate.event_id, certificate.revision)
+        return {
+            "certificate": self._describe(certificate, base.event if base else None),
+            "history": [self._version(c) for c in history],
+            "audit": [e.as_json() for e in sorted(entries.values(), key=lambda e: e.at, reverse=True)],
+        }
+
+    def search(
+        self, staff: StaffPrincipal, params: Mapping[str, str] | None, request: RequestInfo
+    ) -> dict[str, Any]:
+        raw_hcid = ((params or {}).get("hcid") or "").strip().upper()
+        if raw_hcid:
+            found = [c for c in [self.certificates.get(raw_hcid) if is_hcid(raw_hcid) else None] if c]
+            query: dict[str, Any] = {"hcid": raw_hcid}
+        else:
+            parsed = parse_search(params, self.clock().date())
+            found = ordered(find(parsed, self.certificates))
+            query = parsed.describe()
+        truncated = len(found) > MAX_RESULTS
+        found = found[:MAX_RESULTS]
+        self.audit.record(
+            staff.actor, Action.ADMIN_SEARCH, request, query=query, result_hcids=[c.hcid for c in found]
+        )
+        rows = [
+            {**summary(c, self.catalogue), "version": c.version, "supersededBy": c.superseded_by}
+            for c in found
+        ]
+        return {"certificates": rows, "truncated": truncated}
+
+    def dashboard(self, staff: StaffPrincipal, request: RequestInfo, days: int = 30) -> dict[str, Any]:
+        self.audit.record(staff.actor, Action.ADMIN_DASHBOARD, request)
+        counts = self.stats.read(self.clock().date(), days)
+        depth, dead = self.queue_depths()
+        expected, sent, failed = counts["smsExpected"], counts["smsSent"], counts["smsFailed"]
+        return {
+            "issuedPerDay": counts["perDay"],
+            "sms": {"sent": sent, "failed": failed, "pending": max(expected - sent, 0)},
+            "queue": {"depth": depth, "deadLetters": dead},
+            "certificates": {
+                "valid": counts["valid"],
+                "revoked": counts["revoked"],
+                "superseded": counts["superseded"],
+                "issued": counts["issued"],
+            },
+        }
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _certificate(
+        self, staff: StaffPrincipal, action: Action, hcid: str, request: RequestInfo
+    ) -> Certificate:
+        certificate = self.certificates.get(hcid) if is_hcid(hcid) else None
+        if certificate is None:
+            self.audit.record(staff.actor, action, request, outcome=Outcome.NOT_FOUND, hcid=hcid[:40])
+            raise NotFound("no such certificate")
+        return certificate
+
+    def _version(self, c: Certificate) -> dict[str, Any]:
+        return {
+            "hcid": c.hcid,
+            "version": c.version,
+            "status": c.status.value,
+            "issuedAt": _iso(c.issued_at),
+            "supersedes": c.supersedes,
+            "supersededBy": c.superseded_by,
+            "revokedAt": _iso(c.revoked_at),
+            "reason": c.revocation_reason,
+            "kid": c.kid,
+        }
+
+    def _describe(self, c: Certificate, event: VaccinationEvent | None) -> dict[str, Any]:
+        out = {
+            **summary(c, self.catalogue),
+            **self._version(c),
+            "uci": c.uci,
+            "eventId": c.event_id,
+            "revision": c.revision,
+            "correctionPending": c.correction_pending,
+            "expiresAt": _iso(c.expires_at),
+            "sms": {"status": c.sms_status.value},
+            "qr": c.qr,
+            "fields": correctable_fields(event) if event else None,
+        }
+        return out
+
+
+def correctable_fields(event: VaccinationEvent) -> dict[str, Any]:
+    """The event's values under the names a correction request uses (to prefill the admin's form)."""
+    data = event.model_dump(mode="json", by_alias=True)
+    person, vaccination = data["person"], data["vaccination"]
+    return {
+        **{k: person.get(k) for k in ("givenName", "familyName", "birthDate", "sex", "identifier", "mobile")},
+        **{
+            k: vaccination.get(k)
+            for k in ("vaccine", "lot", "date", "dose", "totalDoses", "centre", "practitioner", "nextDose")
+        },
+    }
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat().replace("+00:00", "Z") if at else None
