@@ -220,12 +220,18 @@ def function_statements(
             )
         )
     if grants.user_pool_auth:
-        # InitiateAuth/RespondToAuthChallenge are unauthenticated Cognito APIs for a public client;
-        # IAM ignores them, but the statement records (and limits to this pool) what the code calls.
+        # Sign-in and TOTP enrolment are Cognito APIs that IAM does not evaluate (a public client's
+        # InitiateAuth/RespondToAuthChallenge; Associate/VerifySoftwareToken are authorized by the
+        # sign-in session). The statement records (and limits to this pool) what the code calls.
         st.append(
             iam.PolicyStatement(
                 sid="StaffSignIn",
-                actions=["cognito-idp:InitiateAuth", "cognito-idp:RespondToAuthChallenge"],
+                actions=[
+                    "cognito-idp:InitiateAuth",
+                    "cognito-idp:RespondToAuthChallenge",
+                    "cognito-idp:AssociateSoftwareToken",
+                    "cognito-idp:VerifySoftwareToken",
+                ],
                 resources=[user_pool.user_pool_arn],
             )
         )

@@ -68,6 +68,9 @@ class StaffIdentity(Construct):
             id_token_validity=cdk.Duration.hours(1),
             access_token_validity=cdk.Duration.hours(1),
             refresh_token_validity=cdk.Duration.hours(12),
+            # A first sign-in (new password, then installing an authenticator app and typing its code)
+            # must fit in one Cognito session: the 3-minute default is too short, 15 is the maximum.
+            auth_session_validity=cdk.Duration.minutes(15),
         )
         self.environment = {
             r.USER_POOL.env: pool.user_pool_id,

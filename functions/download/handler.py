@@ -21,7 +21,16 @@ from vaxcert.errors import InvalidInput, Problem, Unauthorized
 from vaxcert.facility.desk import FacilityDesk, StaffPrincipal
 from vaxcert.http.api import SECURITY_HEADERS, Api, json_response
 from vaxcert.http.auth import SecretValue, token_authenticator
-from vaxcert.http.cognito import CognitoIdTokens, CognitoPasswordLogin, Jwks, jwks_url, pool_issuer
+from vaxcert.http.cognito import (
+    Challenge,
+    ChallengeKind,
+    CognitoIdTokens,
+    CognitoPasswordLogin,
+    Jwks,
+    SignedIn,
+    jwks_url,
+    pool_issuer,
+)
 from vaxcert.notify.sms import SnsSms
 from vaxcert.resources import ADMIN_GROUP, STAFF_GROUP
 from vaxcert.routes import Auth
@@ -155,32 +164,114 @@ def citizen_pdf(hcid: str) -> Response:
 # --- staff ---------------------------------------------------------------------------------------
 
 
+def _staff_actor(username: str) -> Any:
+    # Before a token proves who it is, the actor is the name given (as for a wrong password).
+    return StaffPrincipal(username[:128], frozenset()).actor
+
+
+def _text(body: dict[str, Any], name: str, max_len: int = 256) -> str | None:
+    value = body.get(name)
+    return value if isinstance(value, str) and value and len(value) <= max_len else None
+
+
+def _signed_in(outcome: SignedIn) -> Response:
+    principal = _id_tokens.verify(outcome.id_token)
+    _audit.record(principal.actor, Action.STAFF_LOGIN, _request())
+    logger.info("staff signed in")
+    return json_response(
+        200, {"token": outcome.id_token, "expiresIn": outcome.expires_in, "groups": sorted(principal.groups)}
+    )
+
+
+def _challenged(challenge: Challenge) -> Response:
+    # Never logged: the body carries Cognito's session and, for MFA_SETUP, the TOTP secret.
+    logger.info("staff sign-in challenge", extra={"challenge": challenge.kind.value})
+    return json_response(401, challenge.as_json())
+
+
+def _refused(exc: Unauthorized) -> Response:
+    body = {"message": str(exc), "reason": getattr(exc, "reason", "denied")}
+    return json_response(401, body, {"WWW-Authenticate": "Bearer"})
+
+
 @api.route("POST", "/v1/staff/session")
 def staff_session() -> Response:
     body = _body()
-    username, password = body.get("username"), body.get("password")
+    username, password = _text(body, "username"), _text(body, "password")
     problems = [
         Problem(name, "is required")
         for name, value in (("username", username), ("password", password))
-        if not isinstance(value, str) or not value or len(value) > 256
+        if value is None
     ]
     if problems:
         raise InvalidInput(problems)
-    assert isinstance(username, str) and isinstance(password, str)
+    assert username is not None and password is not None
     try:
-        token, expires_in = _login.login(username, password)
-    except Unauthorized:
-        _audit.record(
-            StaffPrincipal(username[:128], frozenset()).actor,
-            Action.STAFF_LOGIN,
-            _request(),
-            outcome=Outcome.DENIED,
-        )
-        raise
-    principal = _id_tokens.verify(token)
-    _audit.record(principal.actor, Action.STAFF_LOGIN, _request())
-    logger.info("staff signed in")
-    return json_response(200, {"token": token, "expiresIn": expires_in, "groups": sorted(principal.groups)})
+        outcome = _login.start(username, password)
+    except Unauthorized as exc:
+        _audit.record(_staff_actor(username), Action.STAFF_LOGIN, _request(), outcome=Outcome.DENIED)
+        logger.info("staff sign-in refused", extra={"reason": getattr(exc, "reason", "denied")})
+        return _refused(exc)
+    if isinstance(outcome, Challenge):
+        _audit.record(_staff_actor(username), Action.STAFF_LOGIN, _request(), outcome=Outcome.CHALLENGED)
+        return _challenged(outcome)
+    return _signed_in(outcome)
+
+
+_CHALLENGE_ACTIONS = {
+    ChallengeKind.MFA_CODE: Action.STAFF_MFA,
+    ChallengeKind.MFA_SETUP: Action.STAFF_MFA_SETUP,
+    ChallengeKind.NEW_PASSWORD: Action.STAFF_PASSWORD_CHANGE,
+}
+# Cognito's limit for a session (RespondToAuthChallenge, VerifySoftwareToken).
+MAX_SESSION_CHARS = 2048
+
+
+@api.route("POST", "/v1/staff/session/challenge")
+def staff_challenge() -> Response:
+    body = _body()
+    username = _text(body, "username")
+    session = _text(body, "session", MAX_SESSION_CHARS)
+    problems = []
+    if username is None:
+        problems.append(Problem("username", "is required"))
+    if session is None:
+        problems.append(Problem("session", "is required (from the previous sign-in answer)"))
+    try:
+        kind: ChallengeKind | None = ChallengeKind(str(body.get("challenge")))
+    except ValueError:
+        kind = None
+        problems.append(Problem("challenge", "must be one of " + ", ".join(k.value for k in ChallengeKind)))
+    code = new_password = None
+    if kind in (ChallengeKind.MFA_CODE, ChallengeKind.MFA_SETUP):
+        raw = body.get("code")
+        # People type "123 456" as the app shows it.
+        code = "".join(raw.split()) if isinstance(raw, str) else None
+        if not code:
+            problems.append(Problem("code", "is required: the 6-digit code from the authenticator app"))
+        elif not (len(code) == 6 and code.isascii() and code.isdigit()):
+            problems.append(Problem("code", "must be the 6-digit code from the authenticator app"))
+    elif kind is ChallengeKind.NEW_PASSWORD:
+        new_password = _text(body, "newPassword")
+        if new_password is None:
+            problems.append(Problem("newPassword", "is required"))
+    if problems:
+        raise InvalidInput(problems)
+    assert username is not None and session is not None and kind is not None
+    action = _CHALLENGE_ACTIONS[kind]
+    try:
+        outcome = _login.answer(username, kind, session, code=code, new_password=new_password)
+    except (Unauthorized, InvalidInput) as exc:
+        _audit.record(_staff_actor(username), action, _request(), outcome=Outcome.DENIED)
+        reason = getattr(exc, "reason", "invalid")
+        logger.info("staff challenge refused", extra={"challenge": kind.value, "reason": reason})
+        if isinstance(exc, InvalidInput):
+            raise
+        return _refused(exc)
+    _audit.record(_staff_actor(username), action, _request())
+    if isinstance(outcome, Challenge):
+        return _challenged(outcome)
+    return _signed_in(outcome)
 
 
 @api.route("GET", "/v1/facility/certificates")

@@ -301,8 +301,8 @@ def test_roles_grant_exactly_what_function_grants_declare(synth: Synth) -> None:
         # Append-only tables: PutItem alone, no update, delete or batch write.
         for s in allow:
             for table_id in referenced_ids(s["Resource"]):
-                logical = next((k for k, v in ids.items() if v == table_id), None)
-                if logical and grants.tables.get(logical) in ("append", "query-append"):
+                declared_as = next((k for k, v in ids.items() if v == table_id), None)
+                if declared_as and grants.tables.get(declared_as) in ("append", "query-append"):
                     assert set(actions(s)) <= {"dynamodb:PutItem", "dynamodb:Query"}, (name, s)
         sms = allowed("sns:Publish")
         assert bool(sms) is grants.sms
@@ -487,6 +487,8 @@ def test_cognito_pool_groups_and_client(synth: Synth, template: Template) -> Non
             "UserPoolId": ref(pool),
             "GenerateSecret": False,
             "ExplicitAuthFlows": Match.array_with(["ALLOW_USER_PASSWORD_AUTH"]),
+            # First sign-in (new password + authenticator enrolment) within one session.
+            "AuthSessionValidity": 15,
         },
     )
 

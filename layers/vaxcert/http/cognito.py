@@ -3,6 +3,12 @@
 ID tokens are verified locally (RS256 against the pool's JWKS, fetched once and cached; refreshed
 at most once a minute when a token names an unknown kid, i.e. after key rotation), with `exp`,
 `aud` (the app client), `iss` (the pool) and `token_use` == "id" checked.
+
+Sign-in is USER_PASSWORD_AUTH followed by whatever challenge the pool asks for: a TOTP code
+(SOFTWARE_TOKEN_MFA), enrolling an authenticator app (MFA_SETUP: AssociateSoftwareToken, then
+VerifySoftwareToken), or a new password for an admin-created user. Challenges travel to the page and
+back as Cognito's opaque session; nothing is kept here. Codes, sessions, secrets and passwords are
+never logged or put in exception messages.
 """
 
 from __future__ import annotations
@@ -10,14 +16,17 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from vaxcert.errors import TransientFailure, Unauthorized
+from vaxcert.errors import InvalidInput, Problem, TransientFailure, Unauthorized, VaxcertError
 from vaxcert.facility.desk import StaffPrincipal
 from vaxcert.http.tokens import InvalidToken, check_claims, parse, rsa_key_from_jwk, verify_rs256
 from vaxcert.store.aws import client, error_code
@@ -106,30 +115,230 @@ class CognitoIdTokens:
         return StaffPrincipal(username=username, groups=frozenset(str(g) for g in groups))
 
 
+class ChallengeKind(StrEnum):
+    """The sign-in steps after the password that this API answers (names of the public API)."""
+
+    MFA_CODE = "MFA_CODE"  # Cognito SOFTWARE_TOKEN_MFA: a code from the enrolled authenticator app
+    MFA_SETUP = "MFA_SETUP"  # Cognito MFA_SETUP: enrol an authenticator app (first sign-in)
+    # Cognito NEW_PASSWORD_REQUIRED: an admin-created user still on the temporary password.
+    NEW_PASSWORD = "NEW_PASSWORD"  # noqa: S105 - a challenge name, not a password
+
+
+CHALLENGE_MESSAGES = {
+    ChallengeKind.MFA_CODE: "Enter the 6-digit code from your authenticator app.",
+    ChallengeKind.MFA_SETUP: "Set up an authenticator app to continue.",
+    ChallengeKind.NEW_PASSWORD: "Choose a new password to continue.",
+}
+OTPAUTH_ISSUER = "vaxcert"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    id_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A further step Cognito asks for. `session` is Cognito's opaque, short-lived session."""
+
+    kind: ChallengeKind
+    session: str
+    # The name to answer the challenge with: Cognito's own username when it says (pools that sign in
+    # by e-mail alias name users by an id), else what the person typed.
+    username: str
+    # MFA_SETUP only: the TOTP secret (base32) the authenticator app must be given.
+    secret_code: str | None = None
+    # What the authenticator app shows as the account name.
+    label: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "message": CHALLENGE_MESSAGES[self.kind],
+            "challenge": self.kind.value,
+            "session": self.session,
+            "username": self.username,
+        }
+        if self.secret_code is not None:
+            body["secretCode"] = self.secret_code
+            body["otpauthUri"] = otpauth_uri(self.label or self.username, self.secret_code)
+        return body
+
+
+def otpauth_uri(account: str, secret: str, issuer: str = OTPAUTH_ISSUER) -> str:
+    """Key URI for authenticator apps (QR code or link): otpauth://totp/<issuer>:<account>?secret=..."""
+    label = urllib.parse.quote(f"{issuer}:{account}", safe=":@")
+    return f"otpauth://totp/{label}?secret={secret}&issuer={urllib.parse.quote(issuer, safe='')}"
+
+
+class SignInRefused(Unauthorized):
+    """A 401 with a machine-readable reason the page can act on (retry the code, or start again)."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class WrongCode(SignInRefused):
+    def __init__(self) -> None:
+        super().__init__("Wrong code. Check the authenticator app and try again.", "wrong_code")
+
+
+class SessionExpired(SignInRefused):
+    def __init__(self) -> None:
+        super().__init__("This sign-in has expired. Sign in again with your password.", "session_expired")
+
+
+# Answers to a challenge: a wrong or reused code, or a code the authenticator app was not set up with.
+_WRONG_CODE = {"CodeMismatchException", "EnableSoftwareTokenMFAException", "ExpiredCodeException"}
+# The session is unknown, used up or older than the app client's auth session validity.
+_SESSION_GONE = {"NotAuthorizedException", "ResourceNotFoundException"}
+
+
 class CognitoPasswordLogin:
+    """USER_PASSWORD_AUTH sign-in and the challenges that can follow it (TOTP MFA, new password)."""
+
     def __init__(self, client_id: str, cognito: Any | None = None):
         self.client_id = client_id
         self._cognito = cognito
 
-    def login(self, username: str, password: str) -> tuple[str, int]:
-        """(ID token, lifetime in seconds); Unauthorized for any refusal."""
-        cognito = self._cognito or client("cognito-idp")
+    def _client(self) -> Any:
+        return self._cognito or client("cognito-idp")
+
+    def start(self, username: str, password: str) -> SignedIn | Challenge:
+        """Check the password: a token, or the next step Cognito asks for; Unauthorized if refused."""
         try:
-            response = cognito.initiate_auth(
+            response = self._client().initiate_auth(
                 ClientId=self.client_id,
                 AuthFlow="USER_PASSWORD_AUTH",
                 AuthParameters={"USERNAME": username, "PASSWORD": password},
             )
         except ClientError as exc:
             if error_code(exc) in _DENIED:
-                raise Unauthorized("wrong username or password") from None
-            if error_code(exc) in ("TooManyRequestsException", "LimitExceededException"):
-                raise Unauthorized("too many sign-in attempts, wait a few minutes") from None
-            raise TransientFailure(f"cognito: {error_code(exc)}") from exc
+                raise SignInRefused("wrong username or password", "denied") from None
+            raise _common_error(exc) from None
         except BotoCoreError as exc:
             raise TransientFailure(f"cognito: {type(exc).__name__}") from exc
+        return self._outcome(username, response)
+
+    def answer(
+        self,
+        username: str,
+        kind: ChallengeKind,
+        session: str,
+        *,
+        code: str | None = None,
+        new_password: str | None = None,
+    ) -> SignedIn | Challenge:
+        """Answer one challenge: a token, a further challenge, or SignInRefused/InvalidInput."""
+        cognito = self._client()
+        try:
+            if kind is ChallengeKind.MFA_CODE:
+                response = cognito.respond_to_auth_challenge(
+                    ClientId=self.client_id,
+                    ChallengeName="SOFTWARE_TOKEN_MFA",
+                    Session=session,
+                    ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code or ""},
+                )
+            elif kind is ChallengeKind.MFA_SETUP:
+                # Authorized by the session alone (no IAM): proves the app holds the secret, then
+                # completes MFA_SETUP with the session VerifySoftwareToken returns.
+                verified = cognito.verify_software_token(
+                    Session=session, UserCode=code or "", FriendlyDeviceName="vaxcert"
+                )
+                if verified.get("Status") != "SUCCESS":
+                    raise WrongCode()
+                response = cognito.respond_to_auth_challenge(
+                    ClientId=self.client_id,
+                    ChallengeName="MFA_SETUP",
+                    Session=verified.get("Session") or session,
+                    ChallengeResponses={"USERNAME": username},
+                )
+            else:
+                response = cognito.respond_to_auth_challenge(
+                    ClientId=self.client_id,
+                    ChallengeName="NEW_PASSWORD_REQUIRED",
+                    Session=session,
+                    ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password or ""},
+                )
+        except ClientError as exc:
+            code_name = error_code(exc)
+            if code_name in _WRONG_CODE:
+                raise WrongCode() from None
+            if code_name == "InvalidPasswordException":
+                # Cognito's text names the unmet policy rule ("Password not long enough"); no secret in it.
+                message = str(exc.response.get("Error", {}).get("Message") or "does not meet the policy")
+                raise InvalidInput([Problem("newPassword", message[:200])]) from None
+            if code_name in _SESSION_GONE:
+                raise SessionExpired() from None
+            if code_name in (
+                "UserNotFoundException",
+                "UserNotConfirmedException",
+                "InvalidParameterException",
+            ):
+                raise SignInRefused("sign-in refused; sign in again with your password", "denied") from None
+            if code_name == "TooManyFailedAttemptsException":
+                raise SignInRefused(
+                    "too many wrong codes; sign in again in a few minutes", "locked"
+                ) from None
+            raise _common_error(exc) from None
+        except ParamValidationError:
+            # The page sent something that cannot be a Cognito session (length 20-2048).
+            raise SessionExpired() from None
+        except BotoCoreError as exc:
+            raise TransientFailure(f"cognito: {type(exc).__name__}") from exc
+        return self._outcome(username, response)
+
+    def _outcome(self, typed_username: str, response: dict[str, Any]) -> SignedIn | Challenge:
         result = response.get("AuthenticationResult")
-        if not result or not result.get("IdToken"):
-            # A challenge (new password, MFA) this API does not handle: staff finish it in the console.
-            raise Unauthorized("sign-in needs a step this page does not support; contact the administrator")
-        return str(result["IdToken"]), int(result.get("ExpiresIn") or 3600)
+        if result and result.get("IdToken"):
+            return SignedIn(str(result["IdToken"]), int(result.get("ExpiresIn") or 3600))
+        name = response.get("ChallengeName")
+        session = response.get("Session")
+        params = response.get("ChallengeParameters") or {}
+        username = str(params.get("USERNAME") or params.get("USER_ID_FOR_SRP") or typed_username)
+        if not session:
+            raise TransientFailure(f"cognito: challenge {name} without a session")
+        if name == "SOFTWARE_TOKEN_MFA":
+            return Challenge(ChallengeKind.MFA_CODE, session, username, label=typed_username)
+        if name == "NEW_PASSWORD_REQUIRED":
+            return Challenge(ChallengeKind.NEW_PASSWORD, session, username, label=typed_username)
+        if name == "MFA_SETUP" and _can_set_up_totp(params):
+            try:
+                associated = self._client().associate_software_token(Session=session)
+            except ClientError as exc:
+                if error_code(exc) in _SESSION_GONE:
+                    raise SessionExpired() from None
+                raise _common_error(exc) from None
+            except BotoCoreError as exc:
+                raise TransientFailure(f"cognito: {type(exc).__name__}") from exc
+            return Challenge(
+                ChallengeKind.MFA_SETUP,
+                str(associated.get("Session") or session),
+                username,
+                secret_code=str(associated["SecretCode"]),
+                label=typed_username,
+            )
+        # SMS MFA, MFA type selection, custom challenges: not configured for the staff pool.
+        raise SignInRefused(
+            "sign-in needs a step this page does not support; contact the administrator", "unsupported"
+        )
+
+
+def _can_set_up_totp(params: dict[str, Any]) -> bool:
+    # Cognito sends MFAS_CAN_SETUP as a JSON-encoded list (moto: a list); absent means no restriction.
+    raw = params.get("MFAS_CAN_SETUP")
+    if raw is None:
+        return True
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return "SOFTWARE_TOKEN_MFA" in raw
+    return isinstance(raw, list) and "SOFTWARE_TOKEN_MFA" in raw
+
+
+def _common_error(exc: ClientError) -> VaxcertError:
+    if error_code(exc) in ("TooManyRequestsException", "LimitExceededException"):
+        return SignInRefused("too many sign-in attempts, wait a few minutes", "throttled")
+    return TransientFailure(f"cognito: {error_code(exc)}")
