@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,20 @@ def register(subparsers: Any) -> None:
     show = sub.add_parser("list", help="list the trust list entries (kid, type, validity, signing)")
     add_target_arguments(show)
     show.set_defaults(func=run_list)
+    rotate = sub.add_parser(
+        "rotate",
+        help="create a new KMS signing key and its DSC (signed by the CSCA); new certificates use it, "
+        "the old DSC stays in the trust list until it expires or is withdrawn",
+    )
+    add_target_arguments(rotate)
+    rotate.set_defaults(func=run_rotate)
+    withdraw = sub.add_parser(
+        "withdraw",
+        help="remove a DSC from the trust list: certificates it signed then verify UNKNOWN_ISSUER",
+    )
+    withdraw.add_argument("kid", help="base64 kid of the DSC (see `vaxcert keys list`)")
+    add_target_arguments(withdraw)
+    withdraw.set_defaults(func=run_withdraw)
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -53,4 +68,60 @@ def run_list(args: argparse.Namespace) -> int:
             f"{e.origin:8} {e.certificate_type:4} {e.country} kid={e.kid_b64} {e.status}{flags} "
             f"{e.not_before:%Y-%m-%d}..{e.not_after:%Y-%m-%d}"
         )
+    return 0
+
+
+# IAM grants kms:Sign on document-signing keys by this tag, so rotated keys need no redeploy.
+PURPOSE_TAG = {"TagKey": "vaxcert:purpose", "TagValue": "document-signing"}
+
+
+def run_rotate(args: argparse.Namespace) -> int:
+    from vaxcert.signing.trust_material import issue_dsc
+    from vaxcert.store.aws import client
+    from vaxcert.store.trust import DSC, OWN, TrustRepository
+
+    settings = target_settings(args)
+    trust = TrustRepository()
+    csca = trust.own_csca()
+    if csca is None or not csca.key_id:
+        print("vaxcert keys rotate: no CSCA yet: run `vaxcert keys init` first", file=sys.stderr)
+        return 1
+    now = datetime.now(UTC)
+    key = client("kms").create_key(
+        KeySpec="ECC_NIST_P256",
+        KeyUsage="SIGN_VERIFY",
+        Description=f"vaxcert document signing key (DSC private key, ES256), rotated {now:%Y-%m-%d}",
+        Tags=[PURPOSE_TAG, {"TagKey": "vaxcert:stage", "TagValue": settings.stage}],
+    )["KeyMetadata"]
+    own_dscs = [e for e in trust.all() if e.origin == OWN and e.certificate_type == DSC]
+    entry = issue_dsc(
+        trust,
+        signing_key_id=str(key["KeyId"]),
+        csca=csca,
+        country=settings.country,
+        now=now,
+        number=len(own_dscs) + 1,
+    )
+    print(
+        f"DSC  kid={entry.kid_b64} key={key['KeyId']} "
+        f"valid {entry.not_before:%Y-%m-%d}..{entry.not_after:%Y-%m-%d}"
+    )
+    print("New certificates use it within the issue function's signer cache period (5 minutes).")
+    return 0
+
+
+def run_withdraw(args: argparse.Namespace) -> int:
+    from vaxcert.store.trust import DSC, OWN, WITHDRAWN, TrustEntry, TrustRepository
+
+    target_settings(args)
+    trust = TrustRepository()
+    entry = next((e for e in trust.all() if e.kid_b64 == args.kid), None)
+    if entry is None or entry.certificate_type != DSC or entry.origin != OWN:
+        print(f"vaxcert keys withdraw: {args.kid} is not one of our DSCs", file=sys.stderr)
+        return 1
+    if entry.signing:
+        print("vaxcert keys withdraw: this DSC signs new certificates: rotate first", file=sys.stderr)
+        return 1
+    trust.put(TrustEntry(**{**entry.__dict__, "status": WITHDRAWN}), datetime.now(UTC))
+    print(f"withdrawn kid={entry.kid_b64}: certificates it signed now verify UNKNOWN_ISSUER")
     return 0

@@ -31,6 +31,11 @@ def register(subparsers: Any) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--trust-list-url", help="URL of a trust list (GET /v1/trust-list JSON)")
     source.add_argument("--trust-list-file", help="trust list JSON file (GET /v1/trust-list format)")
+    revocation = parser.add_mutually_exclusive_group()
+    revocation.add_argument(
+        "--revocation-list-url", help="URL of the signed revocation list (GET /v1/revocation-list)"
+    )
+    revocation.add_argument("--revocation-list-file", help="signed revocation list JSON file")
     parser.add_argument("--at", help="verification time, ISO 8601 (default: now)")
     parser.add_argument("--json", action="store_true", help="print the API's JSON result")
     parser.set_defaults(func=run)
@@ -39,12 +44,13 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         qr = sys.stdin.read() if args.qr_file == "-" else Path(args.qr_file).read_text()
-        at = _parse_time(args.at) if args.at else datetime.now(UTC)
+        at = parse_time(args.at) if args.at else datetime.now(UTC)
         trust = _trust_store(args)
+        revocation = _revocation_list(args, trust, at)
     except (OSError, ValueError) as exc:
         print(f"vaxcert verify: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    result = verify_qr(qr, trust, at=at)
+    result = verify_qr(qr, trust, at=at, revocation=revocation)
     if args.json:
         print(json.dumps(result.to_json_dict(), indent=2))
     else:
@@ -52,7 +58,21 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_VALID if result.valid else EXIT_NOT_VALID
 
 
-def _parse_time(value: str) -> datetime:
+def _revocation_list(args: argparse.Namespace, trust: InMemoryTrustStore, at: datetime) -> Any:
+    """The signed list, checked against the same trust list; a bad list is a usage error, never ignored."""
+    source = getattr(args, "revocation_list_file", None) or getattr(args, "revocation_list_url", None)
+    if not source:
+        return None
+    from vaxcert.lifecycle.revocation_list import RevocationListError, verify_document
+
+    raw = Path(source).read_bytes() if args.revocation_list_file else fetch(source)
+    try:
+        return verify_document(json.loads(raw), trust, at=at)
+    except RevocationListError as exc:
+        raise ValueError(f"revocation list rejected: {exc}") from None
+
+
+def parse_time(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -66,7 +86,7 @@ def _trust_store(args: argparse.Namespace) -> InMemoryTrustStore:
     if args.trust_list_file:
         store = InMemoryTrustStore.from_trust_list(Path(args.trust_list_file).read_bytes())
     elif args.trust_list_url:
-        store = InMemoryTrustStore.from_trust_list(_fetch(args.trust_list_url))
+        store = InMemoryTrustStore.from_trust_list(fetch(args.trust_list_url))
     else:
         store = InMemoryTrustStore()
     for certificate in InMemoryTrustStore.from_files(args.dsc_file).all():
@@ -74,9 +94,9 @@ def _trust_store(args: argparse.Namespace) -> InMemoryTrustStore:
     return store
 
 
-def _fetch(url: str) -> bytes:
+def fetch(url: str) -> bytes:
     if not url.startswith(("https://", "http://")):
-        raise ValueError("--trust-list-url must be an http(s) URL")
+        raise ValueError(f"{url!r} is not an http(s) URL")
     request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310 (scheme checked)
     with urllib.request.urlopen(request, timeout=_FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310
         return bytes(response.read())
