@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.factories import EXAMPLE_HCID, example_record
 from tests.signing import es256_signer, self_signed_dsc
@@ -15,7 +16,8 @@ from vaxcert.formats.hc1 import encode_hc1, hcert_from_record, kid_for_certifica
 from vaxcert.formats.uvci import make_uci
 
 ISSUED = datetime(2021, 12, 14, 15, 0, tzinfo=UTC)
-KEY, DSC = self_signed_dsc()
+KEY = ec.generate_private_key(ec.SECP256R1())
+_, DSC = self_signed_dsc(KEY)
 
 
 @pytest.fixture

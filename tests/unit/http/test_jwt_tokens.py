@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -37,7 +38,10 @@ def jwk(key: rsa.RSAPrivateKey, kid: str) -> dict:
 KEY = rsa_key()
 
 
-def id_token(key: rsa.RSAPrivateKey = KEY, kid: str = "k1", alg: str = "RS256", **changes) -> str:
+NO_USERNAME: dict[str, Any] = {"cognito:username": None}
+
+
+def id_token(*, key: rsa.RSAPrivateKey = KEY, kid: str = "k1", alg: str = "RS256", **changes: Any) -> str:
     claims = {
         "iss": ISSUER,
         "aud": CLIENT,
@@ -89,7 +93,7 @@ def test_valid_id_token_and_cached_jwks() -> None:
         id_token(aud="other-client"),
         id_token(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_OTHER"),
         id_token(token_use="access"),
-        id_token(**{"cognito:username": None}),
+        id_token(**NO_USERNAME),
         id_token(exp=None),
         id_token(key=rsa_key()),
         id_token(kid="unknown"),

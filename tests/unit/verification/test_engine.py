@@ -24,7 +24,8 @@ ISSUED = datetime(2021, 12, 14, 15, 0, tzinfo=UTC)
 EXPIRES = ISSUED + timedelta(days=365)
 NOW = ISSUED + timedelta(days=30)
 
-KEY, DSC = self_signed_dsc(ec.generate_private_key(ec.SECP256R1()))
+KEY = ec.generate_private_key(ec.SECP256R1())
+_, DSC = self_signed_dsc(KEY)
 KID = kid_for_certificate(DSC)
 TRUST = InMemoryTrustStore([TrustedCertificate.from_der(DSC)])
 
