@@ -111,7 +111,11 @@ def _verify_hc1(
 
     failures: dict[Status, str] = {}
     if revoked:
-        failures["REVOKED"] = "certificate has been revoked"
+        # A revocation source may say more (e.g. superseded by a correction); never personal data.
+        why = getattr(revocation, "why_revoked", None)
+        failures["REVOKED"] = (
+            why(content.hcid_source or "") if why else None
+        ) or "certificate has been revoked"
     if expired:
         failures["EXPIRED"] = "certificate has expired"
     elif at > signer.not_after:

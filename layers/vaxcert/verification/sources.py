@@ -12,6 +12,7 @@ from vaxcert.verification.trust import InMemoryTrustStore, TrustedCertificate
 
 # Trust lists change on key rotation or import: minutes of staleness are fine, a scan per request is not.
 TRUST_CACHE_S = 60
+UNKNOWN_KID_REFRESH_S = 5
 
 
 class StoredTrustStore:
@@ -22,8 +23,8 @@ class StoredTrustStore:
         self._ttl_s = ttl_s
         self._cache: tuple[float, InMemoryTrustStore] | None = None
 
-    def _store(self) -> InMemoryTrustStore:
-        if self._cache is None or time.monotonic() - self._cache[0] > self._ttl_s:
+    def _store(self, refresh: bool = False) -> InMemoryTrustStore:
+        if refresh or self._cache is None or time.monotonic() - self._cache[0] > self._ttl_s:
             store = InMemoryTrustStore(
                 TrustedCertificate.from_der(
                     e.der,
@@ -37,7 +38,13 @@ class StoredTrustStore:
         return self._cache[1]
 
     def certificates_for(self, kid: bytes) -> list[TrustedCertificate]:
-        return self._store().certificates_for(kid)
+        found = self._store().certificates_for(kid)
+        loaded_at = self._cache[0] if self._cache else 0.0
+        if not found and time.monotonic() - loaded_at > UNKNOWN_KID_REFRESH_S:
+            # A kid we do not know may be a DSC created by a key rotation a moment ago: re-read, but
+            # at most every few seconds, so unknown kids cannot make every request scan the table.
+            found = self._store(refresh=True).certificates_for(kid)
+        return found
 
 
 class OwnRevocations:
@@ -53,3 +60,11 @@ class OwnRevocations:
             return False
         certificate = self._certificates.get(hcid)
         return certificate is not None and certificate.status is not CertificateStatus.VALID
+
+    def why_revoked(self, uci: str) -> str | None:
+        """The public reason (the admin's own words stay internal: they may name the person)."""
+        hcid = parse_uci_hcid(uci, self.country)
+        certificate = self._certificates.get(hcid) if hcid else None
+        if certificate is not None and certificate.status is CertificateStatus.SUPERSEDED:
+            return "certificate has been superseded by a corrected version"
+        return None
