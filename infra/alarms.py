@@ -1,4 +1,10 @@
-"""Alarms that need a person: anything in a dead-letter queue means certificates were not issued."""
+"""Alarms that need a person: anything in a dead-letter queue means certificates were not issued;
+errors or throttles of the issue function mean they are late (and soon in the dead-letter queue).
+
+Not (yet) alarmed: SMS delivery failures (SNS reports them per phone number or through delivery-status
+logs, not as one account metric an alarm can watch without more setup) and KMS throttling (it
+surfaces as issue errors and retries, then in the dead-letter queue, which are alarmed).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
@@ -16,7 +23,13 @@ from vaxcert import resources as r
 
 class Alarms(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, data: DataResources, email: str | None
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        data: DataResources,
+        email: str | None,
+        functions: dict[str, lambda_.IFunction] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(
@@ -49,3 +62,34 @@ class Alarms(Construct):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             alarm.add_alarm_action(actions.SnsAction(self.topic))
+        issue = (functions or {}).get("issue")
+        if issue is not None:
+            # Errors: the handler reports bad records as batch item failures, so an error is a crash,
+            # a timeout or a dependency (KMS, DynamoDB) failing the whole batch.
+            errors = cloudwatch.Alarm(
+                self,
+                "IssueFunctionErrors",
+                alarm_description="The issue function failed whole batches (crash, timeout, KMS or DynamoDB "
+                "errors) in 3 of the last 15 minutes: certificates are delayed. See its logs.",
+                metric=issue.metric_errors(period=cdk.Duration.minutes(5), statistic="Sum"),
+                threshold=1,
+                evaluation_periods=3,
+                datapoints_to_alarm=3,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            errors.add_alarm_action(actions.SnsAction(self.topic))
+            # Throttles: the queue's maximum concurrency stays within the reserved concurrency, so any
+            # throttle means the two drifted apart (messages go back to the queue, towards the DLQ).
+            throttles = cloudwatch.Alarm(
+                self,
+                "IssueFunctionThrottles",
+                alarm_description="The issue function was throttled: its reserved concurrency is below the "
+                "queue's maximum concurrency, or the account's Lambda concurrency is exhausted.",
+                metric=issue.metric_throttles(period=cdk.Duration.minutes(5), statistic="Sum"),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            throttles.add_alarm_action(actions.SnsAction(self.topic))

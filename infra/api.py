@@ -6,7 +6,6 @@ import re
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
@@ -16,9 +15,17 @@ from infra.config import DeployConfig
 from infra.nag import acknowledge
 from vaxcert.routes import ROUTES, Auth, Route
 
-COGNITO_AUTH = (Auth.STAFF, Auth.ADMIN)
-
-# Why a route has no API Gateway authorizer (cdk-nag APIG4/COG4), per auth kind.
+# Why a route has no API Gateway authorizer (cdk-nag APIG4/COG4), per auth kind. No route has one:
+# every non-public route is checked in its function before the handler runs (vaxcert.http.api.Api
+# fails closed for an auth kind without an authenticator), which the integration tests exercise.
+_IN_FUNCTION_STAFF_CHECK = (
+    "The function verifies the Cognito ID token itself on every request: RS256 signature against the "
+    "user pool's JWKS, exp, aud (the app client), iss (the pool), token_use=id and the cognito:groups "
+    "this route needs. A COGNITO_USER_POOLS authorizer is not used because the pages send "
+    "'Authorization: Bearer <token>', and whether that authorizer accepts a 'Bearer ' prefix is not "
+    "documented (and it would not check groups anyway). WAF and stage throttling bound "
+    "the cost of unauthenticated calls."
+)
 UNAUTHORIZED_REASONS = {
     Auth.PUBLIC: "Public by design: trust lists, public keys, revocation lists and verification must be "
     "reachable by any verifier app without an account.",
@@ -26,15 +33,15 @@ UNAUTHORIZED_REASONS = {
     "function compares it in constant time with the Secrets Manager ingest secret.",
     Auth.CITIZEN: "Citizens have no Cognito account: the function verifies the KMS-signed (ES256) session "
     "token issued by POST /v1/citizen/session after an SMS one-time code.",
+    Auth.STAFF: _IN_FUNCTION_STAFF_CHECK,
+    Auth.ADMIN: _IN_FUNCTION_STAFF_CHECK,
 }
 
 PATH_PARAM = re.compile(r"^\{([A-Za-z0-9_]+)\+?\}$")
 
 
 class Api(Construct):
-    def __init__(
-        self, scope: Construct, construct_id: str, *, config: DeployConfig, user_pool: cognito.IUserPool
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig) -> None:
         super().__init__(scope, construct_id)
         self.config = config
         access_logs = logs.LogGroup(
@@ -81,8 +88,6 @@ class Api(Construct):
             "The account-level role API Gateway uses to write execution logs; AWS documents this managed "
             "policy for it and it grants nothing beyond CloudWatch Logs writes.",
         )
-        self.user_pool = user_pool
-        self._authorizer: apigw.CognitoUserPoolsAuthorizer | None = None
         # Required path parameters are checked by API Gateway; bodies are validated by the functions'
         # pydantic models, which answer CommCare with the status codes it needs (see NOTES.md).
         self.validator = api.add_request_validator(
@@ -138,20 +143,6 @@ class Api(Construct):
         )
 
     @property
-    def authorizer(self) -> apigw.CognitoUserPoolsAuthorizer:
-        # Created on first use: an authorizer attached to no method fails synthesis, and the route
-        # table may (for a while) have no staff routes.
-        if self._authorizer is None:
-            self._authorizer = apigw.CognitoUserPoolsAuthorizer(
-                self,
-                "StaffAuthorizer",
-                cognito_user_pools=[self.user_pool],
-                identity_source=apigw.IdentitySource.header("Authorization"),
-                results_cache_ttl=cdk.Duration.minutes(5),
-            )
-        return self._authorizer
-
-    @property
     def execute_api_domain(self) -> str:
         stack = cdk.Stack.of(self)
         # Built from the API id only (not api.url, which references the stage): the functions' PORTAL_URL
@@ -179,21 +170,16 @@ class Api(Construct):
                 if (m := PATH_PARAM.match(part))
             }
             for route in routes:
-                cognito_auth = route.auth in COGNITO_AUTH
                 method = resource.add_method(
                     route.method,
                     integrations[route.function],
-                    authorizer=self.authorizer if cognito_auth else None,
-                    authorization_type=(
-                        apigw.AuthorizationType.COGNITO if cognito_auth else apigw.AuthorizationType.NONE
-                    ),
+                    authorization_type=apigw.AuthorizationType.NONE,
                     request_validator=self.validator,
                     request_parameters=params or None,
                 )
-                if not cognito_auth:
-                    reason = UNAUTHORIZED_REASONS[route.auth]
-                    acknowledge(method, "AwsSolutions-APIG4", reason)
-                    acknowledge(method, "AwsSolutions-COG4", reason)
+                reason = UNAUTHORIZED_REASONS[route.auth]
+                acknowledge(method, "AwsSolutions-APIG4", reason)
+                acknowledge(method, "AwsSolutions-COG4", reason)
             preflight = resource.add_cors_preflight(
                 allow_origins=cors_origins,
                 allow_methods=sorted({r.method for r in routes}),
@@ -204,7 +190,7 @@ class Api(Construct):
             acknowledge(preflight, "AwsSolutions-APIG4", cors_reason)
             acknowledge(preflight, "AwsSolutions-COG4", cors_reason)
 
-        # API Gateway's own 4xx/5xx answers (throttling, authorizer denials) must be readable by the page.
+        # API Gateway's own 4xx/5xx answers (throttling, WAF blocks) must be readable by the page.
         for rtype, rid in (
             (apigw.ResponseType.DEFAULT_4_XX, "Default4xx"),
             (apigw.ResponseType.DEFAULT_5_XX, "Default5xx"),

@@ -70,6 +70,8 @@ class Data(Construct):
                 removal_policy=cdk.RemovalPolicy.RETAIN,
                 pending_window=cdk.Duration.days(30),
             )
+            for tag_key, tag_value in k.tags:
+                cdk.Tags.of(key).add(tag_key, tag_value)
             res.keys[k.logical_id] = key
             res.environment[k.env] = key.key_id
 

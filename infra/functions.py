@@ -180,6 +180,28 @@ def function_statements(
                 conditions={"StringEquals": {"kms:SigningAlgorithm": "ECDSA_SHA_256"}},
             )
         )
+    if grants.sign_tagged_keys:
+        # Keys `vaxcert keys rotate` creates after deployment: any key of this account and region, but
+        # only with the document-signing tag (which only key administrators can set) and only ES256.
+        tag_key, tag_value = r.SIGNING_KEY_TAG
+        tagged = {f"aws:ResourceTag/{tag_key}": tag_value}
+        any_key = f"arn:{stack.partition}:kms:{stack.region}:{stack.account}:key/*"
+        st.append(
+            iam.PolicyStatement(
+                sid="SignWithTaggedSigningKeys",
+                actions=["kms:Sign"],
+                resources=[any_key],
+                conditions={"StringEquals": {**tagged, "kms:SigningAlgorithm": "ECDSA_SHA_256"}},
+            )
+        )
+        st.append(
+            iam.PolicyStatement(
+                sid="ReadTaggedSigningPublicKeys",
+                actions=["kms:GetPublicKey"],
+                resources=[any_key],
+                conditions={"StringEquals": tagged},
+            )
+        )
     if grants.verify_keys:
         st.append(
             iam.PolicyStatement(
@@ -366,6 +388,14 @@ def _acknowledge_role(role: iam.Role, grants: r.FunctionGrants, data: DataResour
             f"AwsSolutions-IAM5[Resource::<{logical_id(data.buckets[bucket_id])}.Arn>/*]",
             "Object keys are per certificate (hcid) and created at run time; the grant is limited to "
             "this one bucket and to the object actions the function needs.",
+        )
+    if grants.sign_tagged_keys:
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]",
+            "Document-signing keys are created by `vaxcert keys rotate` after deployment, so their ARNs "
+            "are unknown here; the aws:ResourceTag/vaxcert:purpose=document-signing condition limits the "
+            "grant to those keys (kms:Sign only with ECDSA_SHA_256, and kms:GetPublicKey).",
         )
     if grants.sms:
         acknowledge(

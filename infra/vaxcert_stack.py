@@ -27,7 +27,7 @@ class VaxcertStack(cdk.Stack):
         data = Data(self, "Data", log_retention_days=config.log_retention_days).resources
         assert data.log_bucket is not None
         identity = StaffIdentity(self, "Staff", config=config)
-        api = Api(self, "Api", config=config, user_pool=identity.user_pool)
+        api = Api(self, "Api", config=config)
         web = Web(
             self,
             "Web",
@@ -53,7 +53,9 @@ class VaxcertStack(cdk.Stack):
             environment={**data.environment, **identity.environment, **settings_env},
             config=config,
         )
-        alarms = Alarms(self, "Alarms", data=data, email=config.alarm_email)
+        alarms = Alarms(
+            self, "Alarms", data=data, email=config.alarm_email, functions=dict(functions.functions)
+        )
         self.data = data
         self.functions = functions
         api.add_routes(dict(functions.functions), [web.origin, *config.extra_cors_origins])
@@ -74,7 +76,11 @@ class VaxcertStack(cdk.Stack):
         out("ApiUrl", api.rest_api.url, "API Gateway stage URL (the same API is under WebUrl /v1/...)")
         out("UserPoolId", identity.user_pool.user_pool_id, "Staff user pool (create staff users here)")
         out("UserPoolClientId", identity.client.user_pool_client_id, "App client of the staff web page")
-        out("AlarmTopicArn", alarms.topic.topic_arn, "Subscribe operators here (dead-letter queue alarms)")
+        out(
+            "AlarmTopicArn",
+            alarms.topic.topic_arn,
+            "Subscribe operators here (dead-letter queue and issue function alarms)",
+        )
         for q in r.QUEUES:
             out(q.logical_id + "Url", data.queues[q.logical_id].queue_url, f"{q.env}: SQS queue")
             out(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -15,12 +16,35 @@ from constructs import Construct
 from infra import ROOT
 from infra.config import DeployConfig
 from infra.nag import acknowledge, logical_id
+from vaxcert.routes import WEB_PAGES
 
 WEB_DIR = ROOT / "web"
 # Signed lists verifiers poll: a few minutes of edge caching absorbs polling storms, and a revocation
 # reaches every verifier within that time.
 SHORT_CACHE_PATHS = ("/v1/revocation-list*", "/v1/trust-list*", "/.well-known/*")
 API_PATHS = ("/v1/*",)
+# Browsers must re-check pages and the service worker on every load (a stale sw.js pins old code);
+# everything else may be cached briefly: a deploy reaches every browser within five minutes.
+REVALIDATE = ("*.html", "sw.js", "config.json")
+STATIC_MAX_AGE = cdk.Duration.minutes(5)
+
+
+def page_paths_function_code(pages: dict[str, str] | None = None) -> str:
+    """CloudFront Function (viewer request): the page paths of vaxcert.routes.WEB_PAGES to their files,
+    as the local gateway serves them ("/verify" and "/verify/" -> "/verify.html")."""
+    table = {path: "/" + name for path, name in (pages if pages is not None else WEB_PAGES).items()}
+    return (
+        "// Generated from vaxcert.routes.WEB_PAGES by infra/web.py: edit the route table, not this.\n"
+        f"var PAGES = {json.dumps(table, sort_keys=True)};\n"
+        "function handler(event) {\n"
+        "  var request = event.request;\n"
+        "  var path = request.uri.length > 1 ? request.uri.replace(/\\/+$/, '') : request.uri;\n"
+        "  if (Object.prototype.hasOwnProperty.call(PAGES, path)) {\n"
+        "    request.uri = PAGES[path];\n"
+        "  }\n"
+        "  return request;\n"
+        "}\n"
+    )
 
 
 def web_source() -> Path:
@@ -60,8 +84,9 @@ class Web(Construct):
         )
 
         csp = config.content_security_policy or (
+            # frame-src blob: the certificate PDF is previewed and printed in an iframe from a blob URL.
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; "
+            "img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; frame-src blob:; "
             f"connect-src 'self' https://cognito-idp.{stack.region}.amazonaws.com; "
             "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
         )
@@ -140,6 +165,29 @@ class Web(Construct):
         # Order matters: CloudFront matches the first pattern, so the cached lists come before /v1/*.
         behaviors.update({path: api_behavior for path in API_PATHS})
 
+        page_paths = cloudfront.Function(
+            self,
+            "PagePaths",
+            comment="vaxcert page paths (/verify -> /verify.html), from vaxcert.routes.WEB_PAGES",
+            code=cloudfront.FunctionCode.from_inline(page_paths_function_code()),
+            runtime=cloudfront.FunctionRuntime.JS_2_0,
+        )
+        # Follows the Cache-Control each object was uploaded with (deploy_site): min TTL 0, so
+        # "no-cache" pages and sw.js are revalidated at the edge too, not held for a second or a day.
+        static_cache = cloudfront.CachePolicy(
+            self,
+            "StaticCache",
+            comment="vaxcert web files: honour the objects' Cache-Control",
+            default_ttl=STATIC_MAX_AGE,
+            min_ttl=cdk.Duration.seconds(0),
+            max_ttl=cdk.Duration.days(1),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.none(),
+            header_behavior=cloudfront.CacheHeaderBehavior.none(),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            enable_accept_encoding_gzip=True,
+            enable_accept_encoding_brotli=True,
+        )
+
         custom_domain = bool(config.domain_name and config.certificate_arn)
         self.distribution = cloudfront.Distribution(
             self,
@@ -149,9 +197,14 @@ class Web(Construct):
             default_behavior=cloudfront.BehaviorOptions(
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                cache_policy=static_cache,
                 response_headers_policy=headers,
                 compress=True,
+                function_associations=[
+                    cloudfront.FunctionAssociation(
+                        function=page_paths, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST
+                    )
+                ],
             ),
             additional_behaviors=behaviors,
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
@@ -192,19 +245,46 @@ class Web(Construct):
         self.origin = f"https://{domain}"
 
     def deploy_site(self, runtime_config: dict[str, str]) -> None:
-        """Upload web/ plus config.json (deploy-time ids the page needs) and invalidate the cache."""
-        deployment = s3deploy.BucketDeployment(
-            self,
-            "DeployWeb",
-            sources=[
-                s3deploy.Source.asset(str(web_source()), exclude=["**/__pycache__", "**/*.pyc"]),
-                s3deploy.Source.json_data("config.json", runtime_config),
-            ],
-            destination_bucket=self.bucket,
-            distribution=self.distribution,
-            distribution_paths=["/*"],
-            memory_limit=256,
-        )
+        """Upload web/ plus config.json (deploy-time ids the page needs) and invalidate the cache.
+
+        One BucketDeployment per kind of file, because Cache-Control and Content-Type are set per
+        deployment: pages, config.json and sw.js "no-cache"; scripts as text/javascript (not left to
+        the uploader's MIME guess); the rest cached for five minutes. Each deployment's include/exclude
+        filters also limit its pruning, so none deletes another's files.
+        """
+        sources = [
+            s3deploy.Source.asset(str(web_source()), exclude=["**/__pycache__", "**/*.pyc"]),
+            s3deploy.Source.json_data("config.json", runtime_config),
+        ]
+        short = s3deploy.CacheControl.from_string(f"public, max-age={int(STATIC_MAX_AGE.to_seconds())}")
+        parts: list[tuple[str, list[str], list[str], list[s3deploy.CacheControl], str | None]] = [
+            ("DeployPages", ["*"], ["*.html", "config.json"], [s3deploy.CacheControl.no_cache()], None),
+            # Includes sw.js too (`aws s3 sync` applies --include after --exclude, so it cannot be
+            # left out here); the next part, which runs after this one, re-uploads it as no-cache.
+            ("DeployScripts", ["*"], ["*.js"], [short], "text/javascript"),
+            ("DeployServiceWorker", ["*"], ["sw.js"], [s3deploy.CacheControl.no_cache()], "text/javascript"),
+            ("DeployAssets", [*REVALIDATE, "*.js"], [], [short], None),
+        ]
+        previous: s3deploy.BucketDeployment | None = None
+        for i, (construct_id, exclude, include, cache_control, content_type) in enumerate(parts):
+            last = i == len(parts) - 1
+            deployment = s3deploy.BucketDeployment(
+                self,
+                construct_id,
+                sources=sources,
+                destination_bucket=self.bucket,
+                exclude=exclude,
+                include=include or None,
+                cache_control=cache_control,
+                content_type=content_type,
+                # One invalidation, after every part is uploaded.
+                distribution=self.distribution if last else None,
+                distribution_paths=["/*"] if last else None,
+                memory_limit=256,
+            )
+            if previous is not None:
+                deployment.node.add_dependency(previous)
+            previous = deployment
         reason = (
             "CDK's BucketDeployment custom resource (runs at deploy time only): aws-cdk-lib manages its role "
             "and runtime; it copies the web assets from the CDK asset bucket into the web bucket."
@@ -231,4 +311,3 @@ class Web(Construct):
             f"Resource::{assets}",
         ):
             acknowledge(singleton, f"AwsSolutions-IAM5[{finding}]", reason)
-        del deployment

@@ -60,6 +60,7 @@ class KmsKey:
     spec: Literal["ECC_NIST_P256", "SYMMETRIC_DEFAULT"]
     usage: Literal["SIGN_VERIFY", "ENCRYPT_DECRYPT"]
     description: str
+    tags: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,12 +141,18 @@ ISSUE_QUEUE = Queue(
 )
 QUEUES: tuple[Queue, ...] = (ISSUE_QUEUE,)
 
+# Every document-signing key carries this tag: the stack's own and those `vaxcert keys rotate` creates
+# after deployment. IAM grants Sign on keys by this tag (FunctionGrants.sign_tagged_keys), so a rotated
+# key needs no redeploy.
+SIGNING_KEY_TAG = ("vaxcert:purpose", "document-signing")
+
 SIGNING_KEY = KmsKey(
     "DocumentSigningKey",
     "SIGNING_KEY_ID",
     "ECC_NIST_P256",
     "SIGN_VERIFY",
     "vaxcert document signing key (DSC private key, ES256)",
+    tags=(SIGNING_KEY_TAG,),
 )
 CSCA_KEY = KmsKey(
     "CscaKey",
@@ -202,6 +209,8 @@ class FunctionGrants:
     send_queues: tuple[str, ...] = ()
     consume_queue: str | None = None
     sign_keys: tuple[str, ...] = ()
+    # Also sign with any key of this account and region tagged SIGNING_KEY_TAG (rotated DSC keys).
+    sign_tagged_keys: bool = False
     verify_keys: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
     sms: bool = False
@@ -233,6 +242,7 @@ FUNCTIONS: dict[str, FunctionGrants] = {
         consume_queue=ISSUE_QUEUE.logical_id,
         # Rotated DSC keys too: see docs/api-admin.md (infra grants kms:Sign by tag).
         sign_keys=(SIGNING_KEY.logical_id,),
+        sign_tagged_keys=True,
         sms=True,
         memory_mb=1024,
         timeout_s=30,

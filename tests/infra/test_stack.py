@@ -283,8 +283,11 @@ def test_roles_grant_exactly_what_function_grants_declare(synth: Synth) -> None:
 
         # Signing: only the named keys, only ES256; the data key never directly.
         sign = allowed("kms:Sign")
-        assert bool(sign) is bool(grants.sign_keys), name
-        for s in sign:
+        tagged = [s for s in sign if s.get("Sid") == "SignWithTaggedSigningKeys"]
+        named = [s for s in sign if s.get("Sid") != "SignWithTaggedSigningKeys"]
+        assert bool(named) is bool(grants.sign_keys), name
+        assert bool(tagged) is grants.sign_tagged_keys, name
+        for s in named:
             assert referenced_ids(s["Resource"]) == {ids[k] for k in grants.sign_keys}
             assert s["Condition"] == {"StringEquals": {"kms:SigningAlgorithm": "ECDSA_SHA_256"}}
         for s in allow:
@@ -323,6 +326,53 @@ def test_named_least_privilege_examples(synth: Synth) -> None:
     )
     ingest = role_statements(synth, functions["ingest"])
     assert certificates not in referenced_ids(ingest)
+
+
+def test_issue_signs_with_keys_rotated_in_later_by_tag(synth: Synth) -> None:
+    """`vaxcert keys rotate` creates tagged keys after deployment: Sign/GetPublicKey by tag, ES256 only."""
+    tag_key, tag_value = r.SIGNING_KEY_TAG
+    key = synth.resources[synth.logical_id(r.SIGNING_KEY.logical_id, "AWS::KMS::Key")]
+    assert {"Key": tag_key, "Value": tag_value} in key["Properties"]["Tags"]
+    for other in (r.CSCA_KEY, r.SESSION_KEY, r.DATA_KEY):
+        tags = synth.resources[synth.logical_id(other.logical_id, "AWS::KMS::Key")]["Properties"]["Tags"]
+        assert {"Key": tag_key, "Value": tag_value} not in tags, other.logical_id
+
+    any_key = {
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, ":kms:", {"Ref": "AWS::Region"}, ":",
+             {"Ref": "AWS::AccountId"}, ":key/*"],
+        ]
+    }  # fmt: skip
+    for name, fn in app_functions(synth).items():
+        statements = role_statements(synth, fn)
+        by_tag = [s for s in statements if s["Resource"] == any_key]
+        if not r.FUNCTIONS[name].sign_tagged_keys:
+            assert not by_tag, name
+            continue
+        assert {(s["Sid"], json.dumps(s["Condition"], sort_keys=True)) for s in by_tag} == {
+            (
+                "SignWithTaggedSigningKeys",
+                json.dumps(
+                    {
+                        "StringEquals": {
+                            f"aws:ResourceTag/{tag_key}": tag_value,
+                            "kms:SigningAlgorithm": "ECDSA_SHA_256",
+                        }
+                    },
+                    sort_keys=True,
+                ),
+            ),
+            (
+                "ReadTaggedSigningPublicKeys",
+                json.dumps({"StringEquals": {f"aws:ResourceTag/{tag_key}": tag_value}}, sort_keys=True),
+            ),
+        }
+        assert {a for s in by_tag for a in actions(s)} == {"kms:Sign", "kms:GetPublicKey"}
+        # The named grant on the stack's own key stays.
+        own = synth.logical_id(r.SIGNING_KEY.logical_id, "AWS::KMS::Key")
+        assert any(own in referenced_ids(s["Resource"]) for s in statements if "kms:Sign" in actions(s))
+    assert r.FUNCTIONS["issue"].sign_tagged_keys
 
 
 def test_audit_table_is_append_only_for_every_function(synth: Synth) -> None:
@@ -427,12 +477,10 @@ def check_routes(synth: Synth, routes: tuple[Any, ...]) -> None:
         assert referenced_ids(props["Integration"]["Uri"]) & set(functions.values()) == {
             functions[route.function]
         }
-        if route.auth in (Auth.STAFF, Auth.ADMIN):
-            assert props["AuthorizationType"] == "COGNITO_USER_POOLS", route
-            authorizer = synth.resources[props["AuthorizerId"]["Ref"]]["Properties"]
-            assert authorizer["Type"] == "COGNITO_USER_POOLS"
-        else:
-            assert props["AuthorizationType"] == "NONE", route
+        # Every route is checked in its function (staff/admin: the Cognito ID token and groups), none by
+        # an API Gateway authorizer (see infra/api.py for why).
+        assert props["AuthorizationType"] == "NONE", route
+        assert "AuthorizerId" not in props, route
         assert "RequestValidatorId" in props
         for param in re.findall(r"\{(\w+)\}", route.path):
             assert props["RequestParameters"][f"method.request.path.{param}"] is True
@@ -443,7 +491,7 @@ def test_every_route_is_an_api_method_with_its_auth(synth: Synth) -> None:
     check_routes(synth, ROUTES)
 
 
-def test_staff_and_admin_routes_get_the_cognito_authorizer(
+def test_routes_added_later_need_no_stack_changes(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Routes added to routes.py later appear without stack changes (here: staff and admin ones)."""
@@ -451,11 +499,15 @@ def test_staff_and_admin_routes_get_the_cognito_authorizer(
     from vaxcert.routes import Route
 
     extra = (
-        Route("GET", "/v1/staff/certificates/{hcid}", "download", Auth.STAFF),
-        Route("POST", "/v1/admin/certificates/{hcid}/revoke", "revoke", Auth.ADMIN),
+        Route("GET", "/v1/staff/test-only/{hcid}", "download", Auth.STAFF),
+        Route("POST", "/v1/admin/test-only/{hcid}/act", "revoke", Auth.ADMIN),
     )
     monkeypatch.setattr(infra.api, "ROUTES", ROUTES + extra)
     check_routes(synthesize(tmp_path_factory.mktemp("cdk-staff")), ROUTES + extra)
+
+
+def test_no_api_gateway_authorizer(synth: Synth) -> None:
+    assert not synth.of_type("AWS::ApiGateway::Authorizer")
 
 
 def test_api_stage_logging_throttling_binary_and_waf(synth: Synth, template: Template) -> None:
@@ -508,7 +560,71 @@ def test_cloudfront_serves_web_and_fronts_the_api(synth: Synth) -> None:
     assert "/.well-known/*" in patterns
     assert all(b["ViewerProtocolPolicy"] == "https-only" for b in dist["CacheBehaviors"])
     assert "Logging" in dist
-    assert len(synth.of_type("Custom::CDKBucketDeployment")) == 1
+
+
+def test_cloudfront_serves_every_page_path(synth: Synth) -> None:
+    """A viewer-request function maps each WEB_PAGES path to its file, as the local gateway does."""
+    from vaxcert.routes import WEB_PAGES
+
+    functions = list(synth.of_type("AWS::CloudFront::Function").items())
+    assert len(functions) == 1
+    function_id, function = functions[0]
+    code = function["Properties"]["FunctionCode"]
+    assert function["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    for path, name in WEB_PAGES.items():
+        assert f'"{path}": "/{name}"' in code, path
+    dist = next(iter(synth.of_type("AWS::CloudFront::Distribution").values()))["Properties"][
+        "DistributionConfig"
+    ]
+    assert dist["DefaultCacheBehavior"]["FunctionAssociations"] == [
+        {"EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": [function_id, "FunctionARN"]}}
+    ]
+    # Only on the web files: the API behaviours never see it.
+    assert all("FunctionAssociations" not in b for b in dist["CacheBehaviors"])
+
+
+def test_web_security_headers_allow_blob_pdf_preview(synth: Synth) -> None:
+    policy = next(iter(synth.of_type("AWS::CloudFront::ResponseHeadersPolicy").values()))
+    config = policy["Properties"]["ResponseHeadersPolicyConfig"]
+    csp = config["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    if isinstance(csp, dict):  # Fn::Join around the region (connect-src names the Cognito endpoint)
+        csp = "".join(part if isinstance(part, str) else "REGION" for part in csp["Fn::Join"][1])
+    directives = {d.split()[0]: d.split()[1:] for d in (x.strip() for x in csp.split(";")) if d}
+    assert directives["frame-src"] == ["blob:"]
+    assert directives["img-src"] == ["'self'", "data:", "blob:"]
+    assert directives["script-src"] == ["'self'"]  # no inline scripts
+    assert directives["frame-ancestors"] == ["'none'"]
+
+
+def test_web_files_cache_control_and_content_types(synth: Synth) -> None:
+    """Pages, config.json and sw.js are revalidated on every load; scripts are text/javascript."""
+    deployments = [d["Properties"] for d in synth.of_type("Custom::CDKBucketDeployment").values()]
+    by_include = {tuple(d.get("Include") or ()): d for d in deployments}
+    assert by_include[("*.html", "config.json")]["SystemMetadata"] == {"cache-control": "no-cache"}
+    assert by_include[("sw.js",)]["SystemMetadata"] == {
+        "cache-control": "no-cache",
+        "content-type": "text/javascript",
+    }
+    assert by_include[("*.js",)]["SystemMetadata"]["content-type"] == "text/javascript"
+    rest = by_include[()]
+    assert {"*.html", "*.js", "sw.js", "config.json"} <= set(rest["Exclude"])
+    assert rest["SystemMetadata"]["cache-control"].startswith("public, max-age=")
+    # sw.js is also uploaded by the *.js part: the no-cache upload must run after it.
+    ids = {
+        tuple(d["Properties"].get("Include") or ()): k
+        for k, d in synth.of_type("Custom::CDKBucketDeployment").items()
+    }
+    sw = synth.resources[ids[("sw.js",)]]
+    assert ids[("*.js",)] in sw["DependsOn"]
+    # One invalidation, by the part that runs last.
+    assert [bool(d.get("DistributionId")) for d in deployments].count(True) == 1
+    assert rest.get("DistributionId")
+    # The default behaviour honours those headers (min TTL 0) instead of a fixed TTL.
+    dist = next(iter(synth.of_type("AWS::CloudFront::Distribution").values()))["Properties"][
+        "DistributionConfig"
+    ]
+    policy_id = dist["DefaultCacheBehavior"]["CachePolicyId"]["Ref"]
+    assert synth.resources[policy_id]["Properties"]["CachePolicyConfig"]["MinTTL"] == 0
 
 
 def test_outputs(synth: Synth) -> None:
@@ -537,6 +653,21 @@ def test_dead_letter_queues_alarm(synth: Synth, template: Template) -> None:
                 "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq, "QueueName"]}}],
                 "AlarmActions": [ref(topic)],
                 "Threshold": 1,
+            },
+        )
+
+
+def test_issue_function_errors_and_throttles_alarm(synth: Synth, template: Template) -> None:
+    topic = next(iter(synth.of_type("AWS::SNS::Topic")))
+    issue = synth.logical_id("FunctionsIssueFunction", "AWS::Lambda::Function")
+    for metric in ("Errors", "Throttles"):
+        template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {
+                "Namespace": "AWS/Lambda",
+                "MetricName": metric,
+                "Dimensions": [{"Name": "FunctionName", "Value": ref(issue)}],
+                "AlarmActions": [ref(topic)],
             },
         )
 
