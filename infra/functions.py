@@ -155,6 +155,20 @@ def function_statements(
         )
         via.add("sqs")
 
+    if grants.queue_metrics:
+        # Queue depths for the admin dashboard: attributes only, no message is read or sent.
+        st.append(
+            iam.PolicyStatement(
+                sid="ReadQueueDepths",
+                actions=["sqs:GetQueueAttributes"],
+                resources=[
+                    arn
+                    for q in grants.queue_metrics
+                    for arn in (data.queues[q].queue_arn, data.dead_letter_queues[q].queue_arn)
+                ],
+            )
+        )
+
     if via:
         # The data key only through the services that encrypt with it, never directly.
         st.append(

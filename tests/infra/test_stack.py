@@ -271,6 +271,9 @@ def test_roles_grant_exactly_what_function_grants_declare(synth: Synth) -> None:
             *grants.secrets,
         }
         expected = {ids[d] for d in declared}
+        for q in r.QUEUES:
+            if q.logical_id in grants.queue_metrics:  # depth of the queue and of its dead-letter queue
+                expected |= {ids[q.logical_id], synth.logical_id(q.dead_letter_logical_id, "AWS::SQS::Queue")}
         if grants.tables or grants.buckets or grants.send_queues or grants.consume_queue:
             expected.add(data_key)
         if grants.user_pool_auth:
