@@ -240,7 +240,6 @@ FUNCTIONS: dict[str, FunctionGrants] = {
         # The revocation list, republished after a batch that superseded certificates.
         buckets={ARTEFACTS.logical_id: "readwrite"},
         consume_queue=ISSUE_QUEUE.logical_id,
-        # Rotated DSC keys too: see docs/api-admin.md (infra grants kms:Sign by tag).
         sign_keys=(SIGNING_KEY.logical_id,),
         sign_tagged_keys=True,
         sms=True,
@@ -282,8 +281,10 @@ FUNCTIONS: dict[str, FunctionGrants] = {
         queue_metrics=(ISSUE_QUEUE.logical_id,),
         # The revocation list is signed with the current DSC key, as the issue function does: this
         # function can already have any certificate issued through a correction, so the DSC key adds
-        # no power to it, while the CSCA key would let it mint DSCs.
+        # no power to it, while the CSCA key would let it mint DSCs. After a rotation that DSC's key is
+        # one `vaxcert keys rotate` created: tagged, like the issue function's.
         sign_keys=(SIGNING_KEY.logical_id,),
+        sign_tagged_keys=True,
         # The audit query by a citizen's mobile number needs the same keyed hash the actor is stored as.
         secrets=(OTP_PEPPER.logical_id,),
         memory_mb=512,

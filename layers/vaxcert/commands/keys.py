@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from vaxcert.commands._target import add_target_arguments, target_settings
+from vaxcert.resources import SIGNING_KEY_TAG
 
 
 def register(subparsers: Any) -> None:
@@ -72,7 +73,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 # IAM grants kms:Sign on document-signing keys by this tag, so rotated keys need no redeploy.
-PURPOSE_TAG = {"TagKey": "vaxcert:purpose", "TagValue": "document-signing"}
+PURPOSE_TAG = {"TagKey": SIGNING_KEY_TAG[0], "TagValue": SIGNING_KEY_TAG[1]}
 
 
 def run_rotate(args: argparse.Namespace) -> int:
