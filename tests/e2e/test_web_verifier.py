@@ -172,29 +172,122 @@ def test_without_a_revocation_list_it_says_so(page: Page, stack: LocalStack) -> 
     assert "No revocation list" in page.locator("#revocation-age").inner_text()
 
 
-def test_revoked_certificate_against_an_assumed_format_list(
+def _uci_hash(uci: str) -> str:
+    return base64.b64encode(hashlib.sha256(uci.encode()).digest()[:16]).decode()
+
+
+def _revoke(stack: LocalStack, hcid: str) -> dict[str, Any]:
+    """Revoke through the admin API and wait until the published revocation list has the UCI's hash."""
+    admin = stack.credentials["admin"]
+    signed_in = stack.request(
+        "POST", "/v1/staff/session", {"username": admin["username"], "password": admin["password"]}
+    )
+    token = signed_in.json()["token"]
+    revoked = stack.request(
+        "POST",
+        f"/v1/admin/certificates/{hcid}/revoke",
+        {"reason": "verifier test"},
+        {"Authorization": f"Bearer {token}"},
+    )
+    assert revoked.status == 200, revoked.body
+    return revoked.json()  # type: ignore[no-any-return]
+
+
+def _published_with(stack: LocalStack, *ucis: str) -> dict[str, Any]:
+    def listed() -> dict[str, Any] | None:
+        response = stack.request("GET", "/v1/revocation-list")
+        document = response.json() if response.status == 200 else None
+        hashes = set(document["hashes"]) if document else set()
+        return document if all(_uci_hash(u) in hashes for u in ucis) else None
+
+    return dict(stack.wait_for(listed, timeout=90))
+
+
+def _jws_parts(document: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
+    header, payload, signature = str(document["jws"]).split(".")
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))), header, signature
+
+
+def test_revoked_certificate_shows_revoked_with_the_network_cut(
+    context: BrowserContext, page: Page, stack: LocalStack, new_form: Callable[..., dict[str, Any]]
+) -> None:
+    """Issue -> revoke through the admin API -> load /verify (the signed list is checked and saved) -> cut the
+    network -> REVOKED, from the list saved on the device."""
+    revoked, kept = _issue(stack, new_form, first_name="Odane"), _issue(stack, new_form)
+    _revoke(stack, str(revoked["hcid"]))
+    document = _published_with(stack, str(revoked["uci"]))
+    assert _uci_hash(str(kept["uci"])) not in document["hashes"]
+
+    _open(page)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null || (location.reload(), false)")
+    page.wait_for_function("document.documentElement.dataset.verifierReady === 'true'")
+    assert "Revocation list updated less than a minute ago" in page.locator("#revocation-age").inner_text()
+
+    context.set_offline(True)
+    try:
+        response = page.reload()
+        assert response is not None and response.from_service_worker
+        page.wait_for_function("document.documentElement.dataset.verifierReady === 'true'")
+        assert (
+            page.evaluate("fetch('/v1/revocation-list').then(() => 'reached', () => 'offline')") == "offline"
+        )
+        assert page.locator("#network-status").inner_text().startswith("Offline")
+        ages = page.locator("#revocation-age").inner_text()
+        assert "Revocation list updated" in ages and "revoked)" in ages, ages
+        assert _verify(page, str(revoked["qr"])) == "REVOKED"
+        assert page.locator("#verdict-title").inner_text() == "REVOKED"
+        assert "revoked by its issuer" in page.locator("#result-reason").inner_text()
+        assert _field(page, "Name").startswith("Odane ")
+        assert "Revocation list updated" in page.locator("#result").inner_text()
+        screenshot(page, "verifier-revoked-offline")
+        assert _verify(page, str(kept["qr"])) == "VALID"
+    finally:
+        context.set_offline(False)
+
+
+def test_forged_revocation_lists_are_not_believed(
     page: Page, stack: LocalStack, new_form: Callable[..., dict[str, Any]]
 ) -> None:
-    """REVOKED from a list in the format the page assumes ({"hashes": [base64(SHA-256(UVCI)[:16])], ...}),
-    served by the test. Replace the route with a real revocation once GET /v1/revocation-list exists."""
+    """Only the signed payload counts: hashes added beside the JWS are ignored, and a list whose signed
+    content was changed is refused (and not saved)."""
     revoked, kept = _issue(stack, new_form), _issue(stack, new_form)
-    digest = hashlib.sha256(str(revoked["uci"]).encode()).digest()[:16]
-    listing = {
-        "hashes": [base64.b64encode(digest).decode()],
-        "issuedAt": datetime.now(UTC).isoformat(),
-        "expiresAt": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
-    }
+    _revoke(stack, str(revoked["hcid"]))
+    document = _published_with(stack, str(revoked["uci"]))
+    kept_hash = _uci_hash(str(kept["uci"]))
+
+    served: list[dict[str, Any]] = []
     page.route(
         "**/v1/revocation-list",
-        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(listing)),
+        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(served[-1])),
     )
+
+    # 1. An extra hash in the unsigned copy: ignored, the list itself is fine.
+    served.append({**document, "hashes": [*document["hashes"], kept_hash]})
     _open(page)
-    assert "Revocation list updated less than a minute ago" in page.locator("#revocation-age").inner_text()
-    assert _verify(page, str(revoked["qr"])) == "REVOKED"
-    assert page.locator("#verdict-title").inner_text() == "REVOKED"
-    assert "revoked by its issuer" in page.locator("#result-reason").inner_text()
-    screenshot(page, "verifier-revoked")
+    assert "Revocation list updated" in page.locator("#revocation-age").inner_text()
     assert _verify(page, str(kept["qr"])) == "VALID"
+    assert _verify(page, str(revoked["qr"])) == "REVOKED"
+
+    # 2. The signed payload changed (the signature no longer matches): refused, the saved list stays.
+    payload, header, signature = _jws_parts(document)
+    payload["hashes"] = [*payload["hashes"], kept_hash]
+    forged = (
+        base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    )
+    served.append({**document, "jws": f"{header}.{forged}.{signature}"})
+    page.get_by_role("button", name="Update lists now").click()
+    page.wait_for_selector("#lists-message:has-text('refused')")
+    assert "signature does not match" in page.locator("#lists-message").inner_text()
+    assert _verify(page, str(kept["qr"])) == "VALID"
+    assert _verify(page, str(revoked["qr"])) == "REVOKED"
+
+    # 3. On a device with nothing saved, a forged list means revocation is not checked, and it says so.
+    page.evaluate("localStorage.clear()")
+    _open(page)
+    assert "No revocation list on this device yet" in page.locator("#revocation-age").inner_text()
+    assert _verify(page, str(kept["qr"])) == "VALID"
+    assert "revocation not checked" in page.locator("#result").inner_text()
 
 
 def test_no_trust_list_on_a_first_offline_visit(context: BrowserContext, page: Page) -> None:

@@ -1,13 +1,14 @@
-// Shared by the citizen portal and the facility page: JSON API calls on the same origin, readable errors,
+// Shared by the citizen portal, the facility page and the admin page: JSON API calls on the same origin, readable errors,
 // and a short-lived session token kept in sessionStorage only (gone when the tab closes or on sign-out).
 
 export class ApiError extends Error {
-  constructor(status, message, { problems = [], reason = null, retryAfter = null } = {}) {
+  constructor(status, message, { problems = [], reason = null, retryAfter = null, data = {} } = {}) {
     super(message);
     this.status = status;
     this.problems = problems; // [{field, problem}]
     this.reason = reason;
     this.retryAfter = retryAfter; // seconds
+    this.data = data; // the whole JSON error body (e.g. a sign-in challenge)
   }
 }
 
@@ -28,6 +29,7 @@ async function errorFrom(response) {
     problems,
     reason: data.reason || null,
     retryAfter: Number.isFinite(retry) && retry > 0 ? retry : null,
+    data: data && typeof data === "object" ? data : {},
   });
 }
 

@@ -1,6 +1,8 @@
-// Facility page: staff sign in (Cognito through POST /v1/staff/session), search by mobile number or by date of
-// birth + name, print the certificate PDF with the browser's print dialog. Token in sessionStorage only.
-import { ApiError, Session, call, el, fieldError, formatDate, statusOf, tenDigits, waitText } from "/common/api.js";
+// Facility page: staff sign in (common/staff-signin.js: password, then any MFA / new-password challenge), search by
+// mobile number or by date of birth + name, print the certificate PDF with the browser's print dialog. Token in
+// sessionStorage only.
+import { ApiError, Session, call, el, fieldError, formatDate, statusOf, tenDigits } from "/common/api.js";
+import { setUpStaffSignIn } from "/common/staff-signin.js";
 
 const $ = (id) => document.getElementById(id);
 const session = new Session("vaxcert.facility.session");
@@ -33,7 +35,7 @@ function signOut(message) {
   session.clear();
   releasePdf();
   $("results").replaceChildren();
-  $("password").value = "";
+  signIn.reset();
   $("desk").hidden = true;
   $("login").hidden = false;
   error("");
@@ -56,34 +58,16 @@ function authFailure(e) {
   return false;
 }
 
-// ------------------------------------------------------------------ sign in
+// ------------------------------------------------------------------ sign in (shared with the admin page)
 
-$("login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const username = $("username").value.trim();
-  const password = $("password").value;
-  fieldError($("username"), username ? "" : "Enter your username.");
-  fieldError($("password"), password ? "" : "Enter your password.");
-  if (!username) return $("username").focus();
-  if (!password) return $("password").focus();
-  error("");
-  const button = event.submitter;
-  if (button) button.disabled = true;
-  try {
-    const result = await call("/v1/staff/session", { method: "POST", body: { username, password } });
-    session.start(result.token, result.expiresIn, { username });
-    $("password").value = "";
-    notice("");
+const signIn = setUpStaffSignIn({
+  root: $("login"),
+  error,
+  notice,
+  onSignedIn({ token, expiresIn, username }) {
+    session.start(token, expiresIn, { username });
     showDesk();
-  } catch (e) {
-    if (e.status === 401 && /wrong username or password/i.test(e.message)) error("Wrong username or password.");
-    else if (e.status === 401) error(e.message.charAt(0).toUpperCase() + e.message.slice(1) + ".");
-    else if (e.status === 429) error(`Too many attempts. Try again ${waitText(e.retryAfter)}.`);
-    else error(e.message);
-    $("password").focus();
-  } finally {
-    if (button) button.disabled = false;
-  }
+  },
 });
 
 $("sign-out").addEventListener("click", () => signOut("You have signed out."));

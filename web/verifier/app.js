@@ -45,9 +45,32 @@ async function useTrust(entry) {
   state.trust = trust;
 }
 
-function useRevocation(entry) {
+async function useRevocation(entry) {
   state.revocationEntry = entry;
-  state.revocation = entry && entry.document ? prepareRevocationList(entry.document) : null;
+  const trust = state.trustEntry ? state.trustEntry.document : null;
+  state.revocation = entry && entry.document ? await prepareRevocationList(entry.document, trust) : null;
+}
+
+/** The revocation list usable for checks (signature verified), or null. */
+function trustedRevocation() {
+  return state.revocation && !state.revocation.error ? state.revocation : null;
+}
+
+function revocationText(prefix) {
+  const rev = state.revocationEntry;
+  if (!rev) return "No revocation list on this device yet: revocation not checked.";
+  if (rev.absent) return `No revocation list (the service has none; checked ${age(rev.fetchedAt)} ago).`;
+  if (!state.revocation || state.revocation.error) {
+    const why = state.revocation ? state.revocation.error : "unreadable";
+    return `Revocation list not trusted (${why}): revocation not checked.`;
+  }
+  const list = state.revocation;
+  let text = `${prefix} ${age(rev.fetchedAt)} ago (issued ${age(list.issuedAt.getTime())} ago, ${list.count} revoked).`;
+  const expiry = revocationListExpiry(list);
+  if (expiry && expiry < new Date()) {
+    text += ` It is out of date since ${expiry.toLocaleString("en-JM")}: update it when you are online (later revocations are not known).`;
+  }
+  return text;
 }
 
 function renderLists() {
@@ -55,17 +78,7 @@ function renderLists() {
   $("trust-age").textContent = trust
     ? `Trust list updated ${age(trust.fetchedAt)} ago (${state.trust.size} signing ${state.trust.size === 1 ? "key" : "keys"}).`
     : "No trust list on this device yet.";
-  const rev = state.revocationEntry;
-  let text;
-  if (!rev) text = "No revocation list on this device yet.";
-  else if (rev.absent) text = `No revocation list (the service has none; checked ${age(rev.fetchedAt)} ago).`;
-  else if (!state.revocation) text = `Revocation list unreadable (fetched ${age(rev.fetchedAt)} ago).`;
-  else {
-    text = `Revocation list updated ${age(rev.fetchedAt)} ago.`;
-    const expiry = revocationListExpiry(rev.document);
-    if (expiry && expiry < new Date()) text += " It is out of date: update it when you are online.";
-  }
-  $("revocation-age").textContent = text;
+  $("revocation-age").textContent = revocationText("Revocation list updated");
   const online = navigator.onLine;
   const status = $("network-status");
   status.textContent = online ? "Online" : "Offline: using the lists saved on this device";
@@ -75,9 +88,21 @@ function renderLists() {
 async function refreshLists({ announce = false } = {}) {
   const button = $("refresh-lists");
   button.disabled = true;
-  const [trust, revocation] = await Promise.all([refresh("trust"), refresh("revocation")]);
+  const trustDownload = refresh("trust");
+  // A downloaded revocation list is saved only if its signature checks out against the (new) trust list and
+  // it is not older than the saved one (an old list replayed must not undo revocations).
+  const validate = async (document) => {
+    const fresh = await trustDownload;
+    const trustDocument = fresh.entry ? fresh.entry.document : null;
+    const list = await prepareRevocationList(document, trustDocument);
+    if (list && list.error) return list.error;
+    const saved = trustedRevocation();
+    if (list && saved && list.issuedAt < saved.issuedAt) return "it is older than the list saved on this device";
+    return null;
+  };
+  const [trust, revocation] = await Promise.all([trustDownload, refresh("revocation", { validate })]);
   await useTrust(trust.entry);
-  useRevocation(revocation.entry);
+  await useRevocation(revocation.entry);
   button.disabled = false;
   renderLists();
   const problems = [];
@@ -93,7 +118,7 @@ async function refreshLists({ announce = false } = {}) {
 
 async function init() {
   await useTrust(cached("trust"));
-  useRevocation(cached("revocation"));
+  await useRevocation(cached("revocation"));
   renderLists();
   if (!state.trustEntry) await refreshLists(); // nothing saved yet: verification waits for the first download
   else if (navigator.onLine) refreshLists(); // saved lists work now; fresher ones replace them when they arrive
@@ -162,9 +187,7 @@ function showResult(outcome) {
   const notes = [];
   if (outcome.issuer) notes.push(`Issuer: ${outcome.issuer}.`);
   if (state.trustEntry) notes.push(`Trust list updated ${age(state.trustEntry.fetchedAt)} ago.`);
-  const rev = state.revocationEntry;
-  if (!rev || rev.absent || !state.revocation) notes.push("No revocation list: revocation not checked.");
-  else notes.push(`Revocation list updated ${age(rev.fetchedAt)} ago.`);
+  notes.push(revocationText("Revocation list updated"));
   notes.push(`Checked ${new Date().toLocaleString("en-JM")} on this device.`);
   box.append(el("p", { class: "result__notes" }, notes.join(" ")));
 
@@ -190,7 +213,7 @@ async function verifyText(text) {
     showResult({ status: "NO_TRUST_LIST", reason: "this device has no list of trusted issuers yet" });
     return;
   }
-  const outcome = await verifyHc1(text, state.trust, { revocation: state.revocation, now: new Date() });
+  const outcome = await verifyHc1(text, state.trust, { revocation: trustedRevocation(), now: new Date() });
   showResult(outcome);
 }
 

@@ -29,9 +29,10 @@ function store(name, value) {
 
 /**
  * Fetch a list. Returns {ok: true, entry} on success (entry is what `cached` returns), or
- * {ok: false, error, entry: <the cached one or null>} when offline or the server failed.
+ * {ok: false, error, entry: <the cached one or null>} when offline, the server failed, or `validate`
+ * (async (document) => null | "why it is refused") refused the download: a refused list never replaces the saved one.
  */
-export async function refresh(name, { timeoutMs = 8000 } = {}) {
+export async function refresh(name, { timeoutMs = 8000, validate = null } = {}) {
   const list = LISTS[name];
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -42,6 +43,8 @@ export async function refresh(name, { timeoutMs = 8000 } = {}) {
     }
     if (!response.ok) throw new Error(`the server answered ${response.status}`);
     const document = await response.json();
+    const refused = validate ? await validate(document) : null;
+    if (refused) return { ok: false, error: `the downloaded list was refused: ${refused}`, entry: cached(name) };
     return { ok: true, entry: store(name, { document, absent: false, fetchedAt: Date.now() }) };
   } catch (e) {
     const error = e.name === "AbortError" ? "the request timed out" : e.message || "network error";
