@@ -31,6 +31,9 @@ _FIELD_NAMES |= {"person.identifier.type": "identifier.type", "person.identifier
 class CorrectionRequest:
     changes: dict[str, Any]  # request field name -> new value (None removes an optional field)
     reason: str
+    # Re-issue unchanged (new HCID, new signature with the current key, version + 1): after a key
+    # was withdrawn, or a certificate was lost/compromised.
+    reissue: bool = False
 
 
 def parse_correction(body: Any) -> CorrectionRequest:
@@ -38,7 +41,7 @@ def parse_correction(body: Any) -> CorrectionRequest:
     if not isinstance(body, dict):
         raise InvalidInput([Problem("body", "must be a JSON object")])
     problems: list[Problem] = []
-    unknown = sorted(set(body) - set(CORRECTABLE) - {"reason"})
+    unknown = sorted(set(body) - set(CORRECTABLE) - {"reason", "reissue"})
     for name in unknown:
         problems.append(Problem(name, f"cannot be corrected; correctable: {', '.join(CORRECTABLE)}"))
     reason = body.get("reason")
@@ -46,20 +49,29 @@ def parse_correction(body: Any) -> CorrectionRequest:
         problems.append(Problem("reason", "is required: why the certificate is corrected"))
     elif len(reason) > MAX_REASON:
         problems.append(Problem("reason", f"at most {MAX_REASON} characters"))
+    reissue = body.get("reissue", False)
+    if not isinstance(reissue, bool):
+        problems.append(Problem("reissue", "must be true or false"))
     changes = {k: v for k, v in body.items() if k in CORRECTABLE}
-    if not changes and not unknown:
-        problems.append(Problem("body", "give at least one field to correct"))
+    if not changes and not unknown and reissue is not True:
+        problems.append(Problem("body", 'give at least one field to correct (or "reissue": true)'))
     if problems:
         raise InvalidInput(problems)
-    return CorrectionRequest(changes, str(reason).strip())
+    return CorrectionRequest(changes, str(reason).strip(), reissue is True)
 
 
 def apply_correction(
-    event: VaccinationEvent, changes: dict[str, Any], *, revision: str, catalogue: Catalogue
+    event: VaccinationEvent,
+    changes: dict[str, Any],
+    *,
+    revision: str,
+    catalogue: Catalogue,
+    reissue: bool = False,
 ) -> VaccinationEvent:
     """The corrected event (new revision), validated like a new one; 422 names the request fields.
 
-    Raises InvalidInput when nothing would change: a correction that corrects nothing is a mistake.
+    Raises InvalidInput when nothing would change, unless it is a re-issue: a correction that
+    corrects nothing is a mistake.
     """
     data = event.model_dump(mode="json", by_alias=True)
     person, vaccination = data["person"], data["vaccination"]
@@ -74,7 +86,7 @@ def apply_correction(
     except ValidationError as exc:
         raise InvalidInput(problems_from(exc, _FIELD_NAMES)) from None
     corrected = resolve_vaccine(corrected, catalogue, _FIELD_NAMES)
-    if _content(corrected) == _content(event):
+    if not reissue and _content(corrected) == _content(event):
         raise InvalidInput([Problem("body", "the corrected values are the same as the certificate's")])
     return corrected
 

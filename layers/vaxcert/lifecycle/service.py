@@ -89,7 +89,11 @@ class Lifecycle:
     def correct(self, staff: StaffPrincipal, hcid: str, body: Any, request: RequestInfo) -> dict[str, Any]:
         correction = parse_correction(body)
         old = self._certificate(staff, Action.ADMIN_CORRECT, hcid, request)
-        audit_query = {"reason": correction.reason, "changes": correction.changes}
+        audit_query = {
+            "reason": correction.reason,
+            "changes": correction.changes,
+            "reissue": correction.reissue,
+        }
         refusal = self._correction_refusal(old)
         if refusal:
             self.audit.record(

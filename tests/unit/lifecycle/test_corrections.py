@@ -108,3 +108,13 @@ def test_revisions() -> None:
     assert correction_revision(2, "ABC") == "admin-v2-ABC"
     assert not is_commcare_edit("0") and not is_commcare_edit("admin-v2-ABC")
     assert is_commcare_edit("2021-12-15T09:00:00.000000Z")
+
+
+def test_reissue_needs_no_change() -> None:
+    request = parse_correction({"reissue": True, "reason": "key withdrawn"})
+    assert request.reissue and request.changes == {}
+    same = apply_correction(event(), {}, revision="r", catalogue=CATALOGUE, reissue=True)
+    assert same.person == event().person and same.revision == "r"
+    with pytest.raises(InvalidInput) as bad:
+        parse_correction({"reissue": "yes", "reason": "r"})
+    assert "reissue" in fields(bad)
