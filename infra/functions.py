@@ -6,6 +6,8 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -393,6 +395,14 @@ class Functions(Construct):
         missing = set(QUEUE_FUNCTIONS) - set(self.functions)
         if missing:
             raise ValueError(f"QUEUE_FUNCTIONS not in FUNCTIONS: {sorted(missing)}")
+        for schedule in r.SCHEDULES:
+            events.Rule(
+                self,
+                schedule.logical_id,
+                description=f"vaxcert: {schedule.description}",
+                schedule=events.Schedule.rate(cdk.Duration.hours(schedule.every_hours)),
+                targets=[events_targets.LambdaFunction(self.functions[schedule.function], retry_attempts=2)],
+            )
 
 
 def _acknowledge_role(role: iam.Role, grants: r.FunctionGrants, data: DataResources) -> None:

@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     from local_stack.gateway import Gateway, SmsLog
     from local_stack.lambda_runtime import LocalLambdas
     from local_stack.queue_worker import QueueWorker
+    from local_stack.scheduler import Scheduler
     from vaxcert.runtime.wiring import settings as bound_settings
     from vaxcert.signing.trust_material import ensure_trust_material
     from vaxcert.store.trust import TrustRepository
@@ -150,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     server = Gateway(lambdas, sms_log).serve("127.0.0.1", args.port)
     worker = QueueWorker(lambdas, settings.issue_queue_url, REGION)
     worker.start()
+    scheduler = Scheduler(lambdas)
+    scheduler.run_all_now()
+    scheduler.start()
     threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
 
     if not args.no_demo:
@@ -193,6 +197,7 @@ Stop with Ctrl-C (or SIGTERM).""",
     stop.wait()
     print("stopping...", flush=True)
     worker.stop()
+    scheduler.stop()
     server.shutdown()
     worker.join(timeout=5)
     moto.stop()

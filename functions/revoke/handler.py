@@ -16,7 +16,7 @@ from vaxcert.http.api import Api, json_response
 from vaxcert.http.auth import SecretValue, token_authenticator
 from vaxcert.http.cognito import CognitoIdTokens, Jwks, jwks_url, pool_issuer
 from vaxcert.lifecycle.service import Lifecycle
-from vaxcert.resources import ADMIN_GROUP
+from vaxcert.resources import ADMIN_GROUP, SCHEDULED_EVENT_SOURCE
 from vaxcert.routes import Auth
 from vaxcert.runtime.wiring import settings
 from vaxcert.sources.phone import InvalidMobile, normalise_mobile
@@ -143,4 +143,8 @@ def _call(fn: Any, *args: Any) -> Any:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if event.get("source") == SCHEDULED_EVENT_SOURCE:  # resources.SCHEDULES: keep the list fresh
+        document = _publisher.publish()
+        logger.info("revocation list republished", extra={"hashes": len(document["hashes"])})
+        return {"published": document["issuedAt"], "hashes": len(document["hashes"])}
     return api.handler(event, context)

@@ -194,6 +194,24 @@ ADMIN_GROUP = "ministry-admin"
 USER_POOL = UserPool("StaffUserPool", "USER_POOL_ID", "USER_POOL_CLIENT_ID", (STAFF_GROUP, ADMIN_GROUP))
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """A function also invoked on a timer (EventBridge deployed, a thread in the local stack)."""
+
+    logical_id: str
+    function: str
+    every_hours: int
+    description: str
+
+
+# The signed revocation list is valid for 48 hours (settings.revocation_list_validity_hours): re-sign
+# it well before then, even when nothing was revoked, so offline verifiers never hold an expired one.
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("RevocationListRefresh", "revoke", 12, "re-sign and publish the revocation list"),
+)
+SCHEDULED_EVENT_SOURCE = "aws.events"
+
+
 Access = Literal["read", "write", "readwrite"]
 # Tables only: "append" may add items (PutItem, conditional on a fresh key) and nothing else, so an
 # append-only table stays append-only at the IAM level; "query-append" may also Query its indexes.

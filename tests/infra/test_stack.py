@@ -703,3 +703,17 @@ def test_cdk_nag_fails_synth_on_an_unacknowledged_finding(tmp_path: Path) -> Non
     report = json.loads((tmp_path / "validation-report.json").read_text())
     nag = next(p for p in report["pluginReports"] if p["pluginName"] == "AwsSolutions")
     assert {"AwsSolutions-SQS3", "AwsSolutions-SQS4"} <= {v["ruleName"] for v in nag["violations"]}
+
+
+def test_scheduled_functions_have_rules(template) -> None:
+    from vaxcert import resources as r
+
+    rules = template.find_resources("AWS::Events::Rule")
+    for schedule in r.SCHEDULES:
+        matching = [
+            rule
+            for rule in rules.values()
+            if rule["Properties"].get("ScheduleExpression") == f"rate({schedule.every_hours} hours)"
+        ]
+        assert matching, schedule
+        assert matching[0]["Properties"]["State"] == "ENABLED"

@@ -56,7 +56,11 @@ def run_init(args: argparse.Namespace) -> int:
             f"{entry.certificate_type:4} kid={entry.kid_b64} "
             f"valid {entry.not_before:%Y-%m-%d}..{entry.not_after:%Y-%m-%d}"
         )
-    return 0
+    # A first (empty) signed revocation list, so verifiers can cache one from day one; the
+    # scheduled refresh (resources.SCHEDULES) keeps it from expiring afterwards.
+    from vaxcert.commands.revocation import run_publish
+
+    return run_publish(args)
 
 
 def run_list(args: argparse.Namespace) -> int:
