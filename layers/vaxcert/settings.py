@@ -56,6 +56,13 @@ class Settings(BaseModel):
     # How long the issue function keeps using the signing DSC it read (key rotation takes this long).
     signer_cache_s: int = Field(default=300, ge=0, le=3600)
 
+    # Global daily SMS budget (UTC day), shared by login codes and certificate notifications. Set it to
+    # at most the SNS monthly spend limit / (price of one SMS x 31), e.g. USD 30,000 / (USD 0.048 x 31)
+    # = 20,161: then no day can spend more than its share of the month. Login codes may use only
+    # `sms_otp_budget_share` of it, so a flood of code requests cannot hold back certificate SMS.
+    sms_daily_budget: int = Field(default=20_000, ge=0, le=10_000_000)
+    sms_otp_budget_share: float = Field(default=0.8, gt=0, le=1)
+
     # CommCare "API Key" auth: the header name is configured in CommCare alongside the secret.
     ingest_header: str = "X-Vaxcert-Key"
     # Path of a JSON field mapping overriding the packaged default (config/commcare-mapping.json).

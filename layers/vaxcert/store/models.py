@@ -76,6 +76,7 @@ class CertificateItem(Model):
     record = JSONAttribute()  # the DDCC:VS record
     smsStatus = UnicodeAttribute()
     smsClaimedAt = UnicodeAttribute(null=True)
+    smsClaim = UnicodeAttribute(null=True)  # the claiming attempt's token (a lost reply is still ours)
     smsSentAt = UnicodeAttribute(null=True)
     smsMessageId = UnicodeAttribute(null=True)
     supersedes = UnicodeAttribute(null=True)
@@ -212,6 +213,9 @@ class StatsItem(Model):
     smsExpected = NumberAttribute(null=True)
     smsSent = NumberAttribute(null=True)
     smsFailed = NumberAttribute(null=True)
+    # The daily SMS budget (`sms#YYYY-MM-DD`, vaxcert.store.sms_budget): SMS counted, SMS refused.
+    smsUsed = NumberAttribute(null=True)
+    smsRefused = NumberAttribute(null=True)
 
 
 _MODELS: dict[str, type[Model]] = {
