@@ -24,7 +24,9 @@ def normalise_mobile(raw: str) -> str:
         text = text[2:]
     elif len(text) == 11 and text.startswith("1"):
         text = text[1:]
-    if not text.isdigit():
+    # ASCII only: str.isdigit() also accepts other scripts' digits ("٨٧٦..."), which would pass the
+    # area code check below and reach SNS as a number nobody meant.
+    if not (text.isascii() and text.isdigit()):
         raise InvalidMobile("must contain only digits, spaces, dashes, dots or brackets")
     if len(text) != 10:
         raise InvalidMobile("must be a 10-digit Jamaican number such as 876-555-0123")

@@ -1,0 +1,137 @@
+"""The global daily SMS budget: every SMS vaxcert sends goes through `BudgetedSms`.
+
+Why: SNS bills per message and stops sending for the whole account once its monthly spend limit is
+reached. Per-number and per-address limits stop one script; many addresses and many numbers could
+still spend the month's limit in a day, and then no citizen would get a certificate or a login code.
+A daily budget (`sms_daily_budget`, at most the SNS monthly spend limit / (price per SMS x 31)) caps
+the damage at one day's share, and a refusal raises an alarm.
+
+How: one atomic counter per UTC day (a conditional ADD in the Stats table, `sms#YYYY-MM-DD`). A send
+reserves one unit first and gives it back only when the sender is sure nothing went out, so the
+number of messages SNS accepted in a day never exceeds the budget, even with many concurrent senders.
+
+Purposes share the counter but not the ceiling: login codes may use only `otp_share` of the budget,
+so a flood of code requests cannot hold back certificate notifications.
+
+When the budget is spent, `send` raises `SmsBudgetExhausted`, a TransientFailure: the OTP request
+still answers 202 (no enumeration) and the certificate-ready SMS is released and retried by SQS.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from vaxcert.errors import TransientFailure
+from vaxcert.sources.phone import JAMAICA_AREA_CODES
+
+logger = logging.getLogger(__name__)
+
+METRIC_NAMESPACE = "vaxcert"
+USED_METRIC = "SmsBudgetUsed"  # today's count after each reservation (a gauge: alarm on its Maximum)
+REFUSED_METRIC = "SmsBudgetRefused"  # one per refused SMS (alarm on its Sum)
+
+# Defence in depth against SMS pumping: whatever a caller passes, only Jamaican mobile numbers in
+# canonical E.164 (ASCII digits) are ever sent to; premium-rate and international routes never are.
+_AREA_CODES = "|".join(sorted(JAMAICA_AREA_CODES))
+_JAMAICAN_E164 = re.compile(rf"^\+1(?:{_AREA_CODES})[2-9][0-9]{{6}}$", re.ASCII)
+
+
+class SmsSender(Protocol):
+    def send(self, to_e164: str, message: str) -> str: ...
+
+
+class BudgetCounter(Protocol):
+    def reserve(self, day: str, ceiling: int) -> int | None:
+        """Count one SMS for `day` if fewer than `ceiling` are counted; the new count, or None."""
+        ...
+
+    def release(self, day: str) -> None:
+        """Take back one reservation (the send failed)."""
+        ...
+
+    def refused(self, day: str) -> None:
+        """Count one refusal (best effort: for the dashboard and support)."""
+        ...
+
+
+class SmsBudgetExhausted(TransientFailure):
+    """Today's SMS budget is spent: nothing was sent; retry tomorrow (UTC) or after raising it."""
+
+
+def emit_metric(name: str, value: float, *, now: float | None = None) -> None:
+    """One CloudWatch embedded-metric-format line on stdout (Lambda ships stdout to CloudWatch Logs).
+
+    No dimensions, so both functions that send SMS feed the same metric and one alarm watches it.
+    """
+    record = {
+        "_aws": {
+            "Timestamp": int((time.time() if now is None else now) * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": METRIC_NAMESPACE,
+                    "Dimensions": [[]],
+                    "Metrics": [{"Name": name, "Unit": "Count"}],
+                }
+            ],
+        },
+        name: value,
+    }
+    sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
+
+
+def utc_day(epoch_s: float) -> str:
+    return datetime.fromtimestamp(epoch_s, UTC).date().isoformat()
+
+
+@dataclass
+class BudgetedSms:
+    """An SmsSender that refuses past today's budget (see the module docstring)."""
+
+    sender: SmsSender
+    counter: BudgetCounter
+    daily_budget: int
+    purpose: str  # "otp" or "certificate": in logs only
+    share: float = 1.0  # of the daily budget this purpose may use
+    clock: Callable[[], float] = time.time
+    metric: Callable[[str, float], None] = field(default=emit_metric)
+
+    @property
+    def ceiling(self) -> int:
+        return int(self.daily_budget * self.share)
+
+    def send(self, to_e164: str, message: str) -> str:
+        if not _JAMAICAN_E164.match(to_e164):
+            # Checked before the budget: a number we would never send to must not use it up.
+            raise ValueError("refusing to send SMS to a number that is not a Jamaican mobile number")
+        day = utc_day(self.clock())
+        used = self.counter.reserve(day, self.ceiling)
+        if used is None:
+            try:
+                self.counter.refused(day)
+            except Exception as exc:  # the count is for people; the refusal itself must stand
+                logger.warning("sms budget refusal not counted", extra={"error_type": type(exc).__name__})
+            self.metric(REFUSED_METRIC, 1)
+            logger.warning(
+                "sms budget exhausted", extra={"purpose": self.purpose, "ceiling": self.ceiling, "day": day}
+            )
+            raise SmsBudgetExhausted(f"daily SMS budget for {self.purpose} spent ({self.ceiling} on {day})")
+        self.metric(USED_METRIC, used)
+        try:
+            return self.sender.send(to_e164, message)
+        except TransientFailure:
+            # The sender is sure nothing went out (e.g. SmsNotSent): give the unit back. Any other
+            # failure may have come after SNS accepted the message, so it stays counted.
+            try:
+                self.counter.release(day)
+            except Exception as exc:  # over-counting by one is safe; hiding the send error is not
+                logger.warning("sms budget not released", extra={"error_type": type(exc).__name__})
+            raise
