@@ -176,6 +176,7 @@ vaxcert local stack is up.
   Admin              {api}/admin
   Health             {api}/health
   SMS sent (local)   {api}/_local/sms
+  API docs (local)   {api}/docs          (OpenAPI: {api}/v1/openapi.json)
   Moto (AWS)         http://127.0.0.1:{moto_port}
   Credentials        {credentials_file.resolve()}
     ingest header    {settings.ingest_header}: {ingest_key}

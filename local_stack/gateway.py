@@ -1,7 +1,8 @@
 """A small local API Gateway: HTTP request -> REST API proxy event -> the same handler -> HTTP response.
 
 Routing comes from vaxcert.routes (the table the CDK stack builds API Gateway from). It also serves
-the web page and the local-only endpoints /health and /_local/sms.
+the web page and the local-only endpoints /health, /_local/sms and /docs (Swagger UI of
+/v1/openapi.json, from the swagger-ui-bundle dev dependency: no CDN, and never deployed).
 """
 
 from __future__ import annotations
@@ -25,6 +26,34 @@ from vaxcert.routes import WEB_PAGES, match
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+DOCS_FILES = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png")
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>vaxcert API (local)</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script><script src="/docs/init.js"></script></body></html>
+"""
+DOCS_INIT = 'window.ui = SwaggerUIBundle({url: "/v1/openapi.json", dom_id: "#swagger-ui"});\n'
+# Without the dev dependency: a plain list of the operations, from the same document.
+DOCS_FALLBACK = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>vaxcert API (local)</title></head>
+<body><h1>vaxcert API</h1><p><a href="/v1/openapi.json">openapi.json</a></p><ul id="ops"></ul>
+<script>fetch("/v1/openapi.json").then(r => r.json()).then(doc => {
+  for (const [path, ops] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(ops)) {
+    const li = document.createElement("li");
+    li.textContent = `${method.toUpperCase()} ${path} (${op["x-vaxcert-auth"]})`;
+    document.getElementById("ops").append(li);
+  }
+});</script></body></html>
+"""
+
+
+def swagger_ui_dir() -> Path | None:
+    try:
+        import swagger_ui_bundle  # dev dependency: the local stack only
+    except ImportError:
+        return None
+    return Path(swagger_ui_bundle.swagger_ui_path)
 
 
 def proxy_event(
@@ -120,8 +149,18 @@ class Gateway:
                     return self._json(200, {"status": "ok"})
                 if self.command == "GET" and path == "/_local/sms":
                     return self._json(200, gateway.sms_log.snapshot())
-                length = int(self.headers.get("Content-Length") or 0)
+                if self.command in ("GET", "HEAD") and (path == "/docs" or path.startswith("/docs/")):
+                    return self._docs(path)
+                try:
+                    length = int(self.headers.get("Content-Length") or 0)
+                except ValueError:
+                    length = -1
+                if length < 0:
+                    self.close_connection = True
+                    return self._json(400, {"message": "Bad Request: invalid Content-Length"})
                 if length > MAX_BODY:
+                    # The body is not read: close, or its bytes would be parsed as the next request.
+                    self.close_connection = True
                     return self._json(413, {"message": "Request Too Long"})
                 body = self.rfile.read(length) if length else b""
                 if match(self.command, path):
@@ -148,6 +187,22 @@ class Gateway:
                 payload = result.get("body") or ""
                 data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
                 self._send(int(result["statusCode"]), headers, data)
+
+            def _docs(self, path: str) -> None:
+                html = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"}
+                root = swagger_ui_dir()
+                if path in ("/docs", "/docs/"):
+                    return self._send(200, html, (DOCS_PAGE if root else DOCS_FALLBACK).encode())
+                name = path.removeprefix("/docs/")
+                if name == "init.js":
+                    return self._send(200, {"Content-Type": "text/javascript"}, DOCS_INIT.encode())
+                if root is None or name not in DOCS_FILES:
+                    return self._json(404, {"message": "Not Found"})
+                content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+                if name.endswith(".js"):
+                    content_type = "text/javascript"
+                headers = {"Content-Type": content_type, "Cache-Control": "max-age=3600"}
+                return self._send(200, headers, (root / name).read_bytes())
 
             def _static(self, path: str) -> None:
                 name = WEB_PAGES.get(path.rstrip("/") or "/", path.lstrip("/"))

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from vaxcert.errors import InvalidInput, Problem
 from vaxcert.http.api import Api, json_response
+from vaxcert.http.openapi import OPENAPI_PATH, openapi_document
 from vaxcert.runtime.wiring import settings
 from vaxcert.store.artefacts import S3Blobs
 from vaxcert.store.aws import transient_on_aws_errors
@@ -95,6 +96,17 @@ def revocation_list() -> Response:
     if document is None:
         return json_response(404, {"message": "no revocation list has been published yet"}, REVOCATION_CACHE)
     return json_response(200, document, REVOCATION_CACHE)
+
+
+@api.route("GET", OPENAPI_PATH)
+def openapi() -> Response:
+    global _openapi
+    if _openapi is None:  # built once per environment: it only changes with a deployment
+        _openapi = openapi_document(_settings.ingest_header)
+    return json_response(200, _openapi, PUBLIC_CACHE)
+
+
+_openapi: dict[str, Any] | None = None
 
 
 def _latest_revocation_list() -> dict[str, Any] | None:

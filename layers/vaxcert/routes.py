@@ -35,6 +35,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/.well-known/jwks.json", "verify", Auth.PUBLIC),
     Route("POST", "/v1/verify", "verify", Auth.PUBLIC),
     Route("GET", "/v1/revocation-list", "verify", Auth.PUBLIC),
+    # This API's OpenAPI 3 document, generated from this table (vaxcert.http.openapi).
+    Route("GET", "/v1/openapi.json", "verify", Auth.PUBLIC),
     # Citizen portal and facility print (functions/download)
     Route("POST", "/v1/citizen/otp", "download", Auth.PUBLIC),
     Route("POST", "/v1/citizen/session", "download", Auth.PUBLIC),

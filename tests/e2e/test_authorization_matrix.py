@@ -192,6 +192,7 @@ def samples(world: dict[str, Any], form: dict[str, Any]) -> dict[tuple[str, str]
         ("GET", "/.well-known/jwks.json"): Sample("/.well-known/jwks.json"),
         ("POST", "/v1/verify"): Sample("/v1/verify", {"qr": "HC1:NOTHING"}),
         ("GET", "/v1/revocation-list"): Sample("/v1/revocation-list"),
+        ("GET", "/v1/openapi.json"): Sample("/v1/openapi.json"),
         ("POST", "/v1/citizen/otp"): Sample(
             "/v1/citizen/otp", lambda caller: {"mobile": _unused_mobile()}, 202
         ),

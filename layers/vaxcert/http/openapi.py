@@ -1,0 +1,364 @@
+"""The OpenAPI 3 document of the API, generated from the one route table plus request schemas.
+
+Paths, methods, path parameters and security come from `vaxcert.routes.ROUTES`; request bodies and
+query parameters from the pydantic models registered below (per route); responses from the status
+codes each route documents (docs/api-*.md). Handlers keep their own parsing: these models describe
+what they accept, and `tests/unit/http/test_openapi.py` fails when a route with a body has none.
+Served at `GET /v1/openapi.json` (functions/verify); the local stack shows it with Swagger UI at /docs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vaxcert.lifecycle.corrections import MAX_REASON
+from vaxcert.routes import ROUTES, Auth, Route
+from vaxcert.sources.vaccination import IdentifierIn, VaccinationEvent
+
+OPENAPI_PATH = "/v1/openapi.json"
+MOBILE_EXAMPLE = "876-555-0123"
+
+
+class _Loose(BaseModel):
+    """Bodies whose handler ignores unknown fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class _Strict(BaseModel):
+    """Bodies whose handler refuses unknown fields (422 naming them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- request bodies ------------------------------------------------------------------------------
+
+
+class CommCareRecipient(_Loose):
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str = Field(examples=["Campbell"])
+    date_of_birth: dt.date
+    sex: str | None = Field(default=None, examples=["female"])
+    mobile_number: str | None = Field(default=None, examples=[MOBILE_EXAMPLE])
+    id_type: str | None = Field(default=None, examples=["TRN"])
+    id_number: str | None = None
+
+
+class CommCareVaccination(_Loose):
+    vaccine_brand: str = Field(examples=["comirnaty"])
+    lot_number: str
+    dose_number: str | int = Field(examples=["1"])
+    total_doses: str | int | None = None
+    vaccination_date: dt.date
+    next_dose_due: dt.date | None = None
+    facility_code: str | None = None
+    facility_name: str | None = None
+    vaccinator_name: str | None = None
+    vaccinator_id: str | None = None
+
+
+class CommCareMeta(_Loose):
+    instanceID: str | None = None
+
+
+class CommCareFormData(_Loose):
+    meta: CommCareMeta | None = None
+    recipient: CommCareRecipient
+    vaccination: CommCareVaccination
+
+
+class CommCareForm(_Loose):
+    """CommCare Form API JSON (data forwarding), with the question paths of the default field mapping
+    (config/commcare-mapping.json; a deployment may map other paths)."""
+
+    id: str = Field(min_length=1, description="the form's instanceID: the event id")
+    edited_on: str | None = Field(default=None, description="set when the form was edited (a correction)")
+    form: CommCareFormData
+
+
+class VerifyRequest(_Loose):
+    qr: str = Field(min_length=1, max_length=16_384, description="the text read from the QR code")
+    at: dt.datetime | None = Field(default=None, description="verify as of this time (default: now)")
+
+
+class OtpRequest(_Loose):
+    mobile: str = Field(examples=[MOBILE_EXAMPLE], description="a Jamaican mobile number, any format")
+
+
+class CitizenSessionRequest(_Loose):
+    mobile: str = Field(examples=[MOBILE_EXAMPLE])
+    otp: str = Field(pattern=r"^[0-9]{6}$", description="the 6-digit code from the SMS")
+
+
+class StaffSessionRequest(_Loose):
+    username: str = Field(min_length=1, max_length=256)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class StaffChallengeRequest(_Loose):
+    username: str = Field(min_length=1, max_length=256, description="the username from the challenge")
+    session: str = Field(min_length=1, max_length=2048, description="the session from the challenge")
+    challenge: Literal["MFA_CODE", "MFA_SETUP", "NEW_PASSWORD"]
+    code: str | None = Field(default=None, description="MFA_CODE, MFA_SETUP: 6 digits (spaces allowed)")
+    newPassword: str | None = Field(default=None, max_length=256, description="NEW_PASSWORD only")
+
+
+class CorrectionRequest(_Strict):
+    """Any of the correctable fields (null removes an optional one) and a required reason."""
+
+    givenName: str | None = None
+    familyName: str | None = None
+    birthDate: dt.date | None = None
+    sex: Literal["male", "female", "other", "unknown"] | None = None
+    identifier: IdentifierIn | None = None
+    mobile: str | None = None
+    vaccine: str | None = None
+    lot: str | None = None
+    date: dt.date | None = None
+    dose: int | None = Field(default=None, ge=1, le=9)
+    totalDoses: int | None = Field(default=None, ge=1, le=9)
+    centre: str | None = None
+    practitioner: str | None = None
+    nextDose: dt.date | None = None
+    reason: str = Field(min_length=1, max_length=MAX_REASON)
+    reissue: bool = Field(default=False, description="re-issue unchanged (new HCID, current key)")
+
+
+class RevokeRequest(_Loose):
+    reason: str = Field(min_length=1, max_length=MAX_REASON)
+
+
+# --- query parameters ----------------------------------------------------------------------------
+
+
+class CertificateSearch(BaseModel):
+    mobile: str | None = Field(default=None, description="any accepted format; or dob + name")
+    dob: dt.date | None = Field(default=None, description="YYYY-MM-DD, with name")
+    name: str | None = Field(default=None, description="prefix of a family or given name (2+ letters)")
+
+
+class AdminSearch(CertificateSearch):
+    hcid: str | None = Field(default=None, description="an HCID (instead of the other parameters)")
+
+
+class AuditQuery(BaseModel):
+    hcid: str | None = Field(default=None, description="exactly one of hcid, actor, mobile")
+    actor: str | None = None
+    mobile: str | None = None
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+# (method, path) -> the request body model. Every POST route needs one (a unit test checks).
+REQUEST_BODIES: dict[tuple[str, str], type[BaseModel]] = {
+    ("POST", "/v1/ingest/commcare"): CommCareForm,
+    ("POST", "/v1/vaccinations"): VaccinationEvent,
+    ("POST", "/v1/verify"): VerifyRequest,
+    ("POST", "/v1/citizen/otp"): OtpRequest,
+    ("POST", "/v1/citizen/session"): CitizenSessionRequest,
+    ("POST", "/v1/staff/session"): StaffSessionRequest,
+    ("POST", "/v1/staff/session/challenge"): StaffChallengeRequest,
+    ("POST", "/v1/admin/certificates/{hcid}/corrections"): CorrectionRequest,
+    ("POST", "/v1/admin/certificates/{hcid}/revoke"): RevokeRequest,
+}
+
+QUERY_PARAMETERS: dict[tuple[str, str], type[BaseModel]] = {
+    ("GET", "/v1/facility/certificates"): CertificateSearch,
+    ("GET", "/v1/admin/certificates"): AdminSearch,
+    ("GET", "/v1/admin/audit"): AuditQuery,
+}
+
+# --- responses -----------------------------------------------------------------------------------
+
+_SUCCESS: dict[tuple[str, str], dict[int, str]] = {
+    ("POST", "/v1/ingest/commcare"): {
+        202: "accepted (a new vaccination) or correction (an edited form), queued",
+        200: "duplicate: the same form again",
+    },
+    ("POST", "/v1/vaccinations"): {202: "accepted, queued", 200: "duplicate"},
+    ("POST", "/v1/citizen/otp"): {202: "a code was sent if the number has certificates (always 202)"},
+    ("POST", "/v1/admin/certificates/{hcid}/corrections"): {202: "the correction is being issued"},
+    ("GET", "/v1/revocation-list"): {200: "the signed revocation list"},
+}
+_PDF_ROUTES = {"/v1/citizen/certificates/{hcid}/pdf", "/v1/facility/certificates/{hcid}/pdf"}
+_EXTRA_ERRORS: dict[tuple[str, str], dict[int, str]] = {
+    ("GET", "/v1/revocation-list"): {404: "no revocation list has been published yet"},
+    ("POST", "/v1/citizen/otp"): {429: "too many requests (Retry-After)"},
+    ("POST", "/v1/citizen/session"): {
+        401: "refused: wrong, expired, locked or no code (reason)",
+        429: "too many code checks (Retry-After)",
+    },
+    ("POST", "/v1/staff/session"): {401: "a challenge (has `challenge`) or a refusal (has `reason`)"},
+    ("POST", "/v1/staff/session/challenge"): {401: "a further challenge or a refusal"},
+    ("POST", "/v1/admin/certificates/{hcid}/corrections"): {
+        409: "superseded, revoked, in progress or at the correction limit"
+    },
+    ("POST", "/v1/admin/certificates/{hcid}/revoke"): {409: "superseded: revoke the current version"},
+}
+_SCHEMES = {
+    Auth.INGEST_KEY: "ingestKey",
+    Auth.CITIZEN: "citizenToken",
+    Auth.STAFF: "staffToken",
+    Auth.ADMIN: "adminToken",
+}
+
+
+def _error_schemas() -> dict[str, Any]:
+    problem = {
+        "type": "object",
+        "required": ["field", "problem"],
+        "properties": {"field": {"type": "string"}, "problem": {"type": "string"}},
+    }
+    return {
+        "Problem": problem,
+        "Error": {
+            "type": "object",
+            "required": ["message"],
+            "properties": {
+                "message": {"type": "string"},
+                "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
+                "reason": {"type": "string", "description": "sign-in refusals: why"},
+            },
+        },
+        # Ingest answers 422 with the bare list: CommCare shows it to the form designer.
+        "Problems": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
+    }
+
+
+def to_openapi30(schema: Any) -> Any:
+    """pydantic's JSON Schema (2020-12) -> OpenAPI 3.0 schema objects: `anyOf [X, null]` becomes
+    `nullable`, `const` an enum, `examples` one `example` (Swagger UI 4 renders 3.0 only)."""
+    if isinstance(schema, list):
+        return [to_openapi30(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: to_openapi30(v) for k, v in schema.items()}
+    options = out.get("anyOf")
+    if isinstance(options, list) and {"type": "null"} in options:
+        rest = [o for o in options if o != {"type": "null"}]
+        del out["anyOf"]
+        if len(rest) == 1 and "$ref" in rest[0]:
+            out["allOf"] = rest  # a $ref takes no siblings in 3.0
+        elif len(rest) == 1:
+            out = {**rest[0], **out}
+        else:
+            out["anyOf"] = rest
+        out["nullable"] = True
+    if "const" in out:
+        out["enum"] = [out.pop("const")]
+    if "examples" in out and isinstance(out["examples"], list):
+        examples = out.pop("examples")
+        if examples:
+            out["example"] = examples[0]
+    return out
+
+
+def _schema_of(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    for name, definition in schema.pop("$defs", {}).items():
+        components[name] = to_openapi30(definition)
+    components[model.__name__] = to_openapi30(schema)
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _error(description: str, schema: str = "Error") -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
+    key = (route.method, route.path)
+    operation: dict[str, Any] = {
+        "operationId": re.sub(r"\W+", "_", f"{route.method} {route.path}".lower()).strip("_"),
+        "tags": [route.function],
+        "security": [{_SCHEMES[route.auth]: []}] if route.auth in _SCHEMES else [],
+        "x-vaxcert-auth": route.auth.value,
+    }
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        for name in re.findall(r"\{(\w+)\}", route.path)
+    ]
+    query = QUERY_PARAMETERS.get(key)
+    if query is not None:
+        schema = query.model_json_schema(by_alias=True)
+        for name, prop in schema["properties"].items():
+            prop = {k: v for k, v in to_openapi30(prop).items() if k not in ("title", "default", "nullable")}
+            description = prop.pop("description", None)
+            parameter = {"name": name, "in": "query", "required": False, "schema": prop}
+            if description:
+                parameter["description"] = description
+            parameters.append(parameter)
+    if parameters:
+        operation["parameters"] = parameters
+    body = REQUEST_BODIES.get(key)
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _schema_of(body, components)}},
+        }
+
+    responses: dict[str, Any] = {}
+    for status, description in (_SUCCESS.get(key) or {200: "OK"}).items():
+        if route.path in _PDF_ROUTES:
+            responses[str(status)] = {
+                "description": "the certificate PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        else:
+            responses[str(status)] = {
+                "description": description,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+    if body is not None:
+        responses["400"] = _error("the body is not valid JSON")
+        responses["413"] = _error("the body is larger than 256 KB")
+        responses["415"] = _error("Content-Type is not application/json")
+    if body is not None or query is not None:
+        if route.function == "ingest":
+            responses["422"] = _error("invalid fields, by (CommCare question) path", "Problems")
+        else:
+            responses["422"] = _error("invalid fields: `errors` names each")
+    if route.auth is not Auth.PUBLIC:
+        responses["401"] = _error("missing, invalid or expired credentials")
+    if route.auth is Auth.ADMIN or route.auth is Auth.STAFF:
+        responses["403"] = _error("signed in, but not in a group this route admits")
+    if "{" in route.path:
+        responses["404"] = _error("no such certificate (or not the caller's)")
+    for status, description in _EXTRA_ERRORS.get(key, {}).items():
+        responses[str(status)] = _error(description)
+    responses["503"] = _error("a dependency failed; retry after Retry-After seconds")
+    operation["responses"] = dict(sorted(responses.items()))
+    return operation
+
+
+def openapi_document(ingest_header: str, version: str = "1") -> dict[str, Any]:
+    """The OpenAPI 3.0 document of every route in ROUTES."""
+    components: dict[str, Any] = _error_schemas()
+    paths: dict[str, dict[str, Any]] = {}
+    for route in ROUTES:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, components)
+    bearer = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "vaxcert",
+            "version": version,
+            "description": "Issue, serve, correct, revoke and verify WHO DDCC:VS COVID-19 certificates.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": dict(sorted(components.items())),
+            "securitySchemes": {
+                "ingestKey": {"type": "apiKey", "in": "header", "name": ingest_header},
+                "citizenToken": {**bearer, "description": "from POST /v1/citizen/session"},
+                "staffToken": {**bearer, "description": "Cognito ID token: facility-staff or ministry-admin"},
+                "adminToken": {**bearer, "description": "Cognito ID token of a ministry-admin"},
+            },
+        },
+    }
