@@ -107,7 +107,10 @@ class Api:
             raise _HttpError(
                 415, Problem("Content-Type", f"must be {JSON}, got {content_type.split(';')[0]}")
             )
-        raw = event.decoded_body or ""
+        try:
+            raw = event.decoded_body or ""
+        except ValueError:  # a binary (base64) body that is not UTF-8: UnicodeDecodeError, bad base64
+            raise _HttpError(400, Problem("body", "is not UTF-8 text; a JSON object is required")) from None
         if len(raw.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
             raise _HttpError(413, Problem("body", f"larger than {MAX_BODY_BYTES} bytes"))
         if not raw.strip():
