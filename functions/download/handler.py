@@ -31,6 +31,7 @@ from vaxcert.http.cognito import (
     jwks_url,
     pool_issuer,
 )
+from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
 from vaxcert.resources import ADMIN_GROUP, STAFF_GROUP
 from vaxcert.routes import Auth
@@ -40,6 +41,7 @@ from vaxcert.store.artefacts import S3Blobs
 from vaxcert.store.audit import DynamoAuditStore
 from vaxcert.store.certificates import CertificateRepository
 from vaxcert.store.citizen_auth import DynamoOtpStore
+from vaxcert.store.sms_budget import DynamoSmsBudgetCounter
 
 logger = Logger(service="vaxcert-download")
 _settings = settings()
@@ -84,7 +86,13 @@ def _portal() -> CitizenPortal:
         certificates=_certificates,
         documents=_documents(),
         catalogue=load_catalogue(_settings.vaccine_catalogue_file),
-        sms=SnsSms(),
+        sms=BudgetedSms(
+            SnsSms(),
+            DynamoSmsBudgetCounter(),
+            _settings.sms_daily_budget,
+            purpose="otp",
+            share=_settings.sms_otp_budget_share,
+        ),
         audit=_audit,
     )
 

@@ -17,19 +17,23 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from vaxcert.catalogue import load_catalogue
 from vaxcert.errors import TransientFailure
 from vaxcert.issuance.service import IssuerProfile, issue_for_event
+from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
 from vaxcert.runtime.wiring import settings
 from vaxcert.signing.kms import KmsDocumentSigner
 from vaxcert.store.certificates import DynamoIssuanceStore
 from vaxcert.store.queue import parse_issue_message
 from vaxcert.store.revocation import RevocationPublisher
+from vaxcert.store.sms_budget import DynamoSmsBudgetCounter
 from vaxcert.store.trust import TrustRepository
 
 logger = Logger(service="vaxcert-issue")
 _settings = settings()
 _processor = BatchProcessor(event_type=EventType.SQS)
 _store = DynamoIssuanceStore()
-_sms = SnsSms()
+# Past the daily SMS budget `send` raises SmsBudgetExhausted (a TransientFailure): send_sms_once
+# releases the SMS claim and the message is retried, so the notification is late, never lost.
+_sms = BudgetedSms(SnsSms(), DynamoSmsBudgetCounter(), _settings.sms_daily_budget, purpose="certificate")
 _issuer = IssuerProfile(
     country=_settings.country,
     name=_settings.issuer_name,

@@ -275,6 +275,8 @@ FUNCTIONS: dict[str, FunctionGrants] = {
             CERTIFICATES.logical_id: "read",
             CITIZEN_AUTH.logical_id: "readwrite",
             AUDIT.logical_id: "append",
+            # The daily SMS budget counter (login codes are SMS too).
+            STATS.logical_id: "write",
         },
         buckets={ARTEFACTS.logical_id: "readwrite"},
         sign_keys=(SESSION_KEY.logical_id,),
