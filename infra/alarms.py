@@ -1,5 +1,6 @@
 """Alarms that need a person: anything in a dead-letter queue means certificates were not issued;
-errors or throttles of the issue function mean they are late (and soon in the dead-letter queue).
+errors or throttles of the issue function mean they are late (and soon in the dead-letter queue);
+the daily SMS budget at 80%, or refusing SMS, means an OTP flood or an unusual issuing day.
 
 Not (yet) alarmed: SMS delivery failures (SNS reports them per phone number or through delivery-status
 logs, not as one account metric an alarm can watch without more setup) and KMS throttling (it
@@ -19,6 +20,8 @@ from constructs import Construct
 
 from infra.data import DataResources
 from vaxcert import resources as r
+from vaxcert.notify import budget as budget_metrics
+from vaxcert.settings import Settings
 
 
 class Alarms(Construct):
@@ -30,6 +33,7 @@ class Alarms(Construct):
         data: DataResources,
         email: str | None,
         functions: dict[str, lambda_.IFunction] | None = None,
+        sms_daily_budget: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(
@@ -93,3 +97,49 @@ class Alarms(Construct):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             throttles.add_alarm_action(actions.SnsAction(self.topic))
+        if sms_daily_budget:
+            self._sms_budget_alarms(sms_daily_budget)
+
+    def _sms_budget_alarms(self, budget: int) -> None:
+        """The daily SMS budget (vaxcert.notify.budget): a warning at 80%, an alarm on any refusal.
+
+        SmsBudgetUsed is today's count after each send (a gauge that restarts at 0 each UTC day), so
+        its Maximum over 5 minutes is how much of today's budget is gone.
+        """
+        otp_share = Settings.model_fields["sms_otp_budget_share"].default
+        used = cloudwatch.Metric(
+            namespace=budget_metrics.METRIC_NAMESPACE,
+            metric_name=budget_metrics.USED_METRIC,
+            period=cdk.Duration.minutes(5),
+            statistic="Maximum",
+        )
+        warning = cloudwatch.Alarm(
+            self,
+            "SmsBudget80Percent",
+            alarm_description=f"80% of today's SMS budget ({budget}) is used. Login codes stop at "
+            f"{int(budget * otp_share)} (their share); certificate SMS wait past {budget} (next UTC day). "
+            "Look for an OTP flood (WAF, API logs) before raising vaxcert:smsDailyBudget.",
+            metric=used,
+            threshold=int(budget * 0.8),
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        warning.add_alarm_action(actions.SnsAction(self.topic))
+        refused = cloudwatch.Alarm(
+            self,
+            "SmsBudgetRefusals",
+            alarm_description="SMS were refused because today's budget is spent: login codes are not "
+            "sent, certificate SMS are retried (then dead-lettered: redrive them once the budget allows).",
+            metric=cloudwatch.Metric(
+                namespace=budget_metrics.METRIC_NAMESPACE,
+                metric_name=budget_metrics.REFUSED_METRIC,
+                period=cdk.Duration.minutes(5),
+                statistic="Sum",
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        refused.add_alarm_action(actions.SnsAction(self.topic))

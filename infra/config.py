@@ -46,6 +46,9 @@ class DeployConfig:
     content_security_policy: str | None
     # Who is told when certificates fail to issue (dead-letter queue alarm); confirm the SNS e-mail.
     alarm_email: str | None
+    # Global daily SMS budget (vaxcert.notify.budget): set to at most the SNS monthly spend limit /
+    # (price of one SMS x 31). The functions enforce it; alarms fire at 80% and on any refusal.
+    sms_daily_budget: int = 20_000
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -92,4 +95,12 @@ class DeployConfig:
             extra_cors_origins=tuple(str(o) for o in origins),  # type: ignore[attr-defined]
             content_security_policy=str(csp) if csp else None,
             alarm_email=str(get("alarmEmail", "")) or None,
+            sms_daily_budget=_positive_int("smsDailyBudget", get("smsDailyBudget", 20_000)),
         )
+
+
+def _positive_int(key: str, value: object) -> int:
+    number = int(str(value))
+    if number < 1:
+        raise ValueError(f"vaxcert:{key} must be a positive integer, got {number}")
+    return number

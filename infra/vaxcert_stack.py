@@ -44,6 +44,7 @@ class VaxcertStack(cdk.Stack):
             "PORTAL_URL": web.url,
             "CERTIFICATE_VALIDITY_DAYS": str(config.certificate_validity_days),
             "INGEST_HEADER": config.ingest_header,
+            "SMS_DAILY_BUDGET": str(config.sms_daily_budget),
         }
         functions = Functions(
             self,
@@ -54,7 +55,12 @@ class VaxcertStack(cdk.Stack):
             config=config,
         )
         alarms = Alarms(
-            self, "Alarms", data=data, email=config.alarm_email, functions=dict(functions.functions)
+            self,
+            "Alarms",
+            data=data,
+            email=config.alarm_email,
+            functions=dict(functions.functions),
+            sms_daily_budget=config.sms_daily_budget,
         )
         self.data = data
         self.functions = functions

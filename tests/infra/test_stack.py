@@ -675,6 +675,50 @@ def test_issue_function_errors_and_throttles_alarm(synth: Synth, template: Templ
         )
 
 
+def test_sms_budget_reaches_the_functions_and_alarms_at_80_percent_and_on_refusals(
+    synth: Synth, template: Template
+) -> None:
+    from vaxcert.notify.budget import METRIC_NAMESPACE, REFUSED_METRIC, USED_METRIC
+
+    budget = Settings().sms_daily_budget
+    functions = app_functions(synth)
+    for name in ("issue", "download"):  # the two functions that send SMS
+        assert functions[name]["Properties"]["Environment"]["Variables"]["SMS_DAILY_BUDGET"] == str(budget)
+    topic = next(iter(synth.of_type("AWS::SNS::Topic")))
+    for metric, statistic, threshold in ((USED_METRIC, "Maximum", budget * 0.8), (REFUSED_METRIC, "Sum", 1)):
+        template.has_resource_properties(
+            "AWS::CloudWatch::Alarm",
+            {
+                "Namespace": METRIC_NAMESPACE,
+                "MetricName": metric,
+                "Statistic": statistic,
+                "Threshold": threshold,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "AlarmActions": [ref(topic)],
+            },
+        )
+        # The functions emit these without dimensions (vaxcert.notify.budget.emit_metric): an alarm
+        # with a dimension would watch a metric that never exists.
+        alarms = [
+            a
+            for a in synth.of_type("AWS::CloudWatch::Alarm").values()
+            if a["Properties"].get("MetricName") == metric
+        ]
+        assert len(alarms) == 1 and "Dimensions" not in alarms[0]["Properties"]
+
+
+def test_sms_budget_context_is_validated(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="smsDailyBudget"):
+        synthesize(tmp_path, {"vaxcert:smsDailyBudget": 0})
+
+
+def test_staff_sign_in_does_not_reveal_which_users_exist(synth: Synth, template: Template) -> None:
+    # Cognito answers NotAuthorizedException for unknown users too (not UserNotFoundException).
+    template.has_resource_properties(
+        "AWS::Cognito::UserPoolClient", {"PreventUserExistenceErrors": "ENABLED"}
+    )
+
+
 # --- linters --------------------------------------------------------------------------------------------
 
 
