@@ -148,18 +148,21 @@ def test_queue_outage_is_503_and_redelivery_queues(
 def test_sns_failure_is_retried_and_sends_once(
     aws, trust_material, invoke: Invoker, form, monkeypatch
 ) -> None:
-    from vaxcert.notify.sms import SnsSms
+    from botocore.exceptions import ClientError
 
-    original = SnsSms.send
+    from vaxcert.store.aws import client
+
+    sns = client("sns")
+    original = sns.publish
     calls = {"n": 0}
 
-    def flaky(self: SnsSms, to: str, message: str) -> str:
+    def flaky(**kwargs: Any) -> Any:
         calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("SNS throttled")
-        return original(self, to, message)
+        if calls["n"] == 1:  # SNS refuses: nothing was sent, so the retry must send
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "Publish")
+        return original(**kwargs)
 
-    monkeypatch.setattr(SnsSms, "send", flaky)
+    monkeypatch.setattr(sns, "publish", flaky)
     invoke.http("POST", "/v1/ingest/commcare", form, _ingest_headers(aws))
     invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])
     assert calls["n"] == 2

@@ -29,7 +29,7 @@ class Action(StrEnum):
     STAFF_LOGIN = "staff.login"  # password step; "ok" whenever a sign-in ends with a token
     STAFF_MFA = "staff.mfa"  # authenticator code at sign-in
     STAFF_MFA_SETUP = "staff.mfa_setup"  # authenticator app enrolled (first sign-in)
-    STAFF_PASSWORD_CHANGE = "staff.password_change"  # temporary password replaced at first sign-in
+    STAFF_PASSWORD_CHANGE = "staff.password_change"  # noqa: S105 - an audit action name, not a password
     STAFF_SEARCH = "staff.search"
     STAFF_PRINT = "staff.print"
     ADMIN_AUDIT = "admin.audit"

@@ -21,6 +21,9 @@ class SmsStatus(StrEnum):
     PENDING = "PENDING"
     SENDING = "SENDING"  # claimed by one worker; never sent twice
     SENT = "SENT"
+    # A worker claimed the SMS and then died: SNS may or may not have accepted it. Never resent
+    # automatically (a second SMS is worse than none: the citizen can still log in); shown to operators.
+    UNCONFIRMED = "UNCONFIRMED"
 
 
 class Certificate(BaseModel):
@@ -40,6 +43,7 @@ class Certificate(BaseModel):
     issued_at: datetime
     expires_at: datetime
     sms_status: SmsStatus
+    sms_claimed_at: datetime | None = None
     supersedes: str | None = None
     superseded_by: str | None = None  # set when a correction is claimed; status SUPERSEDED once issued
     revoked_at: datetime | None = None  # REVOKED or SUPERSEDED since

@@ -32,7 +32,7 @@ class IssuanceStore(Protocol):
         """Store unless that HCID exists (conditional write); False when it already existed."""
         ...
 
-    def claim_sms(self, hcid: str, now: datetime) -> bool:
+    def claim_sms(self, hcid: str, now: datetime, token: str) -> bool:
         """PENDING -> SENDING, atomically: True for exactly one caller."""
         ...
 
@@ -41,6 +41,10 @@ class IssuanceStore(Protocol):
         ...
 
     def sms_sent(self, hcid: str, message_id: str, now: datetime) -> None: ...
+
+    def sms_unconfirmed(self, hcid: str, claimed_at: datetime) -> None:
+        """SENDING -> UNCONFIRMED for a claim (of that time) whose worker died."""
+        ...
 
     def mark_event_issued(self, event_id: str, revision: str, hcid: str, now: datetime) -> None: ...
 

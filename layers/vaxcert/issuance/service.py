@@ -10,6 +10,8 @@ Steps, each safe to repeat after a crash or a redelivered message:
 from __future__ import annotations
 
 import base64
+import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +26,11 @@ from vaxcert.issuance.hcid import new_hcid
 from vaxcert.issuance.ports import DocumentSigner, IssuanceStore, SmsSender, StoredEvent
 from vaxcert.lifecycle.corrections import is_commcare_edit
 from vaxcert.sources.vaccination import VaccinationEvent
+
+# Longer than an issue invocation can run (function timeout 30 s) with its SDK retries: a SENDING
+# claim older than this has no live worker behind it.
+SMS_CLAIM_LIFETIME = timedelta(minutes=2)
+SMS_RECORD_ATTEMPTS = 5
 
 
 class PermanentIssueFailure(VaxcertError):
@@ -162,18 +169,46 @@ def ready_sms_text(certificate: Certificate, portal_url: str) -> str:
 def send_sms_once(
     certificate: Certificate, *, store: IssuanceStore, sms: SmsSender, text: str, now: datetime
 ) -> bool:
-    """Send at most once per certificate; a failed send is released for the next retry."""
-    if certificate.sms_status != SmsStatus.PENDING or not certificate.mobile:
+    """Send at most once per certificate; a failed send is released for the next retry.
+
+    A claim (PENDING -> SENDING) is taken before SNS is called. A claim older than any worker can
+    live belongs to a worker that died, perhaps after SNS accepted the message: it becomes
+    UNCONFIRMED and is never resent. A younger one may still be sending: retry later.
+    """
+    if not certificate.mobile or certificate.sms_status in (SmsStatus.NONE, SmsStatus.SENT):
         return False
-    if not store.claim_sms(certificate.hcid, now):
+    if certificate.sms_status is SmsStatus.SENDING:
+        claimed_at = certificate.sms_claimed_at
+        if claimed_at is not None and now - claimed_at > SMS_CLAIM_LIFETIME:
+            store.sms_unconfirmed(certificate.hcid, claimed_at)
+            return False
+        raise TransientFailure("the SMS is being sent by another attempt; checking again later")
+    if certificate.sms_status is not SmsStatus.PENDING:
+        return False
+    if not store.claim_sms(certificate.hcid, now, token=secrets.token_hex(8)):
         return False  # another worker holds or finished it
     try:
         message_id = sms.send(certificate.mobile, text)
-    except Exception:
+    except TransientFailure:  # the sender is sure nothing went out (SmsNotSent): retry later
         store.release_sms(certificate.hcid)
         raise
-    store.sms_sent(certificate.hcid, message_id, now)
+    # Any other failure may have come after SNS accepted the SMS: the claim stays, and ends
+    # UNCONFIRMED rather than risk a second message.
+    _record_sent(store, certificate.hcid, message_id, now)
     return True
+
+
+def _record_sent(store: IssuanceStore, hcid: str, message_id: str, now: datetime) -> None:
+    """SNS accepted the SMS: recording it is worth a few more tries than the SDK's own, since a
+    claim left in SENDING would end UNCONFIRMED although the citizen has the message."""
+    for attempt in range(SMS_RECORD_ATTEMPTS):
+        try:
+            store.sms_sent(hcid, message_id, now)
+            return
+        except Exception:
+            if attempt == SMS_RECORD_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
 
 
 def corrected_sms_text(certificate: Certificate, portal_url: str) -> str:

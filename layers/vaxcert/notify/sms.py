@@ -5,9 +5,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vaxcert.store.aws import client
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
+
+from vaxcert.errors import TransientFailure
+from vaxcert.store.aws import client, error_code
 
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+class SmsNotSent(TransientFailure):
+    """Nothing was sent (the provider refused, or was never reached): retrying is safe.
+
+    Senders raise this (or another TransientFailure) only when they are sure; any other failure
+    may have happened after the provider accepted the message, and is never retried by resending.
+    """
 
 
 class SnsSms:
@@ -23,5 +34,10 @@ class SnsSms:
         if self.sender_id:
             attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": self.sender_id}
         sns = self._sns or client("sns")
-        response = sns.publish(PhoneNumber=to_e164, Message=message, MessageAttributes=attributes)
+        try:
+            response = sns.publish(PhoneNumber=to_e164, Message=message, MessageAttributes=attributes)
+        except ClientError as exc:  # SNS answered with an error: it did not take the message
+            raise SmsNotSent(f"SNS refused the SMS: {error_code(exc)}") from exc
+        except (EndpointConnectionError, ConnectTimeoutError) as exc:  # never reached SNS
+            raise SmsNotSent(f"SNS unreachable: {type(exc).__name__}") from exc
         return str(response["MessageId"])

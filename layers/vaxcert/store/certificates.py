@@ -58,6 +58,7 @@ def from_item(item: CertificateItem) -> Certificate:
         issued_at=datetime.fromisoformat(item.issuedAt),
         expires_at=datetime.fromisoformat(item.expiresAt),
         sms_status=SmsStatus(item.smsStatus),
+        sms_claimed_at=datetime.fromisoformat(item.smsClaimedAt) if item.smsClaimedAt else None,
         supersedes=item.supersedes,
         superseded_by=item.supersededBy,
         revoked_at=datetime.fromisoformat(item.revokedAt) if item.revokedAt else None,
@@ -170,23 +171,57 @@ class CertificateRepository:
             raise
         return True
 
-    def claim_sms(self, hcid: str, now: datetime) -> bool:
-        return self._transition_sms(
-            hcid, SmsStatus.PENDING, SmsStatus.SENDING, ("smsClaimedAt", now.isoformat())
-        )
+    def claim_sms(self, hcid: str, now: datetime, token: str) -> bool:
+        try:
+            CertificateItem(hcid).update(
+                actions=[
+                    CertificateItem.smsStatus.set(SmsStatus.SENDING.value),
+                    CertificateItem.smsClaimedAt.set(now.isoformat()),
+                    CertificateItem.smsClaim.set(token),
+                ],
+                condition=CertificateItem.smsStatus == SmsStatus.PENDING.value,
+            )
+        except UpdateError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            # Our own claim whose reply was lost (the SDK retried it) is still ours.
+            item = CertificateItem.get(
+                hcid, consistent_read=True, attributes_to_get=["smsStatus", "smsClaim"]
+            )
+            return item.smsStatus == SmsStatus.SENDING.value and item.smsClaim == token
+        return True
 
     def release_sms(self, hcid: str) -> None:
         self._transition_sms(hcid, SmsStatus.SENDING, SmsStatus.PENDING, None)
 
     def sms_sent(self, hcid: str, message_id: str, now: datetime) -> None:
-        CertificateItem(hcid).update(
-            actions=[
-                CertificateItem.smsStatus.set(SmsStatus.SENT.value),
-                CertificateItem.smsSentAt.set(now.isoformat()),
-                CertificateItem.smsMessageId.set(message_id),
-            ],
-            condition=CertificateItem.smsStatus == SmsStatus.SENDING.value,
-        )
+        try:
+            CertificateItem(hcid).update(
+                actions=[
+                    CertificateItem.smsStatus.set(SmsStatus.SENT.value),
+                    CertificateItem.smsSentAt.set(now.isoformat()),
+                    CertificateItem.smsMessageId.set(message_id),
+                ],
+                condition=CertificateItem.smsStatus == SmsStatus.SENDING.value,
+            )
+        except UpdateError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            # Already SENT: our own write landed and its reply was lost.
+            item = CertificateItem.get(hcid, consistent_read=True, attributes_to_get=["smsMessageId"])
+            if item.smsMessageId != message_id:
+                raise
+
+    def sms_unconfirmed(self, hcid: str, claimed_at: datetime) -> None:
+        try:
+            CertificateItem(hcid).update(
+                actions=[CertificateItem.smsStatus.set(SmsStatus.UNCONFIRMED.value)],
+                condition=(CertificateItem.smsStatus == SmsStatus.SENDING.value)
+                & (CertificateItem.smsClaimedAt == claimed_at.isoformat()),
+            )
+        except UpdateError as exc:
+            if not is_conditional_failure(exc):
+                raise
 
 
 class DynamoIssuanceStore:
@@ -222,8 +257,12 @@ class DynamoIssuanceStore:
         return stored
 
     @transient_on_aws_errors
-    def claim_sms(self, hcid: str, now: datetime) -> bool:
-        return self.certificates.claim_sms(hcid, now)
+    def claim_sms(self, hcid: str, now: datetime, token: str) -> bool:
+        return self.certificates.claim_sms(hcid, now, token)
+
+    @transient_on_aws_errors
+    def sms_unconfirmed(self, hcid: str, claimed_at: datetime) -> None:
+        self.certificates.sms_unconfirmed(hcid, claimed_at)
 
     @transient_on_aws_errors
     def release_sms(self, hcid: str) -> None:
