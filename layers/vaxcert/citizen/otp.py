@@ -36,8 +36,10 @@ class Limit:
     window_s: int
 
 
-# A person needs one code, maybe a resend or two; more is someone else or a script.
-NUMBER_LIMITS: tuple[Limit, ...] = (Limit("15m", 3, 900), Limit("1h", 5, 3600))
+# A person needs one code, maybe a resend or two; more is someone else or a script. The daily cap
+# bounds online guessing per number: 10 codes x MAX_ATTEMPTS = 50 guesses per UTC day (5 x 10^-5 of
+# the 10^6 codes), and the SMS one number can be sent in a day.
+NUMBER_LIMITS: tuple[Limit, ...] = (Limit("15m", 3, 900), Limit("1h", 5, 3600), Limit("24h", 10, 86400))
 # Per source IP: looser, since mobile carriers put many subscribers behind one address (CGNAT).
 # The first line against distributed abuse is the WAF rate rule in front of API Gateway.
 IP_OTP_LIMITS: tuple[Limit, ...] = (Limit("otp-15m", 30, 900), Limit("otp-1h", 100, 3600))

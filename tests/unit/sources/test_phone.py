@@ -47,3 +47,19 @@ def test_rejected_numbers_say_why(raw: str, why: str) -> None:
 
 def test_mask_keeps_only_prefix_and_last_four() -> None:
     assert mask_mobile("+18765550123") == "+1876•••0123"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "876\u0665\u0665\u0665\u0660\u0661\u0662\u0663",  # Arabic-Indic digits: str.isdigit() is True
+        "\uff18\uff17\uff16\uff15\uff15\uff15\uff10\uff11\uff12\uff13",  # fullwidth digits
+        "876555012\u00b3",  # superscript three
+        "+1 900 555 0123",  # premium rate
+        "+1 649 555 0123",  # another NANP country
+        "+882 1234 5678",  # international networks
+    ],
+)
+def test_only_ascii_jamaican_numbers_normalise(raw: str) -> None:
+    with pytest.raises(InvalidMobile):
+        normalise_mobile(raw)
