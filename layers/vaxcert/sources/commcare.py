@@ -117,11 +117,22 @@ def event_from_commcare(form: Any, mapping: FieldMapping) -> VaccinationEvent:
         (person if section == "person" else vaccination)[key] = value
 
     # A middle name is part of the given names on the certificate (ICAO/EU practice).
-    middle, _ = _first(form, mapping.fields.get("middleName", ()))
+    middle, middle_path = _first(form, mapping.fields.get("middleName", ()))
+    id_type, id_type_path = _first(form, mapping.fields.get("identifierType", ()))
+    id_value, id_path = _first(form, mapping.fields.get("identifierValue", ()))
+    # These are joined or str()-ed, not validated by the event model: a list or object here would end
+    # up on the certificate as Python text ("Zoë ['x']").
+    for value, path, field in (
+        (middle, middle_path, "middleName"),
+        (id_type, id_type_path, "identifierType"),
+        (id_value, id_path, "identifierValue"),
+    ):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+            problems.append(Problem(path or field, "must be text"))
+    if problems:
+        raise InvalidInput(problems)
     if middle and person.get("givenName"):
         person["givenName"] = f"{person['givenName']} {middle}"
-    id_type, _ = _first(form, mapping.fields.get("identifierType", ()))
-    id_value, id_path = _first(form, mapping.fields.get("identifierValue", ()))
     if id_value:
         person["identifier"] = {"type": str(id_type or "ID"), "value": str(id_value)}
         if id_path:

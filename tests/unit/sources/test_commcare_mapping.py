@@ -104,6 +104,15 @@ def test_middle_name_joins_given_names() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "value"),
+    [("middle_name", ["Louise"]), ("middle_name", {"a": 1}), ("id_number", [1]), ("id_type", True)],
+)
+def test_joined_answers_must_be_text(question: str, value: Any) -> None:
+    # Found by fuzzing: these were str()-ed onto the certificate ("Marcia ['Louise']").
+    assert problems(form(**{question: value})) == {f"form.recipient.{question}": "must be text"}
+
+
+@pytest.mark.parametrize(
     ("answer", "sex"), [("F", "female"), ("Male", "male"), ("m", "male"), ("other", "other")]
 )
 def test_sex_answers_are_mapped(answer: str, sex: str) -> None:
