@@ -97,7 +97,8 @@ def event_from_commcare(form: Any, mapping: FieldMapping) -> VaccinationEvent:
     event_id, revision = submission_identity(form)
     person: dict[str, Any] = {}
     vaccination: dict[str, Any] = {}
-    names: dict[str, str] = {}
+    # Errors name what the form designer sees: the submission's own fields, not the event's.
+    names: dict[str, str] = {"eventId": "id", "revision": "edited_on"}
     problems: list[Problem] = []
 
     for field, paths in mapping.fields.items():

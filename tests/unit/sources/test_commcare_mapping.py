@@ -225,3 +225,10 @@ def test_mapping_is_configuration(tmp_path: Any) -> None:
 def test_mapping_with_unknown_field_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown fields"):
         parse_mapping({"fields": {"shoeSize": ["form.x"]}})
+
+
+def test_form_id_and_edit_errors_name_the_submission_fields() -> None:
+    f = form()
+    f["id"] = "Zoë's form"
+    f["edited_on"] = "x" * 41
+    assert set(problems(f)) == {"id", "edited_on"}
