@@ -370,6 +370,8 @@ REPLACEMENTS: list[Any] = [
     3,
     10**30,
     1.5,
+    float("nan"),  # json.dumps writes NaN / Infinity, which Python's json.loads (the handlers') accepts
+    float("inf"),
     True,
     [],
     {},
