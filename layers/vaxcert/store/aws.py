@@ -30,7 +30,9 @@ def error_code(exc: BaseException) -> str | None:
     if isinstance(exc, ClientError):
         return str(exc.response.get("Error", {}).get("Code"))
     if isinstance(exc, PynamoDBException):
-        return exc.cause_response_code
+        # Not `cause_response_code`: it fails on causes without a service reply (connection errors).
+        response = getattr(exc.cause, "response", None)
+        return str(response.get("Error", {}).get("Code")) if isinstance(response, dict) else None
     return None
 
 

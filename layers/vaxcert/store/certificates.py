@@ -182,13 +182,15 @@ class CertificateRepository:
                 condition=CertificateItem.smsStatus == SmsStatus.PENDING.value,
             )
         except UpdateError as exc:
-            if not is_conditional_failure(exc):
-                raise
-            # Our own claim whose reply was lost (the SDK retried it) is still ours.
+            # Taken by someone, or unknown (the reply was lost, maybe after our write landed, and
+            # the SDK's retry was refused or failed too): the stored token says whose claim it is.
             item = CertificateItem.get(
                 hcid, consistent_read=True, attributes_to_get=["smsStatus", "smsClaim"]
             )
-            return item.smsStatus == SmsStatus.SENDING.value and item.smsClaim == token
+            ours = item.smsStatus == SmsStatus.SENDING.value and item.smsClaim == token
+            if not ours and not is_conditional_failure(exc):
+                raise
+            return ours
         return True
 
     def release_sms(self, hcid: str) -> None:
@@ -204,10 +206,8 @@ class CertificateRepository:
                 ],
                 condition=CertificateItem.smsStatus == SmsStatus.SENDING.value,
             )
-        except UpdateError as exc:
-            if not is_conditional_failure(exc):
-                raise
-            # Already SENT: our own write landed and its reply was lost.
+        except UpdateError:
+            # Already SENT with this message: our own write landed and its reply was lost.
             item = CertificateItem.get(hcid, consistent_read=True, attributes_to_get=["smsMessageId"])
             if item.smsMessageId != message_id:
                 raise
