@@ -33,9 +33,10 @@ class LocalContext:
 
 class LocalLambdas:
     def __init__(self) -> None:
-        # One lock per function: like one warm Lambda environment each, since handlers keep
-        # per-request state on module-level objects (the Powertools resolver does).
-        self._locks = {name: threading.Lock() for name in FUNCTIONS}
+        # One invocation at a time in this process, whatever the function: like a warm Lambda
+        # environment, handlers keep per-request state in module globals, and Powertools keeps the
+        # current event on the resolver *class* (shared by all functions' resolvers in one process).
+        self._invoke_lock = threading.Lock()
         self._modules: dict[str, Any] = {}
         self._import_lock = threading.Lock()
 
@@ -49,5 +50,5 @@ class LocalLambdas:
         module = self.module(function)
         grants = FUNCTIONS[function]
         context = LocalContext(f"vaxcert-{function}", grants.memory_mb, grants.timeout_s)
-        with self._locks[function]:
+        with self._invoke_lock:
             return module.handler(event, context)
