@@ -190,7 +190,7 @@ def _revoke(stack: LocalStack, hcid: str) -> dict[str, Any]:
         {"Authorization": f"Bearer {token}"},
     )
     assert revoked.status == 200, revoked.body
-    return revoked.json()  # type: ignore[no-any-return]
+    return revoked.json()
 
 
 def _published_with(stack: LocalStack, *ucis: str) -> dict[str, Any]:
