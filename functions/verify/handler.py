@@ -11,13 +11,11 @@ from aws_lambda_powertools.event_handler import Response
 
 from vaxcert.errors import InvalidInput, Problem
 from vaxcert.http.api import Api, json_response
-from vaxcert.http.openapi import OPENAPI_PATH, openapi_document
 from vaxcert.runtime.wiring import settings
 from vaxcert.store.artefacts import S3Blobs
 from vaxcert.store.aws import transient_on_aws_errors
 from vaxcert.store.revocation import RevocationListObjects
 from vaxcert.store.trust import TrustRepository
-from vaxcert.trust.jwks import jwks_document, trust_list_document
 from vaxcert.verification.engine import verify_qr
 from vaxcert.verification.models import VerificationResult
 from vaxcert.verification.sources import OwnRevocations, StoredTrustStore
@@ -82,11 +80,15 @@ def _verify(qr: str, at: datetime) -> VerificationResult:
 
 @api.route("GET", "/v1/trust-list")
 def trust_list() -> Response:
+    from vaxcert.trust.jwks import trust_list_document  # the trust list is fetched rarely: import on use
+
     return json_response(200, trust_list_document(_active()), PUBLIC_CACHE)
 
 
 @api.route("GET", "/.well-known/jwks.json")
 def jwks() -> Response:
+    from vaxcert.trust.jwks import jwks_document
+
     return json_response(200, jwks_document(_active()), PUBLIC_CACHE)
 
 
@@ -98,10 +100,13 @@ def revocation_list() -> Response:
     return json_response(200, document, REVOCATION_CACHE)
 
 
-@api.route("GET", OPENAPI_PATH)
+@api.route("GET", "/v1/openapi.json")
 def openapi() -> Response:
     global _openapi
     if _openapi is None:  # built once per environment: it only changes with a deployment
+        # Imported here: it loads every endpoint's models (~100 ms), too much for every cold start.
+        from vaxcert.http.openapi import openapi_document
+
         _openapi = openapi_document(_settings.ingest_header)
     return json_response(200, _openapi, PUBLIC_CACHE)
 
