@@ -149,3 +149,31 @@ def test_crash_after_each_step_is_completed_by_the_retry(
     else:
         assert certificate["smsStatus"] == "SENT"
         assert len(sent_sms()) == 1
+
+
+def test_dead_letters_are_redriven_and_completed(
+    aws, trust_material, invoke: Invoker, form, monkeypatch
+) -> None:
+    """A certificate whose SMS could not go out for 5 deliveries is dead-lettered; `vaxcert dlq redrive`
+    moves it back and the next delivery completes it, still with one certificate."""
+    from vaxcert.cli import main
+    from vaxcert.notify.sms import SmsNotSent, SnsSms
+
+    original = SnsSms.send
+
+    def refused(self: SnsSms, to: str, message: str) -> str:
+        raise SmsNotSent("budget spent")
+
+    monkeypatch.setattr(SnsSms, "send", refused)
+    assert invoke.http("POST", "/v1/ingest/commcare", form, _ingest_key(aws))[0] == 202
+    invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"], max_rounds=10)
+    assert _dead_letters(aws) == 1
+    assert _items(aws["CERTIFICATES_TABLE"])[0]["smsStatus"] == "PENDING"
+
+    monkeypatch.setattr(SnsSms, "send", original)
+    assert main(["dlq", "redrive"]) == 0
+    assert _dead_letters(aws) == 0
+    invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"], max_rounds=10)
+    (certificate,) = _items(aws["CERTIFICATES_TABLE"])
+    assert certificate["smsStatus"] == "SENT"
+    assert len(sent_sms()) == 1
