@@ -41,7 +41,10 @@ NOTES = {
     "issue_floor_ratio": "issue_cpu_ms / (ECDSA P-256 sign + zlib + Base45 of the same COSE payload)",
     "issue_e2e_per_s": "local stack over HTTP: one process (moto server, gateway, worker, handlers)",
     "pdf_p50_ms": "render_certificate_pdf with a cached QR PNG; pdf_with_qr_p50_ms generates the QR",
-    "cold_import_ms": "sum of -X importtime self times, fresh process, bytecode cached, median of repeats",
+    "cold_import_ms": (
+        "cumulative -X importtime of functions.<f>.handler, fresh process, bytecode cached, median; "
+        "cold_process_import_ms adds interpreter start-up"
+    ),
     "lambda_zip_mb": "cdk.out function asset folders zipped (deflate): handlers only, code is in the layer",
 }
 
