@@ -47,7 +47,7 @@ test-fast: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers functions local_stack infra tests
+	$(VENV)/bin/mypy layers functions local_stack infra tests bench
 
 format: setup
 	$(VENV)/bin/ruff format .
