@@ -1,10 +1,10 @@
 """Alarms that need a person: anything in a dead-letter queue means certificates were not issued;
 errors or throttles of the issue function mean they are late (and soon in the dead-letter queue);
-the daily SMS budget at 80%, or refusing SMS, means an OTP flood or an unusual issuing day.
+the daily SMS budget at 80%, or refusing SMS, means an OTP flood or an unusual issuing day; failed
+SMS sends and KMS Sign throttling come from the functions' own metrics (vaxcert.metrics), since
+SNS and KMS offer no account metric an alarm can watch for them.
 
-Not (yet) alarmed: SMS delivery failures (SNS reports them per phone number or through delivery-status
-logs, not as one account metric an alarm can watch without more setup) and KMS throttling (it
-surfaces as issue errors and retries, then in the dead-letter queue, which are alarmed).
+Not alarmed: SMS that SNS accepted but the carrier did not deliver (SNS delivery-status logging).
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from constructs import Construct
 
 from infra.data import DataResources
 from vaxcert import resources as r
+from vaxcert.metrics import METRIC_NAMESPACE
 from vaxcert.notify import budget as budget_metrics
 from vaxcert.settings import Settings
+from vaxcert.signing.kms import KMS_THROTTLED_METRIC
 
 
 class Alarms(Construct):
@@ -99,6 +101,40 @@ class Alarms(Construct):
             throttles.add_alarm_action(actions.SnsAction(self.topic))
         if sms_daily_budget:
             self._sms_budget_alarms(sms_daily_budget)
+        self._metric_alarm(
+            "SmsSendFailures",
+            budget_metrics.FAILED_METRIC,
+            threshold=5,
+            description="5 or more SMS sends failed in 15 minutes (SNS refused or unreachable): "
+            "certificate SMS are retried through the queue, login codes are lost. Check SNS delivery "
+            "status and the SNS spend limit.",
+        )
+        self._metric_alarm(
+            "KmsSignThrottling",
+            KMS_THROTTLED_METRIC,
+            threshold=1,
+            description="KMS Sign was throttled past the SDK's retries: the account's ECC request quota is "
+            "reached. Issue messages retry through the queue; lower ISSUE_CONCURRENCY or raise the quota.",
+        )
+
+    def _metric_alarm(self, construct_id: str, metric: str, *, threshold: int, description: str) -> None:
+        """An alarm on the Sum over 15 minutes of one of the functions' own metrics (vaxcert.metrics)."""
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_description=description,
+            metric=cloudwatch.Metric(
+                namespace=METRIC_NAMESPACE,
+                metric_name=metric,
+                period=cdk.Duration.minutes(15),
+                statistic="Sum",
+            ),
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(actions.SnsAction(self.topic))
 
     def _sms_budget_alarms(self, budget: int) -> None:
         """The daily SMS budget (vaxcert.notify.budget): a warning at 80%, an alarm on any refusal.
@@ -108,7 +144,7 @@ class Alarms(Construct):
         """
         otp_share = Settings.model_fields["sms_otp_budget_share"].default
         used = cloudwatch.Metric(
-            namespace=budget_metrics.METRIC_NAMESPACE,
+            namespace=METRIC_NAMESPACE,
             metric_name=budget_metrics.USED_METRIC,
             period=cdk.Duration.minutes(5),
             statistic="Maximum",
@@ -132,7 +168,7 @@ class Alarms(Construct):
             alarm_description="SMS were refused because today's budget is spent: login codes are not "
             "sent, certificate SMS are retried (then dead-lettered: redrive them once the budget allows).",
             metric=cloudwatch.Metric(
-                namespace=budget_metrics.METRIC_NAMESPACE,
+                namespace=METRIC_NAMESPACE,
                 metric_name=budget_metrics.REFUSED_METRIC,
                 period=cdk.Duration.minutes(5),
                 statistic="Sum",

@@ -678,7 +678,8 @@ def test_issue_function_errors_and_throttles_alarm(synth: Synth, template: Templ
 def test_sms_budget_reaches_the_functions_and_alarms_at_80_percent_and_on_refusals(
     synth: Synth, template: Template
 ) -> None:
-    from vaxcert.notify.budget import METRIC_NAMESPACE, REFUSED_METRIC, USED_METRIC
+    from vaxcert.metrics import METRIC_NAMESPACE
+    from vaxcert.notify.budget import REFUSED_METRIC, USED_METRIC
 
     budget = Settings().sms_daily_budget
     functions = app_functions(synth)
@@ -697,7 +698,7 @@ def test_sms_budget_reaches_the_functions_and_alarms_at_80_percent_and_on_refusa
                 "AlarmActions": [ref(topic)],
             },
         )
-        # The functions emit these without dimensions (vaxcert.notify.budget.emit_metric): an alarm
+        # The functions emit these without dimensions (vaxcert.metrics.emit_metric): an alarm
         # with a dimension would watch a metric that never exists.
         alarms = [
             a
@@ -761,3 +762,18 @@ def test_scheduled_functions_have_rules(template) -> None:
         ]
         assert matching, schedule
         assert matching[0]["Properties"]["State"] == "ENABLED"
+
+
+def test_sms_failure_and_kms_throttling_alarms(template) -> None:
+    from vaxcert.metrics import METRIC_NAMESPACE
+    from vaxcert.notify.budget import FAILED_METRIC
+    from vaxcert.signing.kms import KMS_THROTTLED_METRIC
+
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    watched = {
+        (a["Properties"].get("Namespace"), a["Properties"].get("MetricName")): a["Properties"]
+        for a in alarms.values()
+    }
+    for metric in (FAILED_METRIC, KMS_THROTTLED_METRIC):
+        alarm = watched[(METRIC_NAMESPACE, metric)]
+        assert alarm["Statistic"] == "Sum" and alarm["AlarmActions"], metric

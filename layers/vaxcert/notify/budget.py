@@ -19,10 +19,8 @@ still answers 202 (no enumeration) and the certificate-ready SMS is released and
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,13 +28,14 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from vaxcert.errors import TransientFailure
+from vaxcert.metrics import emit_metric
 from vaxcert.sources.phone import JAMAICA_AREA_CODES
 
 logger = logging.getLogger(__name__)
 
-METRIC_NAMESPACE = "vaxcert"
 USED_METRIC = "SmsBudgetUsed"  # today's count after each reservation (a gauge: alarm on its Maximum)
 REFUSED_METRIC = "SmsBudgetRefused"  # one per refused SMS (alarm on its Sum)
+FAILED_METRIC = "SmsSendFailed"  # one per failed send: SNS refused, unreachable, or unknown
 
 # Defence in depth against SMS pumping: whatever a caller passes, only Jamaican mobile numbers in
 # canonical E.164 (ASCII digits) are ever sent to; premium-rate and international routes never are.
@@ -64,28 +63,6 @@ class BudgetCounter(Protocol):
 
 class SmsBudgetExhausted(TransientFailure):
     """Today's SMS budget is spent: nothing was sent; retry tomorrow (UTC) or after raising it."""
-
-
-def emit_metric(name: str, value: float, *, now: float | None = None) -> None:
-    """One CloudWatch embedded-metric-format line on stdout (Lambda ships stdout to CloudWatch Logs).
-
-    No dimensions, so both functions that send SMS feed the same metric and one alarm watches it.
-    """
-    record = {
-        "_aws": {
-            "Timestamp": int((time.time() if now is None else now) * 1000),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": METRIC_NAMESPACE,
-                    "Dimensions": [[]],
-                    "Metrics": [{"Name": name, "Unit": "Count"}],
-                }
-            ],
-        },
-        name: value,
-    }
-    sys.stdout.write(json.dumps(record) + "\n")
-    sys.stdout.flush()
 
 
 def utc_day(epoch_s: float) -> str:
@@ -128,10 +105,14 @@ class BudgetedSms:
         try:
             return self.sender.send(to_e164, message)
         except TransientFailure:
+            self.metric(FAILED_METRIC, 1)
             # The sender is sure nothing went out (e.g. SmsNotSent): give the unit back. Any other
             # failure may have come after SNS accepted the message, so it stays counted.
             try:
                 self.counter.release(day)
             except Exception as exc:  # over-counting by one is safe; hiding the send error is not
                 logger.warning("sms budget not released", extra={"error_type": type(exc).__name__})
+            raise
+        except Exception:
+            self.metric(FAILED_METRIC, 1)  # it may or may not have gone out: still a failure to watch
             raise

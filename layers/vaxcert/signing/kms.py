@@ -8,11 +8,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from vaxcert.formats.cose import der_to_raw_ecdsa
-from vaxcert.store.aws import client, transient_on_aws_errors
+from vaxcert.metrics import emit_metric
+from vaxcert.store.aws import client, error_code, transient_on_aws_errors
 
 # KMS signs messages up to 4096 bytes with MessageType=RAW (it hashes them itself).
 MAX_RAW_MESSAGE = 4096
+KMS_THROTTLED = ("ThrottlingException", "LimitExceededException")
+KMS_THROTTLED_METRIC = "KmsSignThrottled"  # after the SDK's own retries gave up
 
 
 class KmsSigner:
@@ -32,9 +37,14 @@ class KmsSigner:
     def sign_der(self, message: bytes) -> bytes:
         if len(message) > MAX_RAW_MESSAGE:
             raise ValueError("message too long for KMS RAW signing")
-        response = self.kms.sign(
-            KeyId=self.key_id, Message=message, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
-        )
+        try:
+            response = self.kms.sign(
+                KeyId=self.key_id, Message=message, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
+            )
+        except ClientError as exc:
+            if error_code(exc) in KMS_THROTTLED:  # the account's Sign quota: alarmed (infra/alarms.py)
+                emit_metric(KMS_THROTTLED_METRIC, 1)
+            raise
         return bytes(response["Signature"])
 
     def sign(self, message: bytes) -> bytes:

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pytest
 
 from vaxcert.errors import TransientFailure
+from vaxcert.metrics import METRIC_NAMESPACE, emit_metric
 from vaxcert.notify.budget import (
-    METRIC_NAMESPACE,
+    FAILED_METRIC,
     REFUSED_METRIC,
     USED_METRIC,
     BudgetedSms,
     SmsBudgetExhausted,
-    emit_metric,
     utc_day,
 )
 
@@ -143,6 +143,7 @@ def test_a_send_that_surely_failed_gives_its_unit_back(clock, counter, metrics) 
     with pytest.raises(TransientFailure):
         sms.send(MOBILE, "hi")
     assert counter.used["2024-05-02"] == 0
+    assert (FAILED_METRIC, 1) in metrics  # watched by the SmsSendFailures alarm
     sms.sender = Sender()
     assert sms.send(MOBILE, "hi") == "m-1"  # the budget of 1 is still there
 
@@ -153,6 +154,7 @@ def test_a_send_that_may_have_gone_out_stays_counted(clock, counter, metrics) ->
     with pytest.raises(RuntimeError):
         sms.send(MOBILE, "hi")
     assert counter.used["2024-05-02"] == 1
+    assert metrics[-1] == (FAILED_METRIC, 1)
 
 
 def test_a_zero_budget_sends_nothing(clock, counter, metrics) -> None:
@@ -201,3 +203,21 @@ def test_metric_lines_are_embedded_metric_format_without_dimensions(capsys) -> N
         },
         USED_METRIC: 42,
     }
+
+
+def test_kms_throttling_is_counted_for_its_alarm(monkeypatch) -> None:
+    from botocore.exceptions import ClientError
+
+    from vaxcert.errors import TransientFailure as Transient
+    from vaxcert.signing import kms
+
+    emitted: list[tuple[str, float]] = []
+    monkeypatch.setattr(kms, "emit_metric", lambda name, value: emitted.append((name, value)))
+
+    class ThrottledKms:
+        def sign(self, **kwargs: object) -> None:
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "Sign")
+
+    with pytest.raises(Transient):
+        kms.KmsSigner("key", kms=ThrottledKms()).sign(b"message")
+    assert emitted == [(kms.KMS_THROTTLED_METRIC, 1)]
