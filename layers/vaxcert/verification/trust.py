@@ -80,6 +80,17 @@ class InMemoryTrustStore:
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_kid.values())
 
+    def certificates(self) -> list[TrustedCertificate]:
+        return [c for group in self._by_kid.values() for c in group]
+
+    @classmethod
+    def from_file_bytes(cls, blob: bytes) -> InMemoryTrustStore:
+        """A trust list JSON (EU gateway style / our GET /v1/trust-list), or PEM/DER certificates."""
+        if blob.lstrip().startswith((b"{", b"[")):
+            document = json.loads(blob)
+            return cls.from_trust_list({"certificates": document} if isinstance(document, list) else document)
+        return cls.from_certificates([blob])
+
     @classmethod
     def from_certificates(
         cls, blobs: Iterable[bytes], certificate_type: CertificateType = "DSC"
