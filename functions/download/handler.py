@@ -21,16 +21,7 @@ from vaxcert.errors import InvalidInput, Problem, Unauthorized
 from vaxcert.facility.desk import FacilityDesk, StaffPrincipal
 from vaxcert.http.api import SECURITY_HEADERS, Api, json_response
 from vaxcert.http.auth import SecretValue, token_authenticator
-from vaxcert.http.cognito import (
-    Challenge,
-    ChallengeKind,
-    CognitoIdTokens,
-    CognitoPasswordLogin,
-    Jwks,
-    SignedIn,
-    jwks_url,
-    pool_issuer,
-)
+from vaxcert.http.cognito import Challenge, ChallengeKind, CognitoPasswordLogin, SignedIn, pool_id_tokens
 from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
 from vaxcert.resources import ADMIN_GROUP, STAFF_GROUP
@@ -47,11 +38,7 @@ logger = Logger(service="vaxcert-download")
 _settings = settings()
 _session_key = KmsSigner(_settings.session_key_id)
 _sessions = SessionTokens(_session_key, _session_key.public_key_der)
-_id_tokens = CognitoIdTokens(
-    Jwks(jwks_url(_settings.region, _settings.user_pool_id)),
-    issuer=pool_issuer(_settings.region, _settings.user_pool_id),
-    client_id=_settings.user_pool_client_id,
-)
+_id_tokens = pool_id_tokens(_settings.region, _settings.user_pool_id, _settings.user_pool_client_id)
 _pepper = SecretValue(_settings.otp_pepper_secret_arn)
 _audit = AuditTrail(DynamoAuditStore())
 _certificates = CertificateRepository()

@@ -14,7 +14,7 @@ from vaxcert.citizen.otp import OtpHasher
 from vaxcert.errors import InvalidInput, Problem
 from vaxcert.http.api import Api, json_response
 from vaxcert.http.auth import SecretValue, token_authenticator
-from vaxcert.http.cognito import CognitoIdTokens, Jwks, jwks_url, pool_issuer
+from vaxcert.http.cognito import pool_id_tokens
 from vaxcert.lifecycle.service import Lifecycle
 from vaxcert.resources import ADMIN_GROUP, SCHEDULED_EVENT_SOURCE
 from vaxcert.routes import Auth
@@ -30,11 +30,7 @@ from vaxcert.store.stats import Stats
 
 logger = Logger(service="vaxcert-revoke")
 _settings = settings()
-_id_tokens = CognitoIdTokens(
-    Jwks(jwks_url(_settings.region, _settings.user_pool_id)),
-    issuer=pool_issuer(_settings.region, _settings.user_pool_id),
-    client_id=_settings.user_pool_client_id,
-)
+_id_tokens = pool_id_tokens(_settings.region, _settings.user_pool_id, _settings.user_pool_client_id)
 _pepper = SecretValue(_settings.otp_pepper_secret_arn)
 _audit = AuditTrail(DynamoAuditStore())
 

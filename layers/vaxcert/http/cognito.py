@@ -195,6 +195,13 @@ _WRONG_CODE = {"CodeMismatchException", "EnableSoftwareTokenMFAException", "Expi
 _SESSION_GONE = {"NotAuthorizedException", "ResourceNotFoundException"}
 
 
+def pool_id_tokens(region: str, pool_id: str, client_id: str) -> CognitoIdTokens:
+    """The verifier of the staff user pool's ID tokens (the pool's JWKS, issuer and app client)."""
+    return CognitoIdTokens(
+        Jwks(jwks_url(region, pool_id)), issuer=pool_issuer(region, pool_id), client_id=client_id
+    )
+
+
 class CognitoPasswordLogin:
     """USER_PASSWORD_AUTH sign-in and the challenges that can follow it (TOTP MFA, new password)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
@@ -27,8 +28,9 @@ class Recorded:
 
 
 class EventLog:
-    def record(self, event: VaccinationEvent, content_hash: str, now: datetime) -> Recorded:
-        item = EventItem(
+    @staticmethod
+    def _new_item(event: VaccinationEvent, content_hash: str, now: datetime, **extra: Any) -> EventItem:
+        return EventItem(
             event.event_id,
             event.revision,
             source=event.source,
@@ -36,7 +38,11 @@ class EventLog:
             event=event.model_dump(mode="json", by_alias=True),
             receivedAt=now.isoformat(),
             status=RECEIVED,
+            **extra,
         )
+
+    def record(self, event: VaccinationEvent, content_hash: str, now: datetime) -> Recorded:
+        item = self._new_item(event, content_hash, now)
         try:
             item.save(condition=EventItem.eventId.does_not_exist())
         except PutError as exc:
@@ -113,14 +119,10 @@ class EventLog:
         now: datetime,
     ) -> None:
         """An admin correction: a new revision with its HCID claimed up front (the answer names it)."""
-        EventItem(
-            event.event_id,
-            event.revision,
-            source=event.source,
-            contentHash=content_hash,
-            event=event.model_dump(mode="json", by_alias=True),
-            receivedAt=now.isoformat(),
-            status=RECEIVED,
+        self._new_item(
+            event,
+            content_hash,
+            now,
             hcid=hcid,
             supersedes=supersedes,
             version=version,
