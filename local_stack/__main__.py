@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
 
     lambdas = LocalLambdas()
     sms_log = SmsLog(lambda: sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages)
-    server = Gateway(lambdas, sms_log).serve("127.0.0.1", args.port)
+    gateway = Gateway(lambdas, sms_log)
+    server = gateway.serve("127.0.0.1", args.port)
     worker = QueueWorker(lambdas, settings.issue_queue_url, REGION)
     worker.start()
     scheduler = Scheduler(lambdas)
@@ -166,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp.write_text(json.dumps(credentials, indent=2))
     tmp.chmod(0o600)
     tmp.replace(credentials_file)
+    gateway.ready.set()
 
     print(
         f"""

@@ -120,6 +120,9 @@ class Gateway:
     def __init__(self, lambdas: LocalLambdas, sms_log: SmsLog):
         self.lambdas = lambdas
         self.sms_log = sms_log
+        # Set once demo data and .local/credentials.json are in place: until then /health says
+        # "starting", so `make run &` + polling /health never reads a credentials file not yet written.
+        self.ready = threading.Event()
 
     def serve(self, host: str, port: int) -> ThreadingHTTPServer:
         gateway = self
@@ -146,6 +149,8 @@ class Gateway:
             def _handle(self) -> None:
                 path = urlsplit(self.path).path
                 if self.command == "GET" and path == "/health":
+                    if not gateway.ready.is_set():
+                        return self._json(503, {"status": "starting"})
                     return self._json(200, {"status": "ok"})
                 if self.command == "GET" and path == "/_local/sms":
                     return self._json(200, gateway.sms_log.snapshot())

@@ -105,8 +105,10 @@ def local_stack(
             process.kill()
             raise RuntimeError("local stack did not start:\n" + log_file.read_text())
         time.sleep(0.2)
+    running = LocalStack(f"http://127.0.0.1:{port}", json.loads(credentials_file.read_text()), log_file)
+    running.wait_for(lambda: running.request("GET", "/health").status == 200, timeout=30)
     try:
-        yield LocalStack(f"http://127.0.0.1:{port}", json.loads(credentials_file.read_text()), log_file)
+        yield running
     finally:
         process.send_signal(signal.SIGTERM)
         try:

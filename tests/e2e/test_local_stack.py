@@ -151,3 +151,43 @@ def test_verify_api_valid_tampered_and_garbage(fresh: LocalStack, issued: dict[s
     assert garbage.status == 200 and garbage.json()["status"] == "MALFORMED"
     missing = fresh.request("POST", "/v1/verify", {"text": qr})
     assert missing.status == 422 and missing.json()["errors"][0]["field"] == "qr"
+
+
+def test_health_waits_for_the_credentials_file(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`make run &` then poll /health: by the time it says ok, .local/credentials.json is complete."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.conftest import ROOT
+    from tests.e2e.conftest import _free_port
+
+    state = tmp_path_factory.mktemp("health-stack")
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local_stack", "--port", str(port), "--state-dir", str(state)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            assert process.poll() is None, "the local stack exited"
+            time.sleep(0.05)
+        else:
+            raise AssertionError("never healthy")
+        credentials = json.loads((state / "credentials.json").read_text())
+        assert credentials["api"] == f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        assert process.wait(timeout=15) == 0
