@@ -19,6 +19,10 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 MAX_USER_AGENT = 256
+# A GSI key (hcid) must stay under 2 KB; the query a caller typed is kept readable, not verbatim.
+MAX_HCID = 64
+MAX_QUERY_FIELDS = 20
+MAX_QUERY_VALUE = 200
 
 
 class Action(StrEnum):
@@ -108,6 +112,23 @@ class AuditStore(Protocol):
     def by_actor(self, actor: str, limit: int) -> list[AuditEntry]: ...
 
 
+def _bounded(query: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What a caller typed, kept to a readable size: a request can carry 100 KB of junk, an audit
+    entry (and DynamoDB's 400 KB item limit) should not."""
+    if query is None:
+        return None
+    bounded: dict[str, Any] = {}
+    for key, value in list(query.items())[:MAX_QUERY_FIELDS]:
+        if isinstance(value, str):
+            value = value[:MAX_QUERY_VALUE]
+        elif isinstance(value, list):
+            value = [str(v)[:MAX_QUERY_VALUE] for v in value[:MAX_QUERY_FIELDS]]
+        elif not isinstance(value, int | float | bool) and value is not None:
+            value = str(value)[:MAX_QUERY_VALUE]
+        bounded[str(key)[:MAX_QUERY_VALUE]] = value
+    return bounded
+
+
 @dataclass
 class AuditTrail:
     store: AuditStore
@@ -133,8 +154,8 @@ class AuditTrail:
             role=actor.role,
             action=action,
             outcome=outcome,
-            hcid=hcid,
-            query=query,
+            hcid=hcid[:MAX_HCID] if hcid else None,
+            query=_bounded(query),
             result_hcids=list(result_hcids) if result_hcids is not None else None,
             source_ip=request.source_ip,
             user_agent=(request.user_agent or "")[:MAX_USER_AGENT] or None,
