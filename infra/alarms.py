@@ -26,6 +26,16 @@ from vaxcert.settings import Settings
 from vaxcert.signing.kms import KMS_THROTTLED_METRIC
 
 
+def own_metric(name: str, minutes: int, statistic: str) -> cloudwatch.Metric:
+    """One of the functions' own metrics (vaxcert.metrics: EMF lines, no dimensions)."""
+    return cloudwatch.Metric(
+        namespace=METRIC_NAMESPACE,
+        metric_name=name,
+        period=cdk.Duration.minutes(minutes),
+        statistic=statistic,
+    )
+
+
 class Alarms(Construct):
     def __init__(
         self,
@@ -54,51 +64,36 @@ class Alarms(Construct):
         if email:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
         for q in r.QUEUES:
-            alarm = cloudwatch.Alarm(
-                self,
+            self._alarm(
                 f"{q.dead_letter_logical_id}NotEmpty",
-                alarm_description=f"Messages in {q.dead_letter_logical_id}: they failed "
+                f"Messages in {q.dead_letter_logical_id}: they failed "
                 f"{q.max_receive_count} times. Fix the cause (function logs), then redrive the DLQ.",
                 metric=data.dead_letter_queues[q.logical_id].metric_approximate_number_of_messages_visible(
                     period=cdk.Duration.minutes(5), statistic="Maximum"
                 ),
                 threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-            alarm.add_alarm_action(actions.SnsAction(self.topic))
         issue = (functions or {}).get("issue")
         if issue is not None:
             # Errors: the handler reports bad records as batch item failures, so an error is a crash,
             # a timeout or a dependency (KMS, DynamoDB) failing the whole batch.
-            errors = cloudwatch.Alarm(
-                self,
+            self._alarm(
                 "IssueFunctionErrors",
-                alarm_description="The issue function failed whole batches (crash, timeout, KMS or DynamoDB "
+                "The issue function failed whole batches (crash, timeout, KMS or DynamoDB "
                 "errors) in 3 of the last 15 minutes: certificates are delayed. See its logs.",
                 metric=issue.metric_errors(period=cdk.Duration.minutes(5), statistic="Sum"),
                 threshold=1,
-                evaluation_periods=3,
-                datapoints_to_alarm=3,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                periods=3,
             )
-            errors.add_alarm_action(actions.SnsAction(self.topic))
             # Throttles: the queue's maximum concurrency stays within the reserved concurrency, so any
             # throttle means the two drifted apart (messages go back to the queue, towards the DLQ).
-            throttles = cloudwatch.Alarm(
-                self,
+            self._alarm(
                 "IssueFunctionThrottles",
-                alarm_description="The issue function was throttled: its reserved concurrency is below the "
+                "The issue function was throttled: its reserved concurrency is below the "
                 "queue's maximum concurrency, or the account's Lambda concurrency is exhausted.",
                 metric=issue.metric_throttles(period=cdk.Duration.minutes(5), statistic="Sum"),
                 threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-            throttles.add_alarm_action(actions.SnsAction(self.topic))
         if sms_daily_budget:
             self._sms_budget_alarms(sms_daily_budget)
         self._metric_alarm(
@@ -119,18 +114,26 @@ class Alarms(Construct):
 
     def _metric_alarm(self, construct_id: str, metric: str, *, threshold: int, description: str) -> None:
         """An alarm on the Sum over 15 minutes of one of the functions' own metrics (vaxcert.metrics)."""
+        self._alarm(construct_id, description, metric=own_metric(metric, 15, "Sum"), threshold=threshold)
+
+    def _alarm(
+        self,
+        construct_id: str,
+        description: str,
+        *,
+        metric: cloudwatch.IMetric,
+        threshold: int,
+        periods: int = 1,
+    ) -> None:
+        """At or above `threshold` in `periods` consecutive periods (no data: fine) -> the alarm topic."""
         alarm = cloudwatch.Alarm(
             self,
             construct_id,
             alarm_description=description,
-            metric=cloudwatch.Metric(
-                namespace=METRIC_NAMESPACE,
-                metric_name=metric,
-                period=cdk.Duration.minutes(15),
-                statistic="Sum",
-            ),
+            metric=metric,
             threshold=threshold,
-            evaluation_periods=1,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
@@ -143,39 +146,18 @@ class Alarms(Construct):
         its Maximum over 5 minutes is how much of today's budget is gone.
         """
         otp_share = Settings.model_fields["sms_otp_budget_share"].default
-        used = cloudwatch.Metric(
-            namespace=METRIC_NAMESPACE,
-            metric_name=budget_metrics.USED_METRIC,
-            period=cdk.Duration.minutes(5),
-            statistic="Maximum",
-        )
-        warning = cloudwatch.Alarm(
-            self,
+        self._alarm(
             "SmsBudget80Percent",
-            alarm_description=f"80% of today's SMS budget ({budget}) is used. Login codes stop at "
+            f"80% of today's SMS budget ({budget}) is used. Login codes stop at "
             f"{int(budget * otp_share)} (their share); certificate SMS wait past {budget} (next UTC day). "
             "Look for an OTP flood (WAF, API logs) before raising vaxcert:smsDailyBudget.",
-            metric=used,
+            metric=own_metric(budget_metrics.USED_METRIC, 5, "Maximum"),
             threshold=int(budget * 0.8),
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        warning.add_alarm_action(actions.SnsAction(self.topic))
-        refused = cloudwatch.Alarm(
-            self,
+        self._alarm(
             "SmsBudgetRefusals",
-            alarm_description="SMS were refused because today's budget is spent: login codes are not "
+            "SMS were refused because today's budget is spent: login codes are not "
             "sent, certificate SMS are retried (then dead-lettered: redrive them once the budget allows).",
-            metric=cloudwatch.Metric(
-                namespace=METRIC_NAMESPACE,
-                metric_name=budget_metrics.REFUSED_METRIC,
-                period=cdk.Duration.minutes(5),
-                statistic="Sum",
-            ),
+            metric=own_metric(budget_metrics.REFUSED_METRIC, 5, "Sum"),
             threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        refused.add_alarm_action(actions.SnsAction(self.topic))
