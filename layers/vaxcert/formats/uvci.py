@@ -55,10 +55,20 @@ def check_uci(uci: str) -> bool:
         return False
 
 
-def parse_uci_hcid(uci: str, country_alpha2: str) -> str | None:
-    """The HCID inside one of ``country``'s UVCIs (``URN:UVCI:01:<CC>:<hcid>#c``); None for any other UVCI."""
-    prefix = f"URN:UVCI:01:{country_alpha2}:"
+def split_uci(uci: str) -> tuple[str, str] | None:
+    """(country, opaque id) of a format-01 UVCI ``URN:UVCI:01:<CC>:<id>[#c]``; None for anything else."""
+    prefix = "URN:UVCI:01:"
     if not uci.startswith(prefix):
         return None
-    hcid = uci[len(prefix) :].split("#", 1)[0]
-    return hcid if _OPAQUE.match(hcid) else None
+    parts = uci[len(prefix) :].split("#", 1)[0].split(":")
+    if len(parts) != 2 or not parts[1]:
+        return None
+    return parts[0], parts[1]
+
+
+def parse_uci_hcid(uci: str, country_alpha2: str) -> str | None:
+    """The HCID inside one of ``country``'s UVCIs (``URN:UVCI:01:<CC>:<hcid>#c``); None for any other UVCI."""
+    split = split_uci(uci)
+    if split is None or split[0] != country_alpha2 or not _OPAQUE.match(split[1]):
+        return None
+    return split[1]

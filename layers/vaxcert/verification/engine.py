@@ -23,12 +23,12 @@ from vaxcert.formats.hc1 import Hc1Document, decode_hc1
 from vaxcert.formats.shc import PREFIX as SHC_PREFIX
 from vaxcert.formats.shc import decode_shc, shc_content
 from vaxcert.formats.summary import CertificateContent, day, integer, mapping, text
+from vaxcert.formats.uvci import split_uci
 from vaxcert.verification.models import PRECEDENCE, CertificateSummary, Format, Status, VerificationResult
 from vaxcert.verification.trust import RevocationCheck, TrustedCertificate, TrustStore
 
 # Clocks of issuing systems and phones drift; an iat a few minutes in the future is not a forgery.
 CLOCK_SKEW = timedelta(minutes=5)
-_UVCI_PREFIX = "URN:UVCI:01:"
 
 
 def verify_qr(
@@ -212,11 +212,8 @@ def _hcid_from_uci(uci: str | None) -> str | None:
     """Our UVCIs are URN:UVCI:01:<CC>:<HCID>#<check>; for others the UVCI is the identifier."""
     if not uci:
         return None
-    if uci.startswith(_UVCI_PREFIX):
-        parts = uci[len(_UVCI_PREFIX) :].split("#")[0].split(":")
-        if len(parts) == 2 and parts[1]:
-            return parts[1]
-    return uci
+    split = split_uci(uci)
+    return split[1] if split else uci
 
 
 @cache
