@@ -94,8 +94,8 @@ class Lifecycle:
             "changes": correction.changes,
             "reissue": correction.reissue,
         }
-        refusal = self._correction_refusal(old)
-        if refusal:
+
+        def refuse(message: str) -> Conflict:
             self.audit.record(
                 staff.actor,
                 Action.ADMIN_CORRECT,
@@ -104,7 +104,11 @@ class Lifecycle:
                 hcid=hcid,
                 query=audit_query,
             )
-            raise Conflict(refusal)
+            return Conflict(message)
+
+        refusal = self._correction_refusal(old)
+        if refusal:
+            raise refuse(refusal)
         base = self.events.load_stored(old.event_id, old.revision)
         if base is None:
             raise TransientFailure(f"the event of {hcid} is missing from the event log")
@@ -129,15 +133,7 @@ class Lifecycle:
         )
         if not self.certificates.claim_supersession(old.hcid, new):
             current = self.certificates.get(old.hcid) or old
-            self.audit.record(
-                staff.actor,
-                Action.ADMIN_CORRECT,
-                request,
-                outcome=Outcome.CONFLICT,
-                hcid=hcid,
-                query=audit_query,
-            )
-            raise Conflict(self._correction_refusal(current) or f"certificate {hcid} changed; try again")
+            raise refuse(self._correction_refusal(current) or f"certificate {hcid} changed; try again")
         self.audit.record(
             staff.actor, Action.ADMIN_CORRECT, request, hcid=hcid, query=audit_query, result_hcids=[new]
         )
