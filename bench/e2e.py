@@ -12,10 +12,6 @@ import contextlib
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -24,54 +20,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.common import ROOT, distinct_form, example_form, log, rounded
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from bench.common import distinct_form, example_form, log, rounded
+from local_stack.launcher import started
 
 
 @contextlib.contextmanager
 def local_stack(state: Path) -> Iterator[tuple[dict[str, Any], int]]:
     """Start the local stack (no demo data) and stop it with SIGTERM; yields (credentials, pid)."""
-    port = _free_port()
-    log_file = state / "stack.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with log_file.open("w") as out:
-        process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
-            [
-                sys.executable,
-                "-m",
-                "local_stack",
-                "--port",
-                str(port),
-                "--state-dir",
-                str(state),
-                "--no-demo",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    credentials = state / "credentials.json"
-    deadline = time.monotonic() + 120
-    while not credentials.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("local stack did not start:\n" + log_file.read_text()[-3000:])
-        time.sleep(0.2)
-    try:
-        yield json.loads(credentials.read_text()), process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with started(state) as running:
+        yield running.credentials, running.process.pid
 
 
 def _cpu_seconds(pid: int) -> float | None:

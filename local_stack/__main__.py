@@ -11,13 +11,14 @@ import logging
 import os
 import secrets
 import signal
-import socket
 import sys
 import threading
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from local_stack.launcher import free_port
 
 REGION = "us-east-1"
 DEMO_PEOPLE = [
@@ -26,12 +27,6 @@ DEMO_PEOPLE = [
     ("demo-0002", "Keisha", "Brown", "1992-11-23", "female", "vaxzevria", 2),
     ("demo-0003", "Desmond", "O'Connor", "1958-01-30", "male", "janssen", 1),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_moto(port: int) -> Any:

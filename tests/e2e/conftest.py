@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,15 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from local_stack.launcher import started
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -90,33 +79,9 @@ def local_stack(
     state: Path, *, demo: bool = False, extra_env: dict[str, str] | None = None
 ) -> Iterator[LocalStack]:
     """Start `python -m local_stack` (as `make run` does) and stop it with SIGTERM afterwards."""
-    port = _free_port()
-    log_file = state / "stack.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
-    args = [sys.executable, "-m", "local_stack", "--port", str(port), "--state-dir", str(state)]
-    with log_file.open("w") as log:
-        process = subprocess.Popen(
-            [*args, *([] if demo else ["--no-demo"])], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    credentials_file = state / "credentials.json"
-    deadline = time.monotonic() + 90
-    while not credentials_file.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("local stack did not start:\n" + log_file.read_text())
-        time.sleep(0.2)
-    running = LocalStack(f"http://127.0.0.1:{port}", json.loads(credentials_file.read_text()), log_file)
-    running.wait_for(lambda: running.request("GET", "/health").status == 200, timeout=30)
-    try:
-        yield running
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    assert process.returncode == 0, log_file.read_text()
+    with started(state, demo=demo, extra_env=extra_env) as running:
+        yield LocalStack(running.api, running.credentials, running.log_file)
+    assert running.process.returncode == 0, running.log_file.read_text()
 
 
 @pytest.fixture(scope="session")

@@ -161,11 +161,11 @@ def test_health_waits_for_the_credentials_file(tmp_path_factory: pytest.TempPath
     import time
     import urllib.request
 
+    from local_stack.launcher import free_port
     from tests.conftest import ROOT
-    from tests.e2e.conftest import _free_port
 
     state = tmp_path_factory.mktemp("health-stack")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "local_stack", "--port", str(port), "--state-dir", str(state)],
         cwd=ROOT,
