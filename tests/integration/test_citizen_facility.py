@@ -380,10 +380,13 @@ def test_audit_records_citizen_and_staff_access(aws, people, invoke: Invoker) ->
     _raw_pdf(invoke, f"/v1/facility/certificates/{people['marcia1']}/pdf", staff)
     admin = _staff(aws, invoke, "admin.two", "ministry-admin")
 
+    # Every action that disclosed it: prints and PDFs, and the list and search whose results held it.
     by_hcid = _audit(invoke, admin, f"hcid={people['marcia1']}")
     assert [(e["action"], e["role"]) for e in by_hcid] == [
         ("staff.print", "staff"),
+        ("staff.search", "staff"),
         ("citizen.pdf", "citizen"),
+        ("citizen.list", "citizen"),
     ]
     assert by_hcid[0]["actor"] == "nurse.five" and by_hcid[0]["sourceIp"] == "192.0.2.10"
 

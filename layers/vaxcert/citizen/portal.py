@@ -18,8 +18,8 @@ from vaxcert.audit.trail import Action, Actor, AuditTrail, Outcome, RequestInfo,
 from vaxcert.catalogue import Catalogue
 from vaxcert.citizen.otp import OtpOutcome, OtpService
 from vaxcert.citizen.sessions import CitizenPrincipal, SessionTokens
-from vaxcert.documents.people import ordered, summary
-from vaxcert.documents.service import CertificateDocuments
+from vaxcert.documents.people import linked_certificates, ordered, summary
+from vaxcert.documents.service import CertificateDocuments, dose_certificates
 from vaxcert.errors import InvalidInput, NotFound, Problem
 from vaxcert.facility.search import CertificateFinder
 from vaxcert.issuance.certificate import Certificate
@@ -143,9 +143,10 @@ class CitizenPortal:
             # Same answer for "no such certificate" and "someone else's": never confirm an HCID.
             self.audit.record(actor, Action.CITIZEN_PDF, request, outcome=Outcome.NOT_FOUND, hcid=hcid[:40])
             raise NotFound("no such certificate for this mobile number")
-        self.audit.record(actor, Action.CITIZEN_PDF, request, hcid=hcid)
-        others = self.certificates.by_dob(certificate.dob.isoformat())
-        return certificate, self.documents.pdf(certificate, others)
+        # Only doses linked by a person key join it; the audit names every certificate the PDF shows.
+        shown = dose_certificates(certificate, linked_certificates(certificate, self.certificates))
+        self.audit.record(actor, Action.CITIZEN_PDF, request, hcid=hcid, result_hcids=[c.hcid for c in shown])
+        return certificate, self.documents.pdf(certificate, shown)
 
 
 def _plausible_hcid(hcid: str) -> bool:

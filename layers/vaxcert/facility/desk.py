@@ -9,8 +9,8 @@ from typing import Any
 
 from vaxcert.audit.trail import Action, Actor, AuditTrail, Outcome, RequestInfo, Role
 from vaxcert.catalogue import Catalogue
-from vaxcert.documents.people import ordered, summary
-from vaxcert.documents.service import CertificateDocuments
+from vaxcert.documents.people import linked_certificates, ordered, summary
+from vaxcert.documents.service import CertificateDocuments, dose_certificates
 from vaxcert.errors import NotFound
 from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, parse_search
 from vaxcert.issuance.certificate import Certificate
@@ -58,6 +58,8 @@ class FacilityDesk:
                 staff.actor, Action.STAFF_PRINT, request, outcome=Outcome.NOT_FOUND, hcid=hcid[:40]
             )
             raise NotFound("no such certificate")
-        self.audit.record(staff.actor, Action.STAFF_PRINT, request, hcid=hcid)
-        others = self.certificates.by_dob(certificate.dob.isoformat())
-        return certificate, self.documents.pdf(certificate, others)
+        shown = dose_certificates(certificate, linked_certificates(certificate, self.certificates))
+        self.audit.record(
+            staff.actor, Action.STAFF_PRINT, request, hcid=hcid, result_hcids=[c.hcid for c in shown]
+        )
+        return certificate, self.documents.pdf(certificate, shown)

@@ -66,8 +66,15 @@ class CommCareMeta(_Loose):
     instanceID: str | None = None
 
 
+class CommCareCase(_Loose):
+    case_id: str | None = Field(
+        default=None, alias="@case_id", description="the person's case: links their doses (person.caseId)"
+    )
+
+
 class CommCareFormData(_Loose):
     meta: CommCareMeta | None = None
+    case: CommCareCase | None = None
     recipient: CommCareRecipient
     vaccination: CommCareVaccination
 

@@ -25,6 +25,7 @@ from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStat
 from vaxcert.issuance.hcid import new_hcid
 from vaxcert.issuance.ports import DocumentSigner, IssuanceStore, SmsSender, StoredEvent
 from vaxcert.lifecycle.corrections import is_commcare_edit
+from vaxcert.sources.person_keys import person_keys
 from vaxcert.sources.vaccination import VaccinationEvent
 
 # Longer than an issue invocation can run (function timeout 30 s) with its SDK retries: a SENDING
@@ -137,6 +138,7 @@ def sign_certificate(
         kid=signer.kid,
         sign=signer.sign,
     )
+    keys = person_keys(event)
     return Certificate(
         hcid=hcid,
         uci=uci,
@@ -153,6 +155,8 @@ def sign_certificate(
         expires_at=expires_at,
         sms_status=SmsStatus.PENDING if event.person.mobile else SmsStatus.NONE,
         supersedes=supersedes,
+        case_key=keys.case,
+        identity_key=keys.identity,
     )
 
 

@@ -66,6 +66,9 @@ class PersonIn(_Model):
     sex: Literal["male", "female", "other", "unknown"] | None = None
     identifier: IdentifierIn | None = None
     mobile: Mobile | None = None
+    # The source system's own id of the person (CommCare: `form.case.@case_id`): doses that carry the
+    # same one are the same person's. Namespaced by channel when stored (sources.person_keys).
+    case_id: CleanText | None = Field(default=None, min_length=1, max_length=100)
 
     @model_validator(mode="after")
     def _checks(self) -> PersonIn:
@@ -115,6 +118,44 @@ class VaccinationEvent(_Model):
         if self.person.birth_date > self.vaccination.date:
             raise ValueError("person.birthDate: after the vaccination date")
         return self
+
+
+# An edit stamped later than this is a wrong clock or a forged order (it would win over every real edit).
+EDIT_FUTURE_SKEW = timedelta(minutes=5)
+_DATE_TIME_EXAMPLE = "must be an ISO 8601 date-time, e.g. 2021-12-15T10:22:31.123456Z"
+
+
+def edit_time(revision: str) -> datetime:
+    """An edit's revision (CommCare's `edited_on`) as a time; UTC when it names no offset.
+
+    Edits are ordered by this, never by the text: "2021-12-15T10:00:00+01:00" is before
+    "2021-12-15T09:30:00Z". ValueError when it is not an ISO 8601 date-time."""
+    text = revision.strip()
+    if len(text) < 16 or text[10] not in "Tt ":
+        raise ValueError(_DATE_TIME_EXAMPLE)
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(_DATE_TIME_EXAMPLE) from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def is_source_edit(revision: str) -> bool:
+    """Revisions other than the original ("0") and admin corrections are a source's edits (`edited_on`)."""
+    return revision != "0" and not revision.startswith("admin-")
+
+
+def check_revision(revision: str, field: str, now: datetime | None = None) -> datetime:
+    """A source's edit stamp: a date-time, not more than 5 minutes in the future (422 naming `field`)."""
+    if len(revision) > 40:
+        raise InvalidInput([Problem(field, "must be an ISO 8601 date-time (at most 40 characters)")])
+    try:
+        at = edit_time(revision)
+    except ValueError as exc:
+        raise InvalidInput([Problem(field, str(exc))]) from None
+    if at > (now or datetime.now(UTC)) + EDIT_FUTURE_SKEW:
+        raise InvalidInput([Problem(field, "is in the future (more than 5 minutes ahead)")])
+    return at
 
 
 def problems_from(exc: ValidationError, field_names: dict[str, str] | None = None) -> list[Problem]:

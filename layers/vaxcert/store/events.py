@@ -54,6 +54,13 @@ class EventLog:
         original = event.revision == "0" or self.exists(event.event_id, "0")
         return Recorded(True, content_hash, RECEIVED, original)
 
+    def revisions(self, event_id: str) -> list[str]:
+        """Every revision stored for one event (its original, edits and admin corrections)."""
+        return [
+            i.revision
+            for i in EventItem.query(event_id, consistent_read=True, attributes_to_get=["revision"])
+        ]
+
     def exists(self, event_id: str, revision: str) -> bool:
         try:
             EventItem.get(event_id, revision, consistent_read=True, attributes_to_get=["eventId"])

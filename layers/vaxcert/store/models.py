@@ -47,6 +47,22 @@ class CertificatesByEvent(_Index):
     version = NumberAttribute(range_key=True)
 
 
+class CertificatesByCase(_Index):
+    class Meta(_Index.Meta):
+        index_name = "ByCase"
+
+    caseKey = UnicodeAttribute(hash_key=True)
+    hcid = UnicodeAttribute(range_key=True)
+
+
+class CertificatesByIdentity(_Index):
+    class Meta(_Index.Meta):
+        index_name = "ByIdentity"
+
+    identityKey = UnicodeAttribute(hash_key=True)
+    hcid = UnicodeAttribute(range_key=True)
+
+
 class CertificatesByRevocation(_Index):
     class Meta(_Index.Meta):
         index_name = "ByRevocation"
@@ -86,11 +102,23 @@ class CertificateItem(Model):
     revokedAt = UnicodeAttribute(null=True)
     revocationReason = UnicodeAttribute(null=True)
     revocationList = UnicodeAttribute(null=True)
+    # Person link keys (vaxcert.sources.person_keys); sparse index keys, absent when unknown.
+    caseKey = UnicodeAttribute(null=True)
+    identityKey = UnicodeAttribute(null=True)
+    # The notice SMS (issuance.certificate.SmsSlot.NOTICE): revoked, or replaced by a correction that
+    # goes to another number (or none). Same claim protocol as the sms* attributes.
+    noticeStatus = UnicodeAttribute(null=True)
+    noticeClaimedAt = UnicodeAttribute(null=True)
+    noticeClaim = UnicodeAttribute(null=True)
+    noticeSentAt = UnicodeAttribute(null=True)
+    noticeMessageId = UnicodeAttribute(null=True)
 
     by_mobile = CertificatesByMobile()
     by_dob = CertificatesByDob()
     by_event = CertificatesByEvent()
     by_revocation = CertificatesByRevocation()
+    by_case = CertificatesByCase()
+    by_identity = CertificatesByIdentity()
 
 
 class EventItem(Model):
@@ -199,6 +227,34 @@ class AuditItem(Model):
     by_actor = AuditByActor()
 
 
+class AuditByIndexKey(_Index):
+    class Meta(_Index.Meta):
+        index_name = "ByIndexKey"
+
+    indexKey = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+
+
+class AuditIndexItem(Model):
+    """An index item of the audit table: one per HCID an entry disclosed and per number it searched.
+
+    It lives in the audit table (append-only like the entries) under `<entryId>#<key hash>`, carries
+    the entry as written (`entry`) and nothing else, so it shows only through the ByIndexKey index:
+    a listing of entries skips items that have `indexOf`.
+    """
+
+    class Meta:
+        table_name = "vaxcert-audit"
+
+    entryId = UnicodeAttribute(hash_key=True)
+    indexKey = UnicodeAttribute()
+    at = UnicodeAttribute()
+    indexOf = UnicodeAttribute()  # the entry's own id
+    entry = JSONAttribute()
+
+    by_index_key = AuditByIndexKey()
+
+
 class StatsItem(Model):
     """Dashboard counters: `day#YYYY-MM-DD` (issued that day) and `totals`; atomic ADD updates only."""
 
@@ -226,6 +282,8 @@ _MODELS: dict[str, type[Model]] = {
     resources.AUDIT.logical_id: AuditItem,
     resources.STATS.logical_id: StatsItem,
 }
+# Further models on the same tables.
+_SHARED_TABLE_MODELS: dict[str, tuple[type[Model], ...]] = {resources.AUDIT.logical_id: (AuditIndexItem,)}
 
 
 def bind_tables(settings: Settings) -> None:
@@ -239,5 +297,6 @@ def bind_tables(settings: Settings) -> None:
         resources.STATS.logical_id: settings.stats_table,
     }
     for logical_id, model in _MODELS.items():
-        model.Meta.table_name = names[logical_id]
-        model.Meta.region = settings.region
+        for m in (model, *_SHARED_TABLE_MODELS.get(logical_id, ())):
+            m.Meta.table_name = names[logical_id]
+            m.Meta.region = settings.region
