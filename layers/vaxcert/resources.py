@@ -261,6 +261,8 @@ FUNCTIONS: dict[str, FunctionGrants] = {
             CERTIFICATES.logical_id: "readwrite",
             TRUST.logical_id: "read",
             STATS.logical_id: "write",
+            # ingest.issue / ingest.edit / ingest.edit_conflict entries.
+            AUDIT.logical_id: "append",
         },
         # The revocation list, republished after a batch that superseded certificates.
         buckets={ARTEFACTS.logical_id: "readwrite"},

@@ -11,6 +11,7 @@ from pynamodb.expressions.update import Action
 from vaxcert.formats.ddcc import DdccRecord
 from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsSlot, SmsStatus
 from vaxcert.issuance.ports import StoredEvent
+from vaxcert.sources.vaccination import VaccinationEvent
 from vaxcert.store.aws import is_conditional_failure, transient_on_aws_errors
 from vaxcert.store.events import EventLog
 from vaxcert.store.models import CertificateItem
@@ -316,8 +317,22 @@ class DynamoIssuanceStore:
         return self.certificates.latest_for_event(event_id)
 
     @transient_on_aws_errors
-    def attach_correction(self, event_id: str, revision: str, supersedes: str, version: int) -> StoredEvent:
-        return self.events.attach_correction(event_id, revision, supersedes, version)
+    def attach_correction(
+        self,
+        event_id: str,
+        revision: str,
+        supersedes: str,
+        version: int,
+        *,
+        applied: VaccinationEvent | None = None,
+        conflicts: tuple[str, ...] = (),
+    ) -> StoredEvent:
+        return self.events.attach_correction(
+            event_id, revision, supersedes, version, applied=applied, conflicts=conflicts
+        )
+
+    def count_edit_conflict(self) -> None:
+        self.stats.edit_conflict()
 
     @transient_on_aws_errors
     def claim_supersession(self, old_hcid: str, new_hcid: str) -> bool:

@@ -144,6 +144,10 @@ class EventItem(Model):
     correctionReason = UnicodeAttribute(null=True)
     # Why an edit was not issued (e.g. the certificate was revoked); status REJECTED.
     rejectedReason = UnicodeAttribute(null=True)
+    # A source's edit applied on top of an admin correction (lifecycle.edits): `event` then holds what
+    # is issued, `form` the edit as the source sent it, `editConflicts` the fields both changed.
+    form = JSONAttribute(null=True)
+    editConflicts = JSONAttribute(null=True)
 
 
 class TrustItem(Model):
@@ -272,6 +276,8 @@ class StatsItem(Model):
     # The daily SMS budget (`sms#YYYY-MM-DD`, vaxcert.store.sms_budget): SMS counted, SMS refused.
     smsUsed = NumberAttribute(null=True)
     smsRefused = NumberAttribute(null=True)
+    # Source edits that changed a field an administrator had corrected (ingest.edit_conflict).
+    editConflicts = NumberAttribute(null=True)
 
 
 _MODELS: dict[str, type[Model]] = {
