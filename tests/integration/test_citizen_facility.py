@@ -55,6 +55,9 @@ def people(aws, trust_material, invoke: Invoker) -> dict[str, str]:
             base, first_name="Ann", last_name="Dvořák", mobile_number=OTHER_MOBILE, date_of_birth="1984-03-07"
         ),
     }
+    # Each person is their own CommCare case; Marcia's two doses share hers.
+    forms["son"]["form"]["case"]["@case_id"] = "case-of-jerome"
+    forms["ann"]["form"]["case"]["@case_id"] = "case-of-ann"
     for form in forms.values():
         assert invoke.http("POST", "/v1/ingest/commcare", form, {"X-Vaxcert-Key": key})[0] == 202
     invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])

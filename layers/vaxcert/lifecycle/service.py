@@ -263,6 +263,8 @@ class Lifecycle:
                 "superseded": counts["superseded"],
                 "issued": counts["issued"],
             },
+            # Source edits that changed a field an administrator had corrected (ingest.edit_conflict).
+            "edits": {"conflicts": counts.get("editConflicts", 0)},
         }
 
     # --- helpers -------------------------------------------------------------------------------

@@ -100,10 +100,10 @@ class CertificateRepository:
     def by_dob(self, dob: str) -> list[Certificate]:
         return [from_item(i) for i in CertificateItem.by_dob.query(dob)]
 
-    def by_person_key(self, key: str) -> list[Certificate]:
-        """Certificates carrying this person link key (a case key or an identity key)."""
+    def by_person_key(self, key: str, limit: int = 50) -> list[Certificate]:
+        """Certificates carrying this person link key (a case key or an identity key), at most `limit`."""
         index = CertificateItem.by_case if key.startswith("case:") else CertificateItem.by_identity
-        return [from_item(i) for i in index.query(key)]
+        return [from_item(i) for i in index.query(key, limit=limit)]
 
     def for_event(self, event_id: str) -> list[Certificate]:
         """Every version issued for one vaccination event (a correction chain), oldest first."""
