@@ -238,8 +238,10 @@ class AuditTrail:
         self.store.append(entry)
 
     def index_keys(self, entry: AuditEntry) -> list[str]:
-        """One key per HCID the entry disclosed or changed, and one per number it searched for."""
-        keys = [hcid_index_key(h) for h in dict.fromkeys([entry.hcid, *(entry.result_hcids or [])]) if h]
+        """One key per HCID the entry disclosed or changed, and one per number it searched for. The
+        entry's own `hcid` needs none: the ByHcid index finds it (`disclosing` asks both)."""
+        others = dict.fromkeys(h for h in entry.result_hcids or [] if h and h != entry.hcid)
+        keys = [hcid_index_key(h) for h in others]
         mobile = (entry.query or {}).get("mobile") if entry.action in SEARCH_ACTIONS else None
         if isinstance(mobile, str) and mobile.startswith("+") and self.mobile_ref is not None:
             keys.append(mobile_index_key(self.mobile_ref(mobile)))
