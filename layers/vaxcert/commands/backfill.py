@@ -24,7 +24,8 @@ from typing import Any, TextIO
 from vaxcert.commands._target import LOCAL_CREDENTIALS, local_credentials
 from vaxcert.spreadsheet import write_csv
 
-PERSON_COLUMNS = ("givenName", "familyName", "birthDate", "sex", "mobile")
+# caseId: the source system's id of the person; doses with the same one are linked on the PDF.
+PERSON_COLUMNS = ("givenName", "familyName", "birthDate", "sex", "mobile", "caseId")
 VACCINATION_COLUMNS = (
     "vaccine", "lot", "date", "dose", "totalDoses", "country",
     "centre", "centreCode", "practitioner", "practitionerId", "nextDose",
