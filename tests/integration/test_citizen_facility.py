@@ -390,6 +390,7 @@ def test_audit_records_citizen_and_staff_access(aws, people, invoke: Invoker) ->
         ("staff.search", "staff"),
         ("citizen.pdf", "citizen"),
         ("citizen.list", "citizen"),
+        ("ingest.issue", "system"),
     ]
     assert by_hcid[0]["actor"] == "nurse.five" and by_hcid[0]["sourceIp"] == "192.0.2.10"
 
