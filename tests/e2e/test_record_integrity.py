@@ -330,6 +330,15 @@ def test_revocation_texts_the_holder_once_and_a_same_number_correction_sends_one
     assert "revoked" in texts[2] and "Marcia" not in texts[2]
     stack.wait_for(lambda: [c for c in _chain(stack, form["id"]) if c.get("noticeStatus") == "SENT"])
     assert len(_texts_to(stack, e164)) == 3
+    # A CommCare edit of the revoked certificate is not issued, and the audit says so.
+    assert stack.ingest(_edit(form, "2021-12-20T08:00:00Z", lot_number="AFTER")).status == 202
+
+    def rejected() -> list[dict[str, Any]]:
+        entries = _audit(stack, admin, f"hcid={current['hcid']}")
+        return [e for e in entries if e["action"] == "ingest.edit" and e["outcome"] == "conflict"]
+
+    assert "revoked" in stack.wait_for(rejected)[0]["query"]["rejected"]
+    assert len(_chain(stack, form["id"])) == 2 and len(_texts_to(stack, e164)) == 3
 
     # A correction that moves the certificate to another number tells the old one (admin path too).
     (old_local, old_e164), (new_local, new_e164) = _number(), _number()

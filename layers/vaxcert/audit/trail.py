@@ -191,11 +191,12 @@ class AuditTrail:
         hcid: str,
         query: dict[str, Any] | None = None,
         result_hcids: Sequence[str] | None = None,
+        outcome: Outcome = Outcome.OK,
     ) -> bool:
         """Append the entry named by `key` unless it exists (a retried worker step): True if written."""
         entry_id = hashlib.sha256(f"{action.value}\n{key}".encode()).hexdigest()[:32]
         entry = self._entry(
-            entry_id, actor, action, RequestInfo(None, None), Outcome.OK, hcid, query, result_hcids
+            entry_id, actor, action, RequestInfo(None, None), outcome, hcid, query, result_hcids
         )
         try:
             self._append(entry)

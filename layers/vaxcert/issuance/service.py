@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from vaxcert.audit.trail import Action, Actor, Role
+from vaxcert.audit.trail import Action, Actor, Outcome, Role
 from vaxcert.catalogue import Catalogue, VaccineProduct
 from vaxcert.errors import InvalidInput, TransientFailure, VaxcertError
 from vaxcert.formats.ddcc import CertificateMeta, DdccRecord, Identifier, Person, Vaccination
@@ -286,20 +286,50 @@ def is_source_revision(revision: str) -> bool:
     return revision == "0" or is_commcare_edit(revision)
 
 
-def prepare_edit(stored: StoredEvent, *, store: IssuanceStore, max_corrections: int) -> StoredEvent | None:
+class IssueAudit(Protocol):
+    def record_once(
+        self,
+        key: str,
+        actor: Actor,
+        action: Action,
+        *,
+        hcid: str,
+        query: dict[str, Any] | None = None,
+        result_hcids: Sequence[str] | None = None,
+        outcome: Outcome = Outcome.OK,
+    ) -> bool: ...
+
+
+def prepare_edit(
+    stored: StoredEvent, *, store: IssuanceStore, max_corrections: int, audit: IssueAudit | None = None
+) -> StoredEvent | None:
     """A CommCare edit corrects the event's current certificate: claim it, record it and the version.
 
     None when the edit must not be issued (recorded as rejected); TransientFailure to retry later when
     the original is not issued yet or another correction of it is in progress. Safe to repeat.
+    A rejected edit is audited `ingest.edit` with outcome `conflict` on the current certificate.
     """
     event = stored.event
     current = store.latest_certificate(event.event_id)
+
+    def reject(reason: str) -> None:
+        store.reject_event(event.event_id, event.revision, reason)
+        if audit is not None and current is not None:
+            audit.record_once(
+                f"{current.hcid}:{event.revision}",
+                Actor(f"source:{event.source}", Role.SYSTEM),
+                Action.INGEST_EDIT,
+                hcid=current.hcid,
+                query={"eventId": event.event_id, "revision": event.revision, "rejected": reason},
+                outcome=Outcome.CONFLICT,
+            )
+
     if current is None:
         if store.load_event(event.event_id, "0") is None:
             return stored  # the original never arrived: the edit is the first version
         raise TransientFailure("the original certificate is not issued yet; the edit waits for it")
     if current.status is CertificateStatus.REVOKED:
-        store.reject_event(event.event_id, event.revision, f"certificate {current.hcid} is revoked")
+        reject(f"certificate {current.hcid} is revoked")
         return None
     hcid = stored.hcid or store.claim_hcid(event.event_id, event.revision, new_hcid())
     if current.status is CertificateStatus.SUPERSEDED or current.superseded_by not in (None, hcid):
@@ -308,10 +338,10 @@ def prepare_edit(stored: StoredEvent, *, store: IssuanceStore, max_corrections: 
     if is_commcare_edit(base.revision) and edit_time(base.revision) >= edit_time(event.revision):
         # An older edit delivered late must not undo a newer one (ingest answers "stale" to most;
         # this catches two edits that raced past it). Compared as times, not as text.
-        store.reject_event(event.event_id, event.revision, f"stale: {base.hcid} holds a newer edit")
+        reject(f"stale: {base.hcid} holds a newer edit")
         return None
     if current.version - 1 >= max_corrections:
-        store.reject_event(event.event_id, event.revision, f"more than {max_corrections} corrections")
+        reject(f"more than {max_corrections} corrections")
         return None
     previous = store.load_event(event.event_id, base.revision)
     now_issued = store.load_event(event.event_id, current.revision)
@@ -321,9 +351,7 @@ def prepare_edit(stored: StoredEvent, *, store: IssuanceStore, max_corrections: 
         applied = apply_edit(previous.as_sent, event, now_issued.event)
     except InvalidInput as exc:
         fields = ", ".join(p.field for p in exc.problems)
-        store.reject_event(
-            event.event_id, event.revision, f"the edit does not fit the corrected certificate: {fields}"
-        )
+        reject(f"the edit does not fit the corrected certificate: {fields}")
         return None
     if not store.claim_supersession(current.hcid, hcid):
         raise TransientFailure("another correction of this certificate is in progress")
@@ -359,7 +387,7 @@ def issue_for_event(
     if stored is None:
         raise PermanentIssueFailure("event not found in the event log")
     if is_commcare_edit(revision) and stored.supersedes is None:
-        prepared = prepare_edit(stored, store=store, max_corrections=max_corrections)
+        prepared = prepare_edit(stored, store=store, max_corrections=max_corrections, audit=audit)
         if prepared is None:
             return None
         stored = prepared
@@ -400,19 +428,6 @@ def issue_for_event(
         send_notice_once(current, store=store, sms=sms, portal_url=issuer.portal_url, now=now)
     store.mark_event_issued(event_id, revision, hcid, now)
     return certificate
-
-
-class IssueAudit(Protocol):
-    def record_once(
-        self,
-        key: str,
-        actor: Actor,
-        action: Action,
-        *,
-        hcid: str,
-        query: dict[str, Any] | None = None,
-        result_hcids: Sequence[str] | None = None,
-    ) -> bool: ...
 
 
 def _audit_source_event(
