@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vaxcert.formats.errors import PayloadError
-from vaxcert.formats.summary import CertificateContent, day, mapping, text
+from vaxcert.formats.summary import CertificateContent, content, day, mapping, text
 
 PREFIX = "shc:/"
 # CVX vaccine codes seen on SMART Health Cards, to readable names.
@@ -92,9 +92,7 @@ def shc_content(card: SmartHealthCard) -> CertificateContent:
         if isinstance(coding, dict) and coding.get("code"):
             cvx = str(coding["code"])
             break
-    return CertificateContent(
-        format="SHC",
-        issuer=text(card.payload.get("iss")),
+    return content(
         name=_fhir_name(patient.get("name")),
         date_of_birth=day(patient.get("birthDate")),
         vaccine=CVX_NAMES.get(cvx, f"CVX {cvx}") if cvx else None,

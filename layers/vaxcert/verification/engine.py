@@ -22,9 +22,9 @@ from vaxcert.formats.hc1 import PREFIX as HC1_PREFIX
 from vaxcert.formats.hc1 import Hc1Document, decode_hc1
 from vaxcert.formats.shc import PREFIX as SHC_PREFIX
 from vaxcert.formats.shc import decode_shc, shc_content
-from vaxcert.formats.summary import CertificateContent, day, integer, mapping, text
+from vaxcert.formats.summary import CertificateContent, content, day, integer, mapping, text
 from vaxcert.formats.uvci import split_uci
-from vaxcert.verification.models import PRECEDENCE, CertificateSummary, Format, Status, VerificationResult
+from vaxcert.verification.models import PRECEDENCE, Format, Status, VerificationResult
 from vaxcert.verification.trust import RevocationCheck, TrustedCertificate, TrustStore
 
 # Clocks of issuing systems and phones drift; an iat a few minutes in the future is not a forgery.
@@ -52,23 +52,26 @@ def _verify(
         return _verify_hc1(qr, trust, at, revocation)
     if qr.startswith(DIVOC_PREFIX):
         try:
-            content = divoc_content(decode_divoc(qr))
+            document = decode_divoc(qr)
+            divoc_content(document)
         except FormatError as exc:
             return _result("MALFORMED", fmt="DIVOC", reason=f"DIVOC: {exc}")
         return _result(
-            "UNKNOWN_ISSUER", fmt="DIVOC", reason=f"DIVOC certificate from {content.issuer}: no trusted key"
+            "UNKNOWN_ISSUER",
+            fmt="DIVOC",
+            reason=f"DIVOC certificate from {text(document.get('issuer'))}: no trusted key",
         )
     if qr.startswith(SHC_PREFIX):
         try:
             card = decode_shc(qr)
-            content = shc_content(card)
+            shc_content(card)
         except FormatError as exc:
             return _result("MALFORMED", fmt="SHC", reason=f"SMART Health Card: {exc}")
         return _result(
             "UNKNOWN_ISSUER",
             fmt="SHC",
             kid=card.kid,
-            reason=f"SMART Health Card from {content.issuer}: no trusted key",
+            reason=f"SMART Health Card from {text(card.payload.get('iss'))}: no trusted key",
         )
     if qr.startswith("{") and '"icao.' in qr[:200]:
         return _result("MALFORMED", reason="ICAO VDS-NC is not a supported format")
@@ -156,14 +159,14 @@ def _checks(
 class _Hc1Content:
     __slots__ = ("hcid_source", "summary")
 
-    def __init__(self, summary: CertificateSummary, hcid_source: str | None) -> None:
+    def __init__(self, summary: CertificateContent, hcid_source: str | None) -> None:
         self.summary = summary
         self.hcid_source = hcid_source  # the UVCI, for revocation
 
 
 def _hc1_content(doc: Hc1Document, fmt: Format) -> _Hc1Content:
     if fmt == "WHO":
-        return _Hc1Content(_summary(_who_content(doc.who_ddcc or {})), None)
+        return _Hc1Content(_who_content(doc.who_ddcc or {}), None)
     eu = doc.eu or {}
     nam = mapping(eu.get("nam"))
     entries = eu.get("v")
@@ -176,9 +179,7 @@ def _hc1_content(doc: Hc1Document, fmt: Format) -> _Hc1Content:
         for p in (text(nam.get("gn")) or text(nam.get("gnt")), text(nam.get("fn")) or text(nam.get("fnt")))
         if p
     )
-    content = CertificateContent(
-        format=fmt,
-        issuer=doc.issuer,
+    summary = content(
         name=name or None,
         date_of_birth=text(eu.get("dob")),
         hcid=hcid,
@@ -188,15 +189,14 @@ def _hc1_content(doc: Hc1Document, fmt: Format) -> _Hc1Content:
         date=day(entry.get("dt")),
         country=text(entry.get("co")),
     )
-    return _Hc1Content(_summary(content), uci)
+    return _Hc1Content(summary, uci)
 
 
 def _who_content(claims: dict[Any, Any]) -> CertificateContent:
     def code(value: Any) -> str | None:
         return text(value.get("display") or value.get("code")) if isinstance(value, dict) else text(value)
 
-    return CertificateContent(
-        format="WHO",
+    return content(
         name=text(claims.get("name")),
         date_of_birth=day(claims.get("birthDate")),
         hcid=text(claims.get("hcid")),
@@ -226,20 +226,6 @@ def _vaccine_name(mp: str | None) -> str | None:
     return _vaccine_names().get(mp, mp) if mp else None
 
 
-def _summary(content: CertificateContent) -> CertificateSummary:
-    # model_construct: the values are already typed, and validation would cost more than the ECDSA verify.
-    return CertificateSummary.model_construct(
-        name=content.name,
-        dateOfBirth=content.date_of_birth,
-        hcid=content.hcid,
-        vaccine=content.vaccine,
-        dose=content.dose,
-        totalDoses=content.total_doses,
-        date=content.date,
-        country=content.country,
-    )
-
-
 def _result(
     status: Status,
     *,
@@ -247,7 +233,7 @@ def _result(
     fmt: Format | None = None,
     issuer: str | None = None,
     kid: str | None = None,
-    certificate: CertificateSummary | None = None,
+    certificate: CertificateContent | None = None,
     checks: dict[str, bool | None] | None = None,
 ) -> VerificationResult:
     return VerificationResult.model_construct(
