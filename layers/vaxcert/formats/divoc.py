@@ -17,7 +17,7 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -28,6 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
+from vaxcert.formats.decoded import DecodedCertificate, KeyRequest, Signer, from_day
 from vaxcert.formats.errors import PayloadError
 from vaxcert.formats.summary import CertificateContent, content, day, integer, mapping, text
 
@@ -227,6 +228,7 @@ class DivocProofCheck:
     outcome: ProofOutcome  # VALID: a trusted key verified; NO_KEY: none trusted; INVALID: trusted keys failed
     verification_method: str | None
     reason: str
+    key: Any = None  # the trusted key that verified
 
 
 def verify_divoc_credential(credential: dict[str, Any], resolve_key: KeyResolver) -> DivocProofCheck:
@@ -271,7 +273,7 @@ def verify_divoc_credential(credential: dict[str, Any], resolve_key: KeyResolver
         return DivocProofCheck("INVALID", method, str(exc))
     for key in keys:
         if _verify(key, signature, signing_input):
-            return DivocProofCheck("VALID", method, "signature verified")
+            return DivocProofCheck("VALID", method, "signature verified", key)
     return DivocProofCheck("INVALID", method, "signature does not match the trusted key")
 
 
@@ -287,3 +289,49 @@ def _verify(key: Any, signature: bytes, data: bytes) -> bool:
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+# --- verification: the engine's view of a DIVOC certificate ---
+
+
+def _proof(credential: dict[str, Any]) -> dict[str, Any]:
+    proof = credential.get("proof")
+    if isinstance(proof, list) and len(proof) == 1:
+        proof = proof[0]
+    if not isinstance(proof, dict):
+        raise PayloadError("credential has no proof")
+    return proof
+
+
+def divoc_certificate(qr_text: str) -> DecodedCertificate:
+    """A DIVOC QR for the engine. Validity is the credential's own (``issuanceDate``, ``expirationDate``):
+    ``effectiveUntil`` says how long the vaccination protects, not how long the certificate is valid."""
+    credential = decode_divoc(qr_text)
+    proof = _proof(credential)
+    method = proof.get("verificationMethod")
+    if not isinstance(method, str) or not method:
+        raise PayloadError("proof has no verificationMethod")
+    shown = divoc_content(credential)
+
+    def check(anchors: Sequence[Any]) -> Signer | None:
+        result = verify_divoc_credential(credential, lambda _method: [a.public_key for a in anchors])
+        signer = next((a for a in anchors if a.public_key is result.key), None)
+        if result.outcome != "VALID" or signer is None:
+            return None
+        return Signer(signer.not_before, signer.not_after, "issuer key")
+
+    signature_b64 = str(proof.get("jws", "")).rpartition(".")[2]
+    return DecodedCertificate(
+        format="DIVOC",
+        issuer=text(credential.get("issuer")),
+        kid=method,
+        key=KeyRequest("divoc", key_id=method),
+        content=shown,
+        check_signature=check,
+        not_before=from_day(text(credential.get("issuanceDate"))),
+        not_after=from_day(text(credential.get("expirationDate")), end=True),
+        identifier=shown.hcid,
+        country=shown.country,
+        signature=signature_b64.encode(),
+        no_key_reason=f"no trusted key for {method}",
+    )
