@@ -22,6 +22,7 @@ from tests.vectors import (
     all_vectors,
     divoc_ed25519_key,
     divoc_rsa_key,
+    hc1_dsc,
     icao_authority,
     public_pem,
     shc_jwks,
@@ -61,7 +62,7 @@ def test_every_format_through_the_api_the_trust_list_and_the_cli(
     # Deployed with the ministry's DIVOC key: its certificates verify from the first request.
     assert _verify(stack, VECTORS["divoc-ed25519"][0])["status"] == "VALID"
     assert _verify(stack, VECTORS["divoc-ed25519-tampered"][0])["status"] == "SIGNATURE_INVALID"
-    for name in ("divoc-rsa", "shc", "shc-chunked", "icao-ec-csca", "icao-rsa-csca"):
+    for name in ("hc1-es256", "who", "divoc-rsa", "shc", "shc-chunked", "icao-ec-csca", "icao-rsa-csca"):
         assert _verify(stack, VECTORS[name][0])["status"] == "UNKNOWN_ISSUER", name
     listed = stack.request("GET", "/v1/trust-list").json()["certificates"]
     (configured,) = [e for e in listed if e["framework"] == "divoc"]
@@ -81,6 +82,10 @@ def test_every_format_through_the_api_the_trust_list_and_the_cli(
         ("import", str(jwks), "--framework", "shc", "--issuer", SHC_ISSUER),
         ("import", str(rsa_pem), "--framework", "divoc", "--kid", DIVOC_RSA_DID, "--country", "JM"),
     ]
+    for key_type in ("EC", "RSA"):
+        dsc = tmp_path / f"dsc-{key_type}.der"
+        dsc.write_bytes(hc1_dsc(key_type)[1])
+        imports.append(("import", str(dsc), "--framework", "hc1"))
     for csca_type in ("EC", "RSA"):
         pem = tmp_path / f"csca-{csca_type}.pem"
         der = icao_authority(csca_type).csca_der
@@ -98,7 +103,8 @@ def test_every_format_through_the_api_the_trust_list_and_the_cli(
     for name, (qr, expected) in VECTORS.items():
         result = _verify(stack, qr)
         assert result["status"] == expected, (name, result["reason"])
-        assert result["format"] == {"divoc": "DIVOC", "shc": "SHC", "icao": "ICAO"}[name.split("-")[0]]
+        fmt = {"hc1": "HC1", "who": "WHO", "divoc": "DIVOC", "shc": "SHC", "icao": "ICAO"}[name.split("-")[0]]
+        assert result["format"] == fmt
 
     # The trust list publishes every framework, with its JWK (and the SHC issuer) for the offline page.
     listed = stack.request("GET", "/v1/trust-list").json()["certificates"]
