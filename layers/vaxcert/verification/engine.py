@@ -119,7 +119,10 @@ def _verify(
     ]
     if not anchors:
         return _result("UNKNOWN_ISSUER", reason=decoded.no_key_reason, **common)
-    signer = decoded.check_signature(anchors)
+    try:
+        signer = decoded.check_signature(anchors)
+    except FormatError as exc:  # e.g. a DIVOC credential too complex to canonicalise
+        return _result("MALFORMED", reason=f"{_FORMAT_NAMES[decoded.format]}: {exc}", **common)
     if signer is None:
         return _result(
             "SIGNATURE_INVALID",

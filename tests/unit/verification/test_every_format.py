@@ -186,3 +186,19 @@ def test_revocation_applies_to_every_format(qr: str, fmt: str, identifier: str) 
     other = verify_qr(qr, trust_store(), at=NOW, revocation=_Revoked(fmt, "someone else"))
     assert other.status == "VALID"
     assert source.asked[0].kid is not None
+
+
+def test_divoc_credential_too_complex_to_canonicalise_is_refused_quickly() -> None:
+    """URDNA2015 is exponential on graphs of look-alike blank nodes: a bounded budget refuses them."""
+    import time
+
+    from vaxcert.formats.divoc import decode_divoc
+
+    signed = decode_divoc(VECTORS["divoc-ed25519"][0])
+    look_alike = {"type": ["Vaccination"], "verifier": {"name": "A"}, "facility": {"address": {"c": "J"}}}
+    signed["evidence"] = [copy.deepcopy(look_alike) for _ in range(100)]
+    started = time.perf_counter()
+    result = verify_qr(encode_divoc(signed), trust_store(), at=NOW)
+    assert (result.status, result.format) == ("MALFORMED", "DIVOC")
+    assert "too complex" in result.reason
+    assert time.perf_counter() - started < 10
