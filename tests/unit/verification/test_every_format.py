@@ -149,6 +149,29 @@ def test_icao_needs_a_csca_of_the_issuing_country() -> None:
     assert verify_qr(icao_seal(), trust_store(), at=datetime(2032, 1, 1, tzinfo=UTC)).status == "EXPIRED"
 
 
+def test_icao_issuing_state_codes() -> None:
+    """Germany is "D" in Doc 9303: its seals verify with a German (DE) CSCA; an unknown code is an
+    unknown issuer, not a malformed seal."""
+    from cryptography.hazmat.primitives import hashes
+
+    from tests.vectors import icao_authority
+    from vaxcert.formats.cose import der_to_raw_ecdsa
+    from vaxcert.formats.icao_vds import encode_seal
+    from vaxcert.verification.trust_files import read_trust_file
+
+    german = icao_authority("EC", "DE")
+    store = InMemoryTrustStore(read_trust_file(german.csca_der, framework="icao"))
+    for code in ("D", "D<<"):
+        seal = encode_seal(
+            icao_data(issuer=code),
+            lambda m: der_to_raw_ecdsa(german.signer_key.sign(m, ec.ECDSA(hashes.SHA256()))),
+            german.signer_der,
+        )
+        assert verify_qr(seal, store, at=NOW).status == "VALID", code
+    unknown = verify_qr(icao_seal(data=icao_data(issuer="XYZ")), trust_store(), at=NOW)
+    assert (unknown.status, unknown.format) == ("UNKNOWN_ISSUER", "ICAO")
+
+
 def test_icao_malformed_seals() -> None:
     seal = json.loads(icao_seal())
     seal["sig"]["alg"] = "RS256"
