@@ -358,7 +358,7 @@ def divoc_certificate(qr_text: str) -> DecodedCertificate:
         format="DIVOC",
         issuer=text(credential.get("issuer")),
         kid=method,
-        key=KeyRequest("divoc", key_id=method),
+        key=KeyRequest("divoc", key_id=method, bound_issuer=text(credential.get("issuer")) or ""),
         content=shown,
         check_signature=check,
         not_before=from_day(text(credential.get("issuanceDate"))),

@@ -225,3 +225,40 @@ def test_divoc_credential_too_complex_to_canonicalise_is_refused_quickly() -> No
     assert (result.status, result.format) == ("MALFORMED", "DIVOC")
     assert "too complex" in result.reason
     assert time.perf_counter() - started < 10
+
+
+def test_divoc_keys_bound_to_an_issuer_only_verify_that_issuer() -> None:
+    """DIVOC's default DID did:india is used by several deployments: a key imported with --issuer only
+    answers for credentials of that issuer."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from tests.vectors import public_pem
+    from vaxcert.verification.trust_files import read_trust_file
+
+    jamaica, india = divoc_ed25519_key(), ed25519.Ed25519PrivateKey.generate()
+    keys = [
+        *read_trust_file(
+            public_pem(jamaica).encode(),
+            framework="divoc",
+            key_id="did:india",
+            issuer="https://www.moh.gov.jm",
+        ),
+        *read_trust_file(
+            public_pem(india).encode(), framework="divoc", key_id="did:india", issuer="https://cowin.gov.in/"
+        ),
+    ]
+    store = InMemoryTrustStore(keys)
+    ours = encode_divoc(sign_divoc_credential(divoc_credential(), jamaica, "did:india"))
+    assert verify_qr(ours, store, at=NOW).status == "VALID"
+    indian = {**divoc_credential(), "issuer": "https://cowin.gov.in/"}
+    assert (
+        verify_qr(encode_divoc(sign_divoc_credential(indian, india, "did:india")), store, at=NOW).status
+        == "VALID"
+    )
+    # India's key signing a credential that claims to be Jamaica's: only Jamaica's key may answer for it.
+    forged = encode_divoc(sign_divoc_credential(divoc_credential(), india, "did:india"))
+    assert verify_qr(forged, store, at=NOW).status == "SIGNATURE_INVALID"
+    # A credential of an issuer no key is bound to, under a DID whose keys are all bound: unknown issuer.
+    other = {**divoc_credential(), "issuer": "https://elsewhere.example"}
+    result = verify_qr(encode_divoc(sign_divoc_credential(other, india, "did:india")), store, at=NOW)
+    assert result.status == "UNKNOWN_ISSUER"
