@@ -48,3 +48,20 @@ def test_no_value_no_key_and_bad_values_are_named() -> None:
         divoc_entries(json.dumps(ec_jwk))
     with pytest.raises(ValueError, match="PEM public key, a JWK"):
         divoc_entries("did:jamaica")
+
+
+def test_configured_key_bound_to_the_ministry_issuer() -> None:
+    pem = public_pem(divoc_ed25519_key())
+    bound = divoc_entries(
+        json.dumps({"did": DIVOC_DID, "publicKeyPem": pem, "issuer": "https://www.moh.gov.jm/"})
+    )
+    document = trust_list_document(bound)
+    assert document["certificates"][0]["issuer"] == "https://www.moh.gov.jm"
+    assert (
+        verify_qr(divoc_vector().qr, InMemoryTrustStore.from_trust_list(document), at=NOW).status == "VALID"
+    )
+    elsewhere = divoc_entries(
+        json.dumps({"did": DIVOC_DID, "publicKeyPem": pem, "issuer": "https://other.example"})
+    )
+    store = InMemoryTrustStore.from_trust_list(trust_list_document(elsewhere))
+    assert verify_qr(divoc_vector().qr, store, at=NOW).status == "UNKNOWN_ISSUER"
