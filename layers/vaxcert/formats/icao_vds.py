@@ -17,7 +17,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
@@ -123,9 +123,19 @@ def icao_certificate(qr_text: str) -> DecodedCertificate:
     signed = canonical_json(data)
     shown = _content(message, kind)
 
+    signer_spki = _spki(signer.public_key())
+
     def check(anchors: Sequence[Any]) -> Signer | None:
+        # The anchor is the CSCA that issued the signer certificate, or (as in WHO's validator) a trusted
+        # key that IS the signer's: a document signer certificate imported on its own.
         csca = next(
-            (a for a in anchors if _issued_by(a.public_key, tbs, signature_oid, certificate_signature)), None
+            (
+                a
+                for a in anchors
+                if _spki(a.public_key) == signer_spki
+                or _issued_by(a.public_key, tbs, signature_oid, certificate_signature)
+            ),
+            None,
         )
         if csca is None or not _verify_seal(signer.public_key(), alg, signed, signature):
             return None
@@ -168,6 +178,15 @@ def _load_certificate(der: bytes) -> x509.Certificate:
         return x509.load_der_x509_certificate(der)
     except ValueError:
         return x509.load_der_x509_certificate(reencode_der(der))
+
+
+def _spki(key: Any) -> bytes:
+    try:
+        return bytes(
+            key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        )
+    except (AttributeError, ValueError):
+        return b""
 
 
 def _subject(certificate: x509.Certificate) -> str | None:

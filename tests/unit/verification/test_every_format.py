@@ -172,6 +172,15 @@ def test_icao_issuing_state_codes() -> None:
     assert (unknown.status, unknown.format) == ("UNKNOWN_ISSUER", "ICAO")
 
 
+def test_icao_signer_certificate_trusted_on_its_own() -> None:
+    """As WHO's validator allows: a trusted key that is the signer's own (its certificate) verifies."""
+    from tests.vectors import icao_authority
+    from vaxcert.verification.trust_files import read_trust_file
+
+    store = InMemoryTrustStore(read_trust_file(icao_authority("EC").signer_der, framework="icao"))
+    assert verify_qr(icao_seal(), store, at=NOW).status == "VALID"
+
+
 def test_icao_malformed_seals() -> None:
     seal = json.loads(icao_seal())
     seal["sig"]["alg"] = "RS256"
