@@ -1,0 +1,84 @@
+// Small helpers the format modules share: encodings, bounded decompression, the result shape.
+
+export const CLOCK_SKEW_SECONDS = 300; // issuing systems' and phones' clocks drift
+const MAX_INFLATED = 256 * 1024; // a zip bomb in a QR code is still a zip bomb
+
+export function base64ToBytes(text) {
+  const raw = atob(String(text).replace(/\s+/g, ""));
+  return Uint8Array.from(raw, (c) => c.charCodeAt(0));
+}
+
+export function bytesToBase64(bytes) {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+export function base64UrlToBytes(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("not base64url");
+  const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+  return base64ToBytes(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
+}
+
+export function utf8(bytes) {
+  return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+}
+
+export function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+export async function sha256(bytes) {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+/** Decompress with DecompressionStream ("deflate" = zlib, "deflate-raw" = raw DEFLATE), at most 256 KB out. */
+export async function inflate(bytes, format = "deflate") {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format));
+  const reader = stream.getReader();
+  const parts = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > MAX_INFLATED) {
+      await reader.cancel();
+      throw new Error("decompressed data too large");
+    }
+    parts.push(value);
+  }
+  return concat(...parts);
+}
+
+export function text(value) {
+  return typeof value === "string" && value.trim() ? value.trim() : null;
+}
+
+export function integer(value) {
+  if (typeof value === "number" && Number.isFinite(value)) return Math.trunc(value);
+  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "string" && /^\d+$/.test(value.trim())) return Number(value.trim());
+  return null;
+}
+
+export function day(value) {
+  const s = text(value);
+  return s ? s.slice(0, 10) : null;
+}
+
+export function mapping(value) {
+  return value && typeof value === "object" && !Array.isArray(value) ? value : {};
+}
+
+export function result(status, reason, extra = {}) {
+  return { valid: status === "VALID", status, reason, format: null, issuer: null, kid: null, certificate: null, ...extra };
+}
+
+/** The worst of the failures found after a good signature (REVOKED > EXPIRED > NOT_YET_VALID), else VALID. */
+export function verdict(failures) {
+  return ["REVOKED", "EXPIRED", "NOT_YET_VALID"].find((s) => s in failures) || "VALID";
+}
