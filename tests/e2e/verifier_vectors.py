@@ -161,6 +161,10 @@ def _contexts() -> dict[str, Any]:
             (root / "DIVOCVaccinationContextV1.json").read_text()
         ),
         "https://cowin.gov.in/credentials/vaccination/v2": v2,
+        # Other DIVOC deployments' names for the v2 context (as WHO's validator maps them).
+        "https://divoc.prod/vaccine/credentials/vaccination/v1": v2,
+        "https://divoc.lgcc.gov.lk/credentials/vaccination/v1": v2,
+        "https://www.pedulilindungi.id/credentials/vaccination/v2": v2,
         "https://w3id.org/security/v1": json.loads((root / "security-v1.jsonld").read_text()),
         "https://w3id.org/security/v2": json.loads((root / "security-v2.jsonld").read_text()),
     }

@@ -11,6 +11,7 @@ import {
 
 export const PREFIX = "B64:";
 const SECURITY_V2 = "https://w3id.org/security/v2";
+const PYLD_DEFAULT_BASE = "http://example.org/base/";
 const MAX_UNZIPPED = 256 * 1024;
 
 const here = (path) => new URL(path, import.meta.url).href;
@@ -142,7 +143,9 @@ async function documentLoader(url) {
 /** URDNA2015 N-Quads, as pyld's jsonld.normalize gives them. */
 export async function canonicalise(value) {
   const jsonld = await loadJsonld();
-  return jsonld.canonize(value, { algorithm: "URDNA2015", format: "application/n-quads", documentLoader, safe: false });
+  // base: pyld (and so the server, and the real DIVOC signatures checked with it) resolves relative IRIs, such
+  // as DIVOC's empty credentialSubject.id, against this default base; jsonld.js would drop them unsigned.
+  return jsonld.canonize(value, { algorithm: "URDNA2015", format: "application/n-quads", documentLoader, safe: false, base: PYLD_DEFAULT_BASE });
 }
 
 /** The bytes the proof's JWS signs (header_b64 + "." + the two digests). */
