@@ -1,7 +1,7 @@
-"""The web verifier in headless Chromium, which has no BarcodeDetector, under the pages' real CSP: a fake camera
-playing a certificate QR and uploaded phone-like photos (a screen photographed at an angle, rotated, soft) end in
-the right verdict online and offline; HC1, WHO, SHC and DIVOC signatures are checked in the page with our own
-keys (and tampered variants); verdicts read as people expect (amber unknown issuer, prompts, damaged QR).
+"""The web verifier in headless Chromium (no BarcodeDetector) under the pages' real CSP: a fake camera
+playing a certificate QR and uploaded phone-like photos (a screen photographed at an angle, rotated, soft) end
+in the right verdict online and offline; HC1, WHO, SHC and DIVOC signatures are checked in the page with our
+own keys (and tampered variants); verdicts read as people expect (amber unknown issuer, prompts, damaged QR).
 
 One Chromium for the module (its fake camera plays the HC1 certificate issued first); each test has a fresh
 profile. Trust entries for our SHC issuer and DIVOC keys are added to the stack's real `GET /v1/trust-list`
@@ -32,7 +32,7 @@ from tests.e2e.verifier_vectors import (
 )
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page, Route
+    from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, Route
 
     from tests.e2e.conftest import LocalStack
 
@@ -75,7 +75,11 @@ class Vectors:
         self.shc = ShcIssuer()
         self.divoc_ed25519 = DivocIssuer("ed25519", did="did:vaxcert-test:ed25519")
         self.divoc_rsa = DivocIssuer("rsa", did="did:vaxcert-test:rsa")
-        self.entries = [self.shc.trust_entry(), self.divoc_ed25519.trust_entry(), self.divoc_rsa.trust_entry()]
+        self.entries = [
+            self.shc.trust_entry(),
+            self.divoc_ed25519.trust_entry(),
+            self.divoc_rsa.trust_entry(),
+        ]
         self.divoc_signed = self.divoc_ed25519.sign(jamaica_credential("Tanisha Reid"))
         self.divoc = divoc_qr(self.divoc_signed)
 
@@ -160,9 +164,13 @@ def _paste(page: Page, qr: str) -> str:
     return _status(page)
 
 
+def _jpeg(name: str, data: bytes) -> FilePayload:
+    return {"name": name, "mimeType": "image/jpeg", "buffer": data}
+
+
 def _upload(page: Page, name: str, jpeg: bytes) -> str:
     _clear(page)
-    page.set_input_files("#upload", files=[{"name": name, "mimeType": "image/jpeg", "buffer": jpeg}])
+    page.set_input_files("#upload", files=_jpeg(name, jpeg))
     return _status(page)
 
 
@@ -212,7 +220,9 @@ def test_the_vendored_reader_runs_under_the_pages_csp(tab: Page, stack: LocalSta
     response = tab.goto("/verify")
     assert response is not None
     csp = response.headers["content-security-policy"]
-    assert "script-src 'self' 'wasm-unsafe-eval'" in csp and "unsafe-eval'" not in csp.replace("wasm-unsafe", "")
+    assert "script-src 'self' 'wasm-unsafe-eval'" in csp and "unsafe-eval'" not in csp.replace(
+        "wasm-unsafe", ""
+    )
     tab.wait_for_selector("html[data-verifier-ready='true']", state="attached")
     assert tab.evaluate("'BarcodeDetector' in window") is False
     tab.wait_for_selector("html[data-qr-reader='zxing-wasm']", state="attached")
@@ -275,14 +285,14 @@ def test_photo_uploads_online_then_offline(
 
 
 def test_a_picture_without_a_qr_code_says_so(tab: Page) -> None:
-    from PIL import Image
-
     import io
+
+    from PIL import Image
 
     blank = io.BytesIO()
     Image.new("RGB", (640, 480), (200, 190, 180)).save(blank, format="JPEG")
     _open(tab)
-    tab.set_input_files("#upload", files=[{"name": "x.jpg", "mimeType": "image/jpeg", "buffer": blank.getvalue()}])
+    tab.set_input_files("#upload", files=_jpeg("x.jpg", blank.getvalue()))
     tab.wait_for_selector("#upload-hint:has-text('No QR code was found')")
     assert tab.locator("#result").get_attribute("data-status") == ""
 
@@ -354,7 +364,8 @@ def test_verdicts_people_read_correctly(tab: Page) -> None:
     shown = tab.evaluate(
         """async () => {
           const { displayStatus, STATUS_TEXT } = await import('/verifier/verdicts.js');
-          const s = displayStatus({ status: 'REVOKED', reason: 'certificate has been superseded by a corrected version' });
+          const why = 'certificate has been superseded by a corrected version';
+          const s = displayStatus({ status: 'REVOKED', reason: why });
           const r = displayStatus({ status: 'REVOKED', reason: 'certificate has been revoked' });
           return [STATUS_TEXT[s].cause, STATUS_TEXT[r].cause];
         }"""
@@ -371,7 +382,11 @@ def test_vendored_wasm_is_the_one_the_reader_expects() -> None:
     for name in ("barcode-detector", "zxing-wasm", "jsonld"):
         assert (vendor / name / "LICENSE").is_file()
     sw = (vendor.parents[1] / "sw.js").read_text()
-    for path in sorted(p for p in vendor.parent.rglob("*") if p.is_file() and p.suffix in {".js", ".wasm", ".json", ".jsonld"}):
+    for path in sorted(
+        p
+        for p in vendor.parent.rglob("*")
+        if p.is_file() and p.suffix in {".js", ".wasm", ".json", ".jsonld"}
+    ):
         assert f'"/{path.relative_to(vendor.parents[1])}"' in sw, f"{path} is not precached by sw.js"
 
 

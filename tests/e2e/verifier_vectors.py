@@ -1,6 +1,6 @@
-"""Test vectors for the web verifier, made here with our own keys (Python `cryptography`, pyld), independent of
-the page's JavaScript: SMART Health Cards, DIVOC credentials (Ed25519 and RSA), their trust-list entries in the
-`GET /v1/trust-list` contract, and phone-like pictures of QR codes (photo of a screen; camera .y4m)."""
+"""Test vectors for the web verifier, made with our own keys (Python `cryptography`, pyld), independent of
+the page's JavaScript: SMART Health Cards, DIVOC credentials (Ed25519 and RSA), their trust-list entries in
+the `GET /v1/trust-list` contract, and phone-like pictures of QR codes (photo of a screen; camera .y4m)."""
 
 from __future__ import annotations
 
@@ -272,7 +272,7 @@ def qr_image(content: str, *, scale: int = 8, error: str = "q") -> tuple[Image.I
 
 def phone_photo(content: str, *, seed: int = 7, angle: float = 11.0, blur: float = 1.2) -> bytes:
     """A JPEG like a verifier's phone takes of a QR shown on another phone's screen: a bright screen in a
-    dark bezel with a pixel grid, a gradient of glare, tilted (perspective), rotated, a little out of focus."""
+    dark bezel with a pixel grid, a gradient of glare, tilted (perspective), rotated, a little soft."""
     rng = random.Random(seed)
     code, _ = qr_image(content, scale=6)
     side = code.width
@@ -294,7 +294,11 @@ def phone_photo(content: str, *, seed: int = 7, angle: float = 11.0, blur: float
         [(shrink, 0), (w - shrink, 0), (w, h), (0, h)], [(0, 0), (w, 0), (w, h), (0, h)]
     )
     phone = phone.transform(
-        phone.size, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC, fillcolor=(120, 104, 88)
+        phone.size,
+        Image.Transform.PERSPECTIVE,
+        coefficients,
+        Image.Resampling.BICUBIC,
+        fillcolor=(120, 104, 88),
     )
     # The scene: a desk, the phone rotated on it, uneven light.
     scene = Image.new("RGB", (int(w * 1.6), int(h * 1.3)), (120, 104, 88))
@@ -341,7 +345,9 @@ def camera_y4m(content: str, path: Path, *, width: int = 1280, height: int = 720
         out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
         for i in range(frames):
             frame = Image.new("RGB", (width, height), (90, 96, 104))
-            tilted = code.rotate(4 + i, expand=True, resample=Image.Resampling.BICUBIC, fillcolor=(90, 96, 104))
+            tilted = code.rotate(
+                4 + i, expand=True, resample=Image.Resampling.BICUBIC, fillcolor=(90, 96, 104)
+            )
             frame.paste(tilted, ((width - tilted.width) // 2 + i * 6, (height - tilted.height) // 2))
             frame = frame.filter(ImageFilter.GaussianBlur(0.8))
             y, cb, cr = frame.convert("YCbCr").split()
