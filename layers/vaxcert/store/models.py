@@ -119,21 +119,25 @@ class EventItem(Model):
 
 
 class TrustItem(Model):
-    """A certificate of the trust list: our CSCA and DSCs, and imported foreign DSCs."""
+    """A trusted key: our CSCA and DSCs, imported DSCs, and other frameworks' keys (shc, divoc, icao)."""
 
     class Meta:
         table_name = "vaxcert-trust"
 
-    kid = UnicodeAttribute(hash_key=True)  # base64 of the 8-byte kid
-    country = UnicodeAttribute()
+    kid = UnicodeAttribute(hash_key=True)  # hc1: base64 of the 8-byte kid; others: framework#issuer#keyRef
+    country = UnicodeAttribute()  # "" when a key names none (SMART Health Card issuers)
     certificateType = UnicodeAttribute()  # DSC | CSCA
-    rawData = UnicodeAttribute()  # base64 DER
+    rawData = UnicodeAttribute()  # base64 DER, "" for a bare key (JWK, PEM public key)
+    framework = UnicodeAttribute(null=True)  # hc1 (also when absent) | shc | divoc | icao
+    keyRef = UnicodeAttribute(null=True)  # the key id as its framework names it (not hc1)
+    issuer = UnicodeAttribute(null=True)  # shc: the iss URL
+    jwk = UnicodeAttribute(null=True)  # JSON of the public JWK (bare keys)
     origin = UnicodeAttribute()  # OWN | IMPORTED
     status = UnicodeAttribute(default="ACTIVE")  # ACTIVE | WITHDRAWN
     keyId = UnicodeAttribute(null=True)  # KMS key of our own DSCs
     signing = BooleanAttribute(default=False)  # the DSC new certificates are signed with
-    notBefore = UnicodeAttribute()
-    notAfter = UnicodeAttribute()
+    notBefore = UnicodeAttribute(null=True)  # absent for a bare key
+    notAfter = UnicodeAttribute(null=True)
     createdAt = UnicodeAttribute()
 
 

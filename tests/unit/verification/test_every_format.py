@@ -1,0 +1,188 @@
+"""Every format through the one engine: our own vectors for each format and key type, tampered variants,
+unknown issuers, each format's own dates, and revocation for every format."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.vectors import (
+    SHC_ISSUER,
+    all_vectors,
+    divoc_credential,
+    divoc_ed25519_key,
+    divoc_vector,
+    icao_data,
+    icao_seal,
+    shc_chunked_qrs,
+    shc_jwk,
+    shc_payload,
+    shc_qr,
+    trust_list_entries,
+    trust_store,
+)
+from vaxcert.formats.divoc import encode_divoc, sign_divoc_credential
+from vaxcert.verification import InMemoryTrustStore, RevocationQuery, Revocations, verify_qr
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+VECTORS = all_vectors()
+FORMATS = {"divoc": "DIVOC", "shc": "SHC", "icao": "ICAO"}
+
+
+@pytest.mark.parametrize("name", sorted(VECTORS))
+def test_own_vectors_verify_and_tampered_ones_do_not(name: str) -> None:
+    qr, expected = VECTORS[name]
+    result = verify_qr(qr, trust_store(), at=NOW)
+    assert (result.status, result.format) == (expected, FORMATS[name.split("-")[0]]), result.reason
+    if expected == "VALID":
+        assert result.valid and result.certificate is not None
+        assert result.certificate.dateOfBirth == "1984-03-07"
+        assert result.checks == {
+            "signature": True,
+            "expiry": True,
+            "signerValidity": True,
+            "notRevoked": None,
+        }
+    else:
+        assert result.certificate is None  # nothing of an unverified certificate is disclosed
+
+
+@pytest.mark.parametrize("name", sorted(VECTORS))
+def test_without_trusted_keys_every_vector_is_unknown_issuer(name: str) -> None:
+    result = verify_qr(VECTORS[name][0], InMemoryTrustStore(), at=NOW)
+    assert result.status == "UNKNOWN_ISSUER", result.reason
+    assert result.format == FORMATS[name.split("-")[0]]
+
+
+def test_minimal_disclosure_per_format() -> None:
+    store = trust_store()
+    divoc = verify_qr(VECTORS["divoc-ed25519"][0], store, at=NOW).to_json_dict()
+    assert divoc["certificate"] == {
+        "name": "Marcia Campbell",
+        "dateOfBirth": "1984-03-07",
+        "hcid": "891244125",
+        "vaccine": "Pfizer",
+        "dose": 2,
+        "totalDoses": 2,
+        "date": "2021-12-14",
+        "country": "JAM",
+    }
+    assert (divoc["issuer"], divoc["kid"]) == ("https://www.moh.gov.jm", "did:jamaica")
+    shc = verify_qr(shc_qr(), store, at=NOW).to_json_dict()
+    assert shc["certificate"]["name"] == "Marcia Campbell" and shc["certificate"]["dose"] == 2
+    assert (shc["issuer"], shc["kid"]) == (SHC_ISSUER, shc_jwk()["kid"])
+    icao = verify_qr(icao_seal(), store, at=NOW).to_json_dict()
+    assert icao["certificate"]["hcid"] == "JM0000001234" and icao["certificate"]["date"] == "2022-01-04"
+    assert icao["issuer"] == "JAM"
+
+
+def test_shc_key_is_looked_up_by_issuer_and_kid() -> None:
+    other_issuer = [
+        {**e, "issuer": "https://other.example/issuer"} if e["framework"] == "shc" else e
+        for e in trust_list_entries()
+    ]
+    store = InMemoryTrustStore.from_trust_list({"certificates": other_issuer})
+    assert verify_qr(shc_qr(), store, at=NOW).status == "UNKNOWN_ISSUER"
+    # A trailing slash on either side is the same issuer.
+    slashed = [
+        {**e, "issuer": SHC_ISSUER + "/"} if e["framework"] == "shc" else e for e in trust_list_entries()
+    ]
+    store = InMemoryTrustStore.from_trust_list({"certificates": slashed})
+    assert verify_qr(shc_qr(), store, at=NOW).status == "VALID"
+
+
+def test_shc_signed_by_another_key_with_our_kid_is_signature_invalid() -> None:
+    from tests import vectors
+
+    forged = vectors.shc_jws(shc_payload(), ec.generate_private_key(ec.SECP256R1()))
+    header = vectors.shc_jws().split(".")[0]
+    _, body, signature = forged.split(".")
+    (qr,) = vectors.encode_shc(f"{header}.{body}.{signature}")
+    assert verify_qr(qr, trust_store(), at=NOW).status == "SIGNATURE_INVALID"
+
+
+def test_shc_chunks_in_any_order_and_a_missing_chunk() -> None:
+    chunks = shc_chunked_qrs()
+    assert len(chunks) == 2 and chunks[0].startswith("shc:/1/2/")
+    assert verify_qr(" ".join(reversed(chunks)), trust_store(), at=NOW).status == "VALID"
+    missing = verify_qr(chunks[0], trust_store(), at=NOW)
+    assert (missing.status, missing.format) == ("MALFORMED", "SHC")
+    assert "1 of 2" in missing.reason
+
+
+def test_shc_dates() -> None:
+    expired = shc_qr({**shc_payload(), "exp": int(NOW.timestamp()) - 60})
+    assert verify_qr(expired, trust_store(), at=NOW).status == "EXPIRED"
+    future = shc_qr({**shc_payload(), "nbf": int(NOW.timestamp()) + 3600})
+    assert verify_qr(future, trust_store(), at=NOW).status == "NOT_YET_VALID"
+
+
+def test_divoc_dates_are_the_credential_own() -> None:
+    key = divoc_ed25519_key()
+    expiring = {**divoc_credential(), "expirationDate": "2025-12-31T00:00:00Z"}
+    qr = encode_divoc(sign_divoc_credential(expiring, key, "did:jamaica"))
+    assert verify_qr(qr, trust_store(), at=NOW).status == "EXPIRED"
+    future = {**divoc_credential(), "issuanceDate": "2027-01-01T00:00:00Z"}
+    qr = encode_divoc(sign_divoc_credential(future, key, "did:jamaica"))
+    assert verify_qr(qr, trust_store(), at=NOW).status == "NOT_YET_VALID"
+    # effectiveUntil is how long the vaccination protects, not the certificate's validity.
+    old = divoc_vector(effective_until="2022-04-15").qr
+    assert verify_qr(old, trust_store(), at=NOW).status == "VALID"
+
+
+def test_divoc_did_not_trusted_is_unknown_issuer() -> None:
+    key = divoc_ed25519_key()
+    qr = encode_divoc(sign_divoc_credential(divoc_credential(), key, "did:elsewhere"))
+    result = verify_qr(qr, trust_store(), at=NOW)
+    assert result.status == "UNKNOWN_ISSUER" and "did:elsewhere" in result.reason
+
+
+def test_icao_needs_a_csca_of_the_issuing_country() -> None:
+    seal = icao_seal(data=icao_data(issuer="AUS"))
+    result = verify_qr(seal, trust_store(), at=NOW)
+    assert result.status == "UNKNOWN_ISSUER" and "AUS" in result.reason
+    # Past the signer certificate's validity (2031): expired.
+    assert verify_qr(icao_seal(), trust_store(), at=datetime(2032, 1, 1, tzinfo=UTC)).status == "EXPIRED"
+
+
+def test_icao_malformed_seals() -> None:
+    seal = json.loads(icao_seal())
+    seal["sig"]["alg"] = "RS256"
+    result = verify_qr(json.dumps(seal), trust_store(), at=NOW)
+    assert (result.status, result.format) == ("MALFORMED", "ICAO")
+    broken = copy.deepcopy(json.loads(icao_seal()))
+    broken["sig"]["cer"] = "AAAA"
+    assert verify_qr(json.dumps(broken), trust_store(), at=NOW).status == "MALFORMED"
+
+
+class _Revoked:
+    def __init__(self, fmt: str, identifier: str) -> None:
+        self.fmt, self.identifier = fmt, identifier
+        self.asked: list[RevocationQuery] = []
+
+    def revoked(self, query: RevocationQuery) -> str | None:
+        self.asked.append(query)
+        match = (query.format, query.identifier) == (self.fmt, self.identifier)
+        return "certificate has been revoked by its issuer" if match else None
+
+
+@pytest.mark.parametrize(
+    ("qr", "fmt", "identifier"),
+    [
+        (shc_qr(shc_payload(rid="r1d-0001")), "SHC", "r1d-0001"),
+        (VECTORS["divoc-rsa"][0], "DIVOC", "891244125"),
+        (icao_seal(), "ICAO", "JM0000001234"),
+    ],
+)
+def test_revocation_applies_to_every_format(qr: str, fmt: str, identifier: str) -> None:
+    source = _Revoked(fmt, identifier)
+    result = verify_qr(qr, trust_store(), at=NOW, revocation=Revocations(source))
+    assert result.status == "REVOKED" and result.reason == "certificate has been revoked by its issuer"
+    assert result.checks and result.checks["notRevoked"] is False
+    other = verify_qr(qr, trust_store(), at=NOW, revocation=_Revoked(fmt, "someone else"))
+    assert other.status == "VALID"
+    assert source.asked[0].kid is not None
