@@ -4,13 +4,15 @@ in the right verdict online and offline; HC1, WHO, SHC and DIVOC signatures are 
 own keys (and tampered variants); verdicts read as people expect (amber unknown issuer, prompts, damaged QR).
 
 One Chromium for the module (its fake camera plays the HC1 certificate issued first); each test has a fresh
-profile. Trust entries for our SHC issuer and DIVOC keys are added to the stack's real `GET /v1/trust-list`
-answer in the list's contract (framework, jwk, issuer)."""
+profile. Our SHC issuer's and DIVOC keys are imported with `vaxcert trust import` (JWKS files) into the stack,
+so the page gets them from the real `GET /v1/trust-list`."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,15 +34,13 @@ from tests.e2e.verifier_vectors import (
 )
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, Route
+    from playwright.sync_api import Browser, BrowserContext, FilePayload, Page
 
     from tests.e2e.conftest import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 RESULT = "#result[data-status]:not([data-status=''])"
-# Contexts whose network is cut: route.fetch() runs outside the browser, so the trust-list route must refuse.
-_OFFLINE: set[int] = set()
 
 
 @pytest.fixture(scope="module")
@@ -75,18 +75,44 @@ class Vectors:
         self.shc = ShcIssuer()
         self.divoc_ed25519 = DivocIssuer("ed25519", did="did:vaxcert-test:ed25519")
         self.divoc_rsa = DivocIssuer("rsa", did="did:vaxcert-test:rsa")
-        self.entries = [
-            self.shc.trust_entry(),
-            self.divoc_ed25519.trust_entry(),
-            self.divoc_rsa.trust_entry(),
-        ]
         self.divoc_signed = self.divoc_ed25519.sign(jamaica_credential("Tanisha Reid"))
         self.divoc = divoc_qr(self.divoc_signed)
 
 
+def _vaxcert(*args: str) -> str:
+    run = subprocess.run(
+        [sys.executable, "-m", "vaxcert.cli", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
 @pytest.fixture(scope="module")
-def vectors() -> Vectors:
-    return Vectors()
+def vectors(stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Vectors:
+    """Our SHC issuer and DIVOC keys, imported as a ministry would (`vaxcert trust import` of JWKS files), so
+    the page gets them from the stack's real `GET /v1/trust-list`."""
+    found = Vectors()
+    folder = tmp_path_factory.mktemp("trust")
+    credentials = folder / "credentials.json"
+    credentials.write_text(json.dumps(stack.credentials))
+    shc = folder / "shc-jwks.json"
+    shc.write_text(json.dumps({"keys": [found.shc.trust_entry()["jwk"]]}))
+    _vaxcert("trust", "import", str(shc), "--framework", "shc", "--issuer", found.shc.iss, "--country", "US",
+             "--local", str(credentials))  # fmt: skip
+    divoc = folder / "divoc-jwks.json"
+    keys = [found.divoc_ed25519.trust_entry()["jwk"], found.divoc_rsa.trust_entry()["jwk"]]
+    divoc.write_text(json.dumps({"keys": keys}))
+    _vaxcert(
+        "trust", "import", str(divoc), "--framework", "divoc", "--country", "JM", "--local", str(credentials)
+    )
+    wanted = {found.shc.kid, found.divoc_ed25519.did, found.divoc_rsa.did}
+
+    def published() -> bool:
+        listed = stack.request("GET", "/v1/trust-list").json()["certificates"]
+        return wanted <= {c["kid"] for c in listed}
+
+    stack.wait_for(published, timeout=60)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -112,25 +138,12 @@ def scan_browser(certificate: dict[str, Any], tmp_path_factory: pytest.TempPathF
 
 @pytest.fixture
 def scan_context(scan_browser: Browser, stack: LocalStack, vectors: Vectors) -> Iterator[BrowserContext]:
-    """A fresh phone profile under the real CSP; the trust list is the stack's, plus our SHC/DIVOC keys."""
+    """A fresh phone profile under the real CSP (no bypass), on the stack's origin."""
     ctx = scan_browser.new_context(
         base_url=stack.api, viewport=PHONE, locale="en-JM", service_workers="allow", permissions=["camera"]
     )
     ctx.set_default_timeout(20_000)
-
-    def trust_list(route: Route) -> None:
-        if id(ctx) in _OFFLINE:
-            route.abort("internetdisconnected")
-            return
-        response = route.fetch()
-        document = response.json()
-        document["certificates"] = [*document["certificates"], *vectors.entries]
-        route.fulfill(response=response, body=json.dumps(document))
-
-    ctx.route("**/v1/trust-list", trust_list)
     yield ctx
-    _OFFLINE.discard(id(ctx))
-    ctx.unroute_all(behavior="ignoreErrors")
     ctx.close()
 
 
@@ -185,7 +198,6 @@ def _go_offline(context: BrowserContext, page: Page) -> None:
         page.reload()
         page.wait_for_selector("html[data-verifier-ready='true']", state="attached")
     assert page.evaluate("navigator.serviceWorker.controller !== null")
-    _OFFLINE.add(id(context))
     context.set_offline(True)
     response = page.reload()
     assert response is not None and response.from_service_worker
@@ -194,7 +206,6 @@ def _go_offline(context: BrowserContext, page: Page) -> None:
 
 
 def _go_online(context: BrowserContext) -> None:
-    _OFFLINE.discard(id(context))
     context.set_offline(False)
 
 
@@ -298,39 +309,53 @@ def test_a_picture_without_a_qr_code_says_so(tab: Page) -> None:
 
 
 def test_every_format_offline_with_our_keys_and_tampered_variants(
-    scan_context: BrowserContext, tab: Page, vectors: Vectors
+    scan_context: BrowserContext, tab: Page, stack: LocalStack, vectors: Vectors
 ) -> None:
-    """Offline: SHC (single and two-part), DIVOC Ed25519 and RSA verify; changed content does not."""
+    """Offline: SHC (single and two-part), DIVOC Ed25519 and RSA verify; changed content does not; the API's
+    /v1/verify gives the same status for each."""
+    forged = json.loads(json.dumps(vectors.divoc_signed))
+    forged["credentialSubject"]["name"] = "Mallory"
+    moved = json.loads(json.dumps(vectors.divoc_signed))
+    moved["evidence"][0]["dose"] = 3
+    # An Ed25519 proof presented under the RSA key's DID: that key does not verify it.
+    swapped = json.loads(json.dumps(vectors.divoc_signed))
+    swapped["proof"]["verificationMethod"] = vectors.divoc_rsa.did
+    who = conformance_path("ddcc-validator", "qr", "WHOQR1Contents.txt").read_text().strip()
+    cases = {
+        "shc": (vectors.shc.qr(), "VALID"),
+        "shc tampered": (tampered_shc(vectors.shc), "SIGNATURE_INVALID"),
+        "shc stranger": (ShcIssuer("https://elsewhere.example.test").qr(), "UNKNOWN_ISSUER"),
+        "divoc ed25519": (vectors.divoc, "VALID"),
+        "divoc rsa": (divoc_qr(vectors.divoc_rsa.sign(jamaica_credential("Andre Williams"))), "VALID"),
+        "divoc name changed": (divoc_qr(forged), "SIGNATURE_INVALID"),
+        "divoc dose changed": (divoc_qr(moved), "SIGNATURE_INVALID"),
+        "divoc other key": (divoc_qr(swapped), "SIGNATURE_INVALID"),
+        "who without keys": (who, "UNKNOWN_ISSUER"),
+    }
+
+    def api(qr: str) -> str:
+        return str(stack.request("POST", "/v1/verify", {"qr": qr}).json()["status"])
+
+    stack.wait_for(lambda: api(vectors.divoc) == "VALID" and api(vectors.shc.qr()) == "VALID", timeout=60)
+    assert {name: api(qr) for name, (qr, _) in cases.items()} == {n: e for n, (_, e) in cases.items()}
+
     _open(tab)
     _go_offline(scan_context, tab)
     try:
+        assert {name: _paste(tab, qr) for name, (qr, _) in cases.items()} == {
+            n: e for n, (_, e) in cases.items()
+        }
         assert _paste(tab, vectors.shc.qr()) == "VALID"
         assert _field(tab, "Name") == "Marcia Campbell"
         assert _field(tab, "Dose") == "2"
         assert _field(tab, "Format") == "SMART Health Card"
         assert _paste(tab, "\n".join(shc_chunks(vectors.shc.jws(vectors.shc.payload()), 2))) == "VALID"
         assert _paste(tab, tampered_shc(vectors.shc)) == "SIGNATURE_INVALID"
-        assert tab.locator('#result dd[data-field="Name"]').count() == 0
-        stranger = ShcIssuer("https://elsewhere.example.test")
-        assert _paste(tab, stranger.qr()) == "UNKNOWN_ISSUER"
+        assert tab.locator('#result dd[data-field="Name"]').count() == 0  # nothing unverified shown
+        assert _paste(tab, cases["shc stranger"][0]) == "UNKNOWN_ISSUER"
         assert _field(tab, "Name") == "Marcia Campbell"  # shown, marked not verified
-
-        assert _paste(tab, vectors.divoc) == "VALID"
-        rsa = divoc_qr(vectors.divoc_rsa.sign(jamaica_credential("Andre Williams")))
-        assert _paste(tab, rsa) == "VALID"
+        assert _paste(tab, cases["divoc rsa"][0]) == "VALID"
         assert _field(tab, "Name") == "Andre Williams"
-        forged = json.loads(json.dumps(vectors.divoc_signed))
-        forged["credentialSubject"]["name"] = "Mallory"
-        assert _paste(tab, divoc_qr(forged)) == "SIGNATURE_INVALID"
-        moved = json.loads(json.dumps(vectors.divoc_signed))
-        moved["evidence"][0]["dose"] = 3
-        assert _paste(tab, divoc_qr(moved)) == "SIGNATURE_INVALID"
-        # An Ed25519 proof presented under the RSA key's DID: the key does not verify it.
-        swapped = json.loads(json.dumps(vectors.divoc_signed))
-        swapped["proof"]["verificationMethod"] = vectors.divoc_rsa.did
-        assert _paste(tab, divoc_qr(swapped)) == "SIGNATURE_INVALID"
-
-        who = conformance_path("ddcc-validator", "qr", "WHOQR1Contents.txt").read_text().strip()
         assert _paste(tab, who) == "UNKNOWN_ISSUER"
         assert tab.locator("#result").get_attribute("data-format") == "WHO"
         assert _field(tab, "Name") == "Eddie Murphy"
