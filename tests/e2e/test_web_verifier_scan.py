@@ -9,15 +9,20 @@ so the page gets them from the real `GET /v1/trust-list`."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.conformance_data import conformance_path
 from tests.e2e.browser import CHROMIUM_ARGS, PHONE, issue_and_wait, screenshot, unique_mobile
@@ -26,9 +31,11 @@ from tests.e2e.verifier_vectors import (
     ShcIssuer,
     camera_y4m,
     divoc_qr,
+    ec_jwk,
     jamaica_credential,
     phone_photo,
     qr_image,
+    resign_hc1,
     shc_chunks,
     tampered_shc,
 )
@@ -72,6 +79,25 @@ def new_form_module() -> Callable[..., dict[str, Any]]:
 
 class Vectors:
     def __init__(self) -> None:
+        from cryptography.hazmat.primitives import serialization
+
+        from tests.signing import self_signed_dsc
+        from vaxcert.formats.hc1 import kid_for_certificate
+
+        # WHO DDCC:VS (flat DDCC in the HC1 envelope): the shared WHO QR's content re-signed by a DSC of ours.
+        now = datetime.now(UTC)
+        who_key, who_der = self_signed_dsc(
+            country="XW", not_before=now - timedelta(days=1), not_after=now + timedelta(days=365)
+        )
+        assert isinstance(who_key, ec.EllipticCurvePrivateKey)
+        self.who_pem = x509.load_der_x509_certificate(who_der).public_bytes(serialization.Encoding.PEM)
+        who = conformance_path("ddcc-validator", "qr", "WHOQR1Contents.txt").read_text().strip()
+        self.who = resign_hc1(who, who_key, kid_for_certificate(who_der), {"valid_until": "2099-12-31"})
+        self.who_expired = resign_hc1(who, who_key, kid_for_certificate(who_der))  # valid_until 2022-07-08
+        # HC1 under a bare key from a JWKS (no certificate): kid as the EU gateway names it.
+        self.hc1_key = ec.generate_private_key(ec.SECP256R1())
+        self.hc1_kid = os.urandom(8)
+        self.hc1_jwk = ec_jwk(self.hc1_key, base64.b64encode(self.hc1_kid).decode())
         self.shc = ShcIssuer()
         self.divoc_ed25519 = DivocIssuer("ed25519", did="did:vaxcert-test:ed25519")
         self.divoc_rsa = DivocIssuer("rsa", did="did:vaxcert-test:rsa")
@@ -105,7 +131,15 @@ def vectors(stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Vect
     _vaxcert(
         "trust", "import", str(divoc), "--framework", "divoc", "--country", "JM", "--local", str(credentials)
     )
-    wanted = {found.shc.kid, found.divoc_ed25519.did, found.divoc_rsa.did}
+    who = folder / "who-dsc.pem"
+    who.write_bytes(found.who_pem)
+    _vaxcert("trust", "import", str(who), "--country", "XW", "--local", str(credentials))
+    hc1 = folder / "hc1-jwks.json"
+    hc1.write_text(json.dumps({"keys": [found.hc1_jwk]}))
+    _vaxcert(
+        "trust", "import", str(hc1), "--framework", "hc1", "--country", "XH", "--local", str(credentials)
+    )
+    wanted = {found.shc.kid, found.divoc_ed25519.did, found.divoc_rsa.did, found.hc1_jwk["kid"]}
 
     def published() -> bool:
         listed = stack.request("GET", "/v1/trust-list").json()["certificates"]
@@ -309,7 +343,7 @@ def test_a_picture_without_a_qr_code_says_so(tab: Page) -> None:
 
 
 def test_every_format_offline_with_our_keys_and_tampered_variants(
-    scan_context: BrowserContext, tab: Page, stack: LocalStack, vectors: Vectors
+    scan_context: BrowserContext, tab: Page, stack: LocalStack, vectors: Vectors, certificate: dict[str, Any]
 ) -> None:
     """Offline: SHC (single and two-part), DIVOC Ed25519 and RSA verify; changed content does not; the API's
     /v1/verify gives the same status for each."""
@@ -331,6 +365,8 @@ def test_every_format_offline_with_our_keys_and_tampered_variants(
         "divoc dose changed": (divoc_qr(moved), "SIGNATURE_INVALID"),
         "divoc other key": (divoc_qr(swapped), "SIGNATURE_INVALID"),
         "who without keys": (who, "UNKNOWN_ISSUER"),
+        "who with our key": (vectors.who, "VALID"),
+        "who past its valid_until": (vectors.who_expired, "EXPIRED"),
     }
 
     def api(qr: str) -> str:
@@ -338,6 +374,20 @@ def test_every_format_offline_with_our_keys_and_tampered_variants(
 
     stack.wait_for(lambda: api(vectors.divoc) == "VALID" and api(vectors.shc.qr()) == "VALID", timeout=60)
     assert {name: api(qr) for name, (qr, _) in cases.items()} == {n: e for n, (_, e) in cases.items()}
+    # An HC1 key imported from a JWKS without a certificate: published in the trust list, so the page uses
+    # it (the API's engine reads hc1 entries as certificates only, so it is not compared here).
+    cases.update(
+        {
+            "hc1 under a jwks key": (
+                resign_hc1(str(certificate["qr"]), vectors.hc1_key, vectors.hc1_kid),
+                "VALID",
+            ),
+            "hc1 jwks key, other signer": (
+                resign_hc1(str(certificate["qr"]), ec.generate_private_key(ec.SECP256R1()), vectors.hc1_kid),
+                "SIGNATURE_INVALID",
+            ),
+        }
+    )
 
     _open(tab)
     _go_offline(scan_context, tab)
@@ -359,6 +409,8 @@ def test_every_format_offline_with_our_keys_and_tampered_variants(
         assert _paste(tab, who) == "UNKNOWN_ISSUER"
         assert tab.locator("#result").get_attribute("data-format") == "WHO"
         assert _field(tab, "Name") == "Eddie Murphy"
+        assert _paste(tab, vectors.who) == "VALID"
+        assert _field(tab, "Date of birth") == "19 September 1986"
 
         icao = conformance_path("ddcc-validator", "qr", "ICAOAUQR1Contents.txt").read_text().strip()
         assert _paste(tab, icao) == "NEEDS_CONNECTION"

@@ -357,3 +357,40 @@ def camera_y4m(content: str, path: Path, *, width: int = 1280, height: int = 720
             out.write(cb.resize(half, Image.Resampling.BILINEAR).tobytes())
             out.write(cr.resize(half, Image.Resampling.BILINEAR).tobytes())
     return path
+
+
+# ---------------------------------------------------------------- HC1 / WHO signed with our own keys
+
+
+def resign_hc1(
+    qr: str, key: ec.EllipticCurvePrivateKey, kid: bytes, change: dict[str, Any] | None = None
+) -> str:
+    """The same HC1 content (EU DCC or WHO's flat DDCC map), with `change` merged into its claims, signed
+    ES256 by `key` under `kid`."""
+    import cbor2
+
+    from vaxcert.formats import base45
+
+    sign1 = cbor2.loads(zlib.decompress(base45.decode(qr[4:])))
+    payload = (sign1.value if isinstance(sign1, cbor2.CBORTag) else sign1)[2]
+    if change:
+        payload = cbor2.dumps({**cbor2.loads(payload), **change})
+    protected = cbor2.dumps({1: -7, 4: kid})
+    to_be_signed = cbor2.dumps(["Signature1", protected, b"", payload])
+    signature = raw_ecdsa(key.sign(to_be_signed, ec.ECDSA(hashes.SHA256())))
+    return "HC1:" + base45.encode(
+        zlib.compress(cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature])))
+    )
+
+
+def ec_jwk(key: ec.EllipticCurvePrivateKey, kid: str) -> dict[str, str]:
+    numbers = key.public_key().public_numbers()
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64url(numbers.x.to_bytes(32, "big")),
+        "y": b64url(numbers.y.to_bytes(32, "big")),
+        "kid": kid,
+        "alg": "ES256",
+        "use": "sig",
+    }

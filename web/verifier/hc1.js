@@ -196,6 +196,14 @@ export async function decodeHc1(qrText) {
   };
 }
 
+/** A DDCC date ("2022-07-08" or a date-time) as the start or the end of that day (UTC), or null. */
+function dayEdge(value, end) {
+  const s = text(value);
+  if (!s) return null;
+  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T${end ? "23:59:59.999" : "00:00:00"}Z` : s);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
 function coded(value) {
   if (value && typeof value === "object") return text(value.display) || text(value.code);
   return text(value);
@@ -287,11 +295,15 @@ export async function verifyHc1(qrText, trust, { revocation = null, now = new Da
   const revoked = revocation
     ? await isRevoked(revocation, { uci: certificate.certificateId, country: certificate.country, signature: sign1.signature, alg: sign1.alg })
     : false;
+  // WHO's flat DDCC map has its own validity (valid_from, valid_until or period.end), used without CWT dates.
+  const who = doc.who || {};
+  const whoUntil = doc.exp === null ? dayEdge(who.valid_until || (who.period && who.period.end), true) : null;
+  const whoFrom = doc.iat === null ? dayEdge(who.valid_from || (who.period && who.period.start), false) : null;
   const failures = {};
   if (revoked) failures.REVOKED = "this certificate has been revoked by its issuer";
-  if (expired) failures.EXPIRED = "the certificate has expired";
+  if (expired || (whoUntil && now > whoUntil)) failures.EXPIRED = "the certificate has expired";
   else if (now > signer.notAfter) failures.EXPIRED = "the issuer's signing certificate has expired";
-  if (premature) failures.NOT_YET_VALID = "the certificate is not valid yet (check this device's clock)";
+  if (premature || (whoFrom && now < whoFrom)) failures.NOT_YET_VALID = "the certificate is not valid yet (check this device's clock)";
   else if (now < signer.notBefore) failures.NOT_YET_VALID = "the issuer's signing certificate is not valid yet";
   const status = ["REVOKED", "EXPIRED", "NOT_YET_VALID"].find((s) => s in failures) || "VALID";
   return result(status, failures[status] || "signature and validity checked", {
@@ -301,7 +313,7 @@ export async function verifyHc1(qrText, trust, { revocation = null, now = new Da
     issuedAt: doc.iat ? new Date(doc.iat * 1000).toISOString() : null,
     checks: {
       signature: true,
-      expiry: !(expired || premature),
+      expiry: !("EXPIRED" in failures || "NOT_YET_VALID" in failures),
       signerValidity: now >= signer.notBefore && now <= signer.notAfter,
       notRevoked: revocation ? !revoked : null,
     },
