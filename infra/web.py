@@ -257,7 +257,9 @@ class Web(Construct):
             # left out here); the next part, which runs after this one, re-uploads it as no-cache.
             ("DeployScripts", ["*"], ["*.js"], [short], "text/javascript"),
             ("DeployServiceWorker", ["*"], ["sw.js"], [s3deploy.CacheControl.no_cache()], "text/javascript"),
-            ("DeployAssets", [*REVALIDATE, "*.js"], [], [short], None),
+            # The verifier's QR reader: browsers compile it while streaming only if it is application/wasm.
+            ("DeployWasm", ["*"], ["*.wasm"], [short], "application/wasm"),
+            ("DeployAssets", [*REVALIDATE, "*.js", "*.wasm"], [], [short], None),
         ]
         previous: s3deploy.BucketDeployment | None = None
         for i, (construct_id, exclude, include, cache_control, content_type) in enumerate(parts):

@@ -490,3 +490,22 @@ def test_divoc_canonical_form_in_the_page_is_pyld_s(tab: Page) -> None:
     expected = [canonicalise(d) for d in documents]
     assert all(q.count("\n") > 3 for q in expected)
     assert in_page == expected
+
+
+def test_a_card_in_two_qr_codes_is_read_part_by_part(tab: Page, vectors: Vectors) -> None:
+    """A chunked SMART Health Card: each photo read says which part is missing; the last one verifies."""
+    import io
+
+    parts = shc_chunks(vectors.shc.jws(vectors.shc.payload(given="Dwayne")), 2)
+    pictures = []
+    for part in parts:
+        out = io.BytesIO()
+        qr_image(part, scale=6)[0].save(out, format="JPEG", quality=90)
+        pictures.append(out.getvalue())
+    _open(tab)
+    tab.set_input_files("#upload", files=_jpeg("part2.jpg", pictures[1]))
+    tab.wait_for_selector("#upload-hint:has-text('Part 2 of 2 read')")
+    assert "part 1" in tab.locator("#upload-hint").inner_text()
+    assert tab.locator("#result").get_attribute("data-status") == ""
+    assert _upload(tab, "part1.jpg", pictures[0]) == "VALID"
+    assert _field(tab, "Name") == "Dwayne Campbell"

@@ -613,8 +613,9 @@ def test_web_files_cache_control_and_content_types(synth: Synth) -> None:
         "content-type": "text/javascript",
     }
     assert by_include[("*.js",)]["SystemMetadata"]["content-type"] == "text/javascript"
+    assert by_include[("*.wasm",)]["SystemMetadata"]["content-type"] == "application/wasm"
     rest = by_include[()]
-    assert {"*.html", "*.js", "sw.js", "config.json"} <= set(rest["Exclude"])
+    assert {"*.html", "*.js", "*.wasm", "sw.js", "config.json"} <= set(rest["Exclude"])
     assert rest["SystemMetadata"]["cache-control"].startswith("public, max-age=")
     # sw.js is also uploaded by the *.js part: the no-cache upload must run after it.
     ids = {
