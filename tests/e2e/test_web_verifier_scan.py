@@ -433,6 +433,12 @@ def test_verdicts_people_read_correctly(tab: Page) -> None:
     assert _paste(tab, "   ") == "EMPTY"
     assert tab.locator("#verdict-title").count() == 0
     assert "scan the QR code" in tab.locator("#result").inner_text()
+    # One part of a two-part SMART Health Card: what is missing, not a verdict.
+    issuer = ShcIssuer()
+    first = shc_chunks(issuer.jws(issuer.payload()), 2)[0]
+    assert _paste(tab, first) == "INCOMPLETE"
+    assert tab.locator("#verdict-title").count() == 0
+    assert "part 2 is missing" in tab.locator("#result").inner_text()
     # A damaged QR, in plain words.
     assert _paste(tab, "HC1:NCF%RN%TSMAHN-H") == "MALFORMED"
     assert tab.locator(".verdict__cause").inner_text() == "The QR code is damaged"

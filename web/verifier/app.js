@@ -160,11 +160,11 @@ function resetResult() {
 }
 
 /** An empty input: a prompt of what to do, not a verdict. */
-function showPrompt(message) {
+function showPrompt(message, status = "EMPTY") {
   const box = $("result");
   box.replaceChildren(el("p", { class: "result__prompt", id: "result-reason" }, message));
-  box.dataset.status = "EMPTY";
-  box.dataset.shown = "EMPTY";
+  box.dataset.status = status;
+  box.dataset.shown = status;
   box.className = "result result--prompt";
 }
 
@@ -262,6 +262,11 @@ async function verifyText(text) {
     return;
   }
   const outcome = await verifyQr(qr, state.trust, { revocation: trustedRevocation(), now: new Date() });
+  if (outcome.incomplete) {
+    // Not a verdict: a card in several QR codes needs every part (scan them in turn, or paste one per line).
+    showPrompt(`${capitalise(outcome.reason)}: scan it too, or paste every part, one per line.`, "INCOMPLETE");
+    return;
+  }
   showResult(outcome);
 }
 
@@ -412,7 +417,7 @@ function setUpInputs() {
   });
   $("upload").addEventListener("change", (event) => {
     const file = event.target.files && event.target.files[0];
-    if (file) fromImage(file);
+    if (file) fromImage(file).finally(() => { event.target.value = ""; }); // the same photo can be chosen again
   });
   $("paste-form").addEventListener("submit", (event) => {
     event.preventDefault();

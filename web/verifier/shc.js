@@ -49,7 +49,11 @@ export function shcJws(qrText) {
   }
   const missing = [];
   for (let i = 0; i < total; i++) if (parts[i] === undefined) missing.push(i + 1);
-  if (missing.length) throw new ShcError(`this card has ${total} QR codes: part ${missing.join(", ")} is missing`);
+  if (missing.length) {
+    const error = new ShcError(`this card has ${total} QR codes: part ${missing.join(", ")} is missing`);
+    error.incomplete = true;
+    throw error;
+  }
   const digits = parts.join("");
   if (digits.length % 2) throw new ShcError("the QR text is damaged (an odd number of digits)");
   let jws = "";
@@ -123,7 +127,7 @@ export async function verifyShc(qrText, trust, { now = new Date() } = {}) {
   try {
     card = await decodeShc(qrText);
   } catch (e) {
-    return result("MALFORMED", e.message || "the card cannot be read", { format: "SHC", damaged: true });
+    return result("MALFORMED", e.message || "the card cannot be read", { format: "SHC", damaged: !e.incomplete, incomplete: !!e.incomplete });
   }
   const issuer = text(card.payload.iss);
   const kid = text(card.header.kid);
