@@ -16,13 +16,16 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+import cbor2
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import NameOID
 
+from vaxcert.formats import base45, cose
 from vaxcert.formats.cose import der_to_raw_ecdsa
 from vaxcert.formats.divoc import encode_divoc, sign_divoc_credential
+from vaxcert.formats.hc1 import kid_for_certificate
 from vaxcert.formats.icao_vds import encode_seal
 from vaxcert.formats.shc import encode_shc
 from vaxcert.trust.keys import jwk_from_public_key, thumbprint
@@ -347,9 +350,9 @@ def icao_seal_with_foreign_signer() -> str:
 
 
 def trust_list_entries() -> list[dict[str, Any]]:
-    """Trust-list entries (the GET /v1/trust-list shape) for every key above: DIVOC Ed25519 and RSA, the
-    SHC issuer, and the EC and RSA ICAO CSCAs."""
-    entries: list[dict[str, Any]] = []
+    """Trust-list entries (the GET /v1/trust-list shape) for every key here: HC1 DSCs (EC, RSA), DIVOC
+    Ed25519 and RSA, the SHC issuer, and the EC and RSA ICAO CSCAs."""
+    entries: list[dict[str, Any]] = hc1_trust_entries()
     for key, did in ((divoc_ed25519_key(), DIVOC_DID), (divoc_rsa_key(), DIVOC_RSA_DID)):
         jwk = {**jwk_from_public_key(key.public_key()), "kid": did}
         entries.append(_bare_entry("divoc", did, jwk, country="JM"))
@@ -390,6 +393,11 @@ def trust_store() -> InMemoryTrustStore:
 def all_vectors() -> dict[str, tuple[str, str]]:
     """name -> (QR text, expected status with trust_store()): valid and tampered for every format/key type."""
     return {
+        "hc1-es256": (hc1_qr("EC"), "VALID"),
+        "hc1-ps256": (hc1_qr("RSA"), "VALID"),
+        "hc1-tampered": (tampered_hc1(hc1_qr("EC")), "SIGNATURE_INVALID"),
+        "who": (who_qr(), "VALID"),
+        "who-tampered": (tampered_hc1(who_qr()), "SIGNATURE_INVALID"),
         "divoc-ed25519": (divoc_vector("Ed25519").qr, "VALID"),
         "divoc-rsa": (divoc_vector("RSA").qr, "VALID"),
         "divoc-ed25519-tampered": (tampered_divoc(divoc_vector("Ed25519")), "SIGNATURE_INVALID"),
@@ -432,3 +440,115 @@ def non_strict_signer_certificate() -> tuple[bytes, ec.EllipticCurvePrivateKey]:
 def icao_seal_non_strict_signer() -> str:
     der, key = non_strict_signer_certificate()
     return encode_seal(icao_data(), lambda m: der_to_raw_ecdsa(key.sign(m, ec.ECDSA(hashes.SHA256()))), der)
+
+
+# --- HC1 (EU DCC) and WHO DDCC:VS in HC1: our own DSCs (ES256 and PS256) -------------------------------
+
+
+@cache
+def hc1_dsc(key_type: str = "EC") -> tuple[Any, bytes]:
+    """(private key, DER DSC) of a self-signed JM DSC, valid 2021-2031."""
+    key: Any = (
+        ec.generate_private_key(ec.SECP256R1())
+        if key_type == "EC"
+        else rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    )
+    name = _name("JM", f"JM test DSC ({key_type})")
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime(2021, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2031, 1, 1, tzinfo=UTC))
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert.public_bytes(serialization.Encoding.DER)
+
+
+def _cose_hc1(claims: dict[Any, Any], key_type: str) -> str:
+    key, der = hc1_dsc(key_type)
+    alg = cose.ES256 if key_type == "EC" else cose.PS256
+
+    def sign(data: bytes) -> bytes:
+        if key_type == "EC":
+            return der_to_raw_ecdsa(key.sign(data, ec.ECDSA(hashes.SHA256())))
+        return bytes(key.sign(data, padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256()))
+
+    signed = cose.sign1(cbor2.dumps(claims), kid=kid_for_certificate(der), sign=sign, alg=alg)
+    return "HC1:" + base45.encode(zlib.compress(signed, 9))
+
+
+def hc1_qr(key_type: str = "EC", *, dob: str = "1984-03-07") -> str:
+    """An EU DCC 1.3 vaccination certificate (ES256 with an EC DSC, PS256 with an RSA DSC)."""
+    eu = {
+        "ver": "1.3.0",
+        "nam": {"fn": "Campbell", "fnt": "CAMPBELL", "gn": "Marcia", "gnt": "MARCIA"},
+        "dob": dob,
+        "v": [
+            {
+                "tg": "840539006",
+                "vp": "1119349007",
+                "mp": "EU/1/20/1528",
+                "ma": "ORG-100030215",
+                "dn": 2,
+                "sd": 2,
+                "dt": "2022-01-04",
+                "co": "JM",
+                "is": "Ministry of Health, Jamaica",
+                "ci": "URN:UVCI:01:JM:VECTOR0001",
+            }
+        ],
+    }
+    claims = {1: "JM", 4: 1_924_992_000, 6: 1_641_254_400, -260: {1: eu}}  # 2021-2031
+    return _cose_hc1(claims, key_type)
+
+
+def who_qr(*, dob: str = "1984-03-07") -> str:
+    """WHO's DDCC:VS QR: the HC1 envelope around the flat DDCC:VS claim map, signed by the EC DSC."""
+    claims = {
+        "name": "Marcia Campbell",
+        "birthDate": dob,
+        "hcid": "JM-VECTOR-0001",
+        "vaccine": {"code": "XM0GQ8", "system": "http://id.who.int/icd11/mms"},
+        "brand": {"code": "XM8NQ0", "system": "http://id.who.int/icd11/mms"},
+        "lot": "FK5127",
+        "date": "2022-01-04",
+        "dose": 2,
+        "total_doses": 2,
+        "country": {"code": "JAM", "system": "urn:iso:std:iso:3166"},
+        "centre": "St. Jago Park Health Centre",
+        "valid_from": "2022-01-04",
+    }
+    return _cose_hc1(claims, "EC")
+
+
+def tampered_hc1(qr: str) -> str:
+    """The same COSE signature over a changed payload (date of birth)."""
+    sign1 = cbor2.loads(zlib.decompress(base45.decode(qr[4:])))
+    body = sign1.value if isinstance(sign1, cbor2.CBORTag) else sign1
+    payload = body[2].replace(b"1984-03-07", b"1985-03-07")
+    assert payload != body[2]
+    tampered = cbor2.dumps(cbor2.CBORTag(18, [body[0], body[1], payload, body[3]]))
+    return "HC1:" + base45.encode(zlib.compress(tampered, 9))
+
+
+def hc1_trust_entries() -> list[dict[str, Any]]:
+    entries = []
+    for key_type in ("EC", "RSA"):
+        _, der = hc1_dsc(key_type)
+        cert = x509.load_der_x509_certificate(der)
+        entries.append(
+            {
+                "kid": base64.b64encode(kid_for_certificate(der)).decode(),
+                "country": "JM",
+                "certificateType": "DSC",
+                "rawData": base64.b64encode(der).decode(),
+                "notBefore": cert.not_valid_before_utc.isoformat(),
+                "notAfter": cert.not_valid_after_utc.isoformat(),
+                "framework": "hc1",
+                "jwk": jwk_from_public_key(cert.public_key()),
+            }
+        )
+    return entries

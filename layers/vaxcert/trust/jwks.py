@@ -54,4 +54,7 @@ def trust_list_document(entries: Iterable[TrustEntry]) -> dict[str, Any]:
 
 
 def jwks_document(entries: Iterable[TrustEntry]) -> dict[str, Any]:
-    return {"keys": [jwk_for(e) for e in entries]}
+    """The HC1 keys only: a JWKS at our origin is read by JOSE verifiers (SMART Health Card verifiers look
+    for ``<iss>/.well-known/jwks.json``) as keys that sign for us, which other frameworks' imported keys
+    must never be taken for."""
+    return {"keys": [jwk_for(e) for e in entries if (e.framework or HC1) == HC1]}

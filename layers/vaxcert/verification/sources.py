@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import cast
 
 from vaxcert.formats.uvci import parse_uci_hcid
@@ -54,15 +55,21 @@ def trusted_key(entry: TrustEntry) -> TrustedCertificate:
 class StoredTrustStore:
     """TrustStore over the trust table (active entries of every framework), refreshed every minute."""
 
-    def __init__(self, repository: TrustRepository | None = None, ttl_s: float = TRUST_CACHE_S):
+    def __init__(
+        self,
+        repository: TrustRepository | None = None,
+        ttl_s: float = TRUST_CACHE_S,
+        configured: Sequence[TrustEntry] = (),
+    ):
         self._repository = repository or TrustRepository()
         self._ttl_s = ttl_s
+        self._configured = tuple(configured)  # keys from the deployment's settings (the DIVOC key)
         self._cache: tuple[float, InMemoryTrustStore] | None = None
 
     def _store(self, refresh: bool = False) -> InMemoryTrustStore:
         if refresh or self._cache is None or time.monotonic() - self._cache[0] > self._ttl_s:
             store = InMemoryTrustStore()
-            for entry in self._repository.active():
+            for entry in (*self._configured, *self._repository.active()):
                 try:
                     store.add(trusted_key(entry))
                 except ValueError:

@@ -30,7 +30,7 @@ from vaxcert.verification import InMemoryTrustStore, RevocationQuery, Revocation
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 VECTORS = all_vectors()
-FORMATS = {"divoc": "DIVOC", "shc": "SHC", "icao": "ICAO"}
+FORMATS = {"hc1": "HC1", "who": "WHO", "divoc": "DIVOC", "shc": "SHC", "icao": "ICAO"}
 
 
 @pytest.mark.parametrize("name", sorted(VECTORS))

@@ -26,7 +26,7 @@ from tests.vectors import (
 )
 from vaxcert.commands.trust import imported_entry
 from vaxcert.formats.hc1 import kid_for_certificate
-from vaxcert.trust.jwks import trust_list_document
+from vaxcert.trust.jwks import jwks_document, trust_list_document
 from vaxcert.trust.keys import jwk_from_public_key, public_key_from_jwk, thumbprint
 from vaxcert.verification import InMemoryTrustStore, verify_qr
 from vaxcert.verification.trust_files import read_trust_file
@@ -177,3 +177,12 @@ def test_published_entries_carry_framework_and_jwk_and_read_back() -> None:
     assert verify_qr(shc_qr(), store, at=NOW).status == "VALID"
     assert verify_qr(divoc_vector().qr, store, at=NOW).status == "VALID"
     assert verify_qr(icao_seal(), store, at=NOW).status == "VALID"
+
+
+def test_our_jwks_holds_hc1_keys_only() -> None:
+    """Imported SHC/DIVOC/ICAO keys must never look like keys that sign for our origin."""
+    shc_keys = read_trust_file(json.dumps(shc_jwks()).encode(), framework="shc", issuer=SHC_ISSUER)
+    _, der = self_signed_dsc(country="JM")
+    entries = [imported_entry(k, k.country or "", "IMPORTED") for k in (*shc_keys, *read_trust_file(der))]
+    (only,) = jwks_document(entries)["keys"]
+    assert only["kid"] == base64.b64encode(kid_for_certificate(der)).decode() and only["x5c"]
