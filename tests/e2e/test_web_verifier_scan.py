@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.conformance_data import conformance_path
@@ -515,3 +516,75 @@ def test_a_card_in_two_qr_codes_is_read_part_by_part(tab: Page, vectors: Vectors
     assert tab.locator("#result").get_attribute("data-status") == ""
     assert _upload(tab, "part1.jpg", pictures[0]) == "VALID"
     assert _field(tab, "Name") == "Dwayne Campbell"
+
+
+def test_a_migrated_divoc_certificate_revoked_in_the_signed_list(tab: Page, vectors: Vectors) -> None:
+    """The signed revocation list's `divocHashes` (SHA-256 of a migrated DIVOC certificateId, first 16 bytes)
+    make the page answer REVOKED for that DIVOC QR offline; another DIVOC certificate stays VALID; an unsigned
+    copy of the hashes beside the JWS is ignored."""
+    import hashlib
+
+    from tests.e2e.verifier_vectors import b64url, raw_ecdsa
+    from tests.signing import self_signed_dsc
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    key, der = self_signed_dsc(
+        country="JM", not_before=now - timedelta(days=1), not_after=now + timedelta(days=30)
+    )
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    kid = base64.b64encode(hashlib.sha256(der).digest()[:8]).decode()
+    revoked_id = str(vectors.divoc_signed["evidence"][0]["certificateId"])
+
+    def digest(value: str) -> str:
+        return base64.b64encode(hashlib.sha256(value.encode()).digest()[:16]).decode()
+
+    def signed_list(divoc_hashes: list[str]) -> dict[str, Any]:
+        payload = {
+            "version": 1,
+            "issuer": "JM",
+            "issuedAt": now.isoformat().replace("+00:00", "Z"),
+            "expiresAt": (now + timedelta(days=1)).isoformat().replace("+00:00", "Z"),
+            "hashType": "UCI",
+            "hashes": [],
+            "divocHashes": divoc_hashes,
+            "kid": kid,
+        }
+        header = b64url(
+            json.dumps({"alg": "ES256", "kid": kid, "typ": "vaxcert-revocation-list+json"}).encode()
+        )
+        body = b64url(json.dumps(payload).encode())
+        signature = raw_ecdsa(key.sign(f"{header}.{body}".encode(), ec.ECDSA(hashes.SHA256())))
+        return {**payload, "jws": f"{header}.{body}.{b64url(signature)}"}
+
+    trust = {
+        "certificates": [
+            {
+                "kid": kid,
+                "country": "JM",
+                "certificateType": "CSCA",
+                "rawData": base64.b64encode(der).decode(),
+            },
+            {**vectors.divoc_ed25519.trust_entry()},
+        ]
+    }
+    other = json.loads(json.dumps(vectors.divoc_signed))
+    other["evidence"][0]["certificateId"] = "555000111"
+    other_qr = divoc_qr(vectors.divoc_ed25519.sign({k: v for k, v in other.items() if k != "proof"}))
+    forged_beside = {**signed_list([]), "divocHashes": [digest(str(other["evidence"][0]["certificateId"]))]}
+    _open(tab)
+    statuses = tab.evaluate(
+        """async ([trustDocument, list, forged, revokedQr, otherQr]) => {
+          const { prepareTrust, verifyQr } = await import('/verifier/verify.js');
+          const { prepareRevocationList } = await import('/verifier/revocation.js');
+          const trust = await prepareTrust(trustDocument);
+          const revocation = await prepareRevocationList(list, trustDocument);
+          const unsigned = await prepareRevocationList(forged, trustDocument);
+          const check = async (qr, r) => (await verifyQr(qr, trust, { revocation: r })).status;
+          return [
+            revocation.error || null, await check(revokedQr, revocation), await check(otherQr, revocation),
+            await check(otherQr, unsigned), await check(revokedQr, null),
+          ];
+        }""",
+        [trust, signed_list([digest(revoked_id)]), forged_beside, vectors.divoc, other_qr],
+    )
+    assert statuses == [None, "REVOKED", "VALID", "VALID", "VALID"]

@@ -208,8 +208,8 @@ function showResult(outcome) {
   if (outcome.checkedOnline) notes.push("Checked by the verification service (this certificate type needs a connection).");
   if (outcome.issuer) notes.push(`Issuer: ${countryName(outcome.issuer)}.`);
   if (state.trustEntry) notes.push(`Trust list updated ${age(state.trustEntry.fetchedAt)} ago.`);
-  if (outcome.format === "HC1" || outcome.format === "WHO") notes.push(revocationText("Revocation list updated"));
-  else if (verified) notes.push("Revocation is checked for HC1 certificates only on this device.");
+  if (["HC1", "WHO", "DIVOC"].includes(outcome.format)) notes.push(revocationText("Revocation list updated"));
+  else if (verified) notes.push("Revocation of this kind of certificate is not checked on this device.");
   notes.push(`Checked ${new Date().toLocaleString("en-JM")} on this device.`);
   box.append(el("p", { class: "result__notes" }, notes.join(" ")));
 

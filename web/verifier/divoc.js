@@ -5,6 +5,7 @@
 // the proof options being the proof without `jws`, with "@context": security v2. Canonicalisation is the
 // vendored jsonld.js; its document loader serves only the contexts bundled in ./contexts (never the network).
 // Keys: trust list entries of framework "divoc" whose kid is the proof's verificationMethod (a DID).
+import { isDivocRevoked } from "./revocation.js";
 import {
   base64ToBytes, base64UrlToBytes, concat, day, inflate, integer, mapping, result, sha256, text, utf8,
 } from "./common.js";
@@ -184,7 +185,7 @@ function didBase(value) {
 /**
  * @param trust prepared trust (verify.js prepareTrust): trust.divoc is Map kid (DID) -> [{type, key, notBefore, notAfter}]
  */
-export async function verifyDivoc(qrText, trust, { now = new Date() } = {}) {
+export async function verifyDivoc(qrText, trust, { revocation = null, now = new Date() } = {}) {
   let document;
   try {
     document = await decodeDivoc(qrText);
@@ -227,17 +228,23 @@ export async function verifyDivoc(qrText, trust, { now = new Date() } = {}) {
   }
   if (!signer) return invalid("the signature does not match the trusted key");
   const failures = {};
+  const revoked = revocation ? await isDivocRevoked(revocation, certificate.certificateId) : false;
+  if (revoked) failures.REVOKED = "the ministry has revoked this certificate, or replaced it with a new one";
   const expires = text(document.expirationDate);
   const issued = text(document.issuanceDate);
   if (expires && new Date(expires) < now) failures.EXPIRED = "the certificate has expired";
   else if (signer.notAfter && now > signer.notAfter) failures.EXPIRED = "the issuer's signing key has expired";
   if (issued && new Date(issued).getTime() > now.getTime() + 5 * 60 * 1000) failures.NOT_YET_VALID = "the certificate is not valid yet (check this device's clock)";
-  const status = ["EXPIRED", "NOT_YET_VALID"].find((s) => s in failures) || "VALID";
+  const status = ["REVOKED", "EXPIRED", "NOT_YET_VALID"].find((s) => s in failures) || "VALID";
   return result(status, failures[status] || "signature and validity checked", {
     ...common,
     certificate,
     issuedAt: issued,
     expiresAt: expires,
-    checks: { signature: true, expiry: status === "VALID", notRevoked: null },
+    checks: {
+      signature: true,
+      expiry: !("EXPIRED" in failures || "NOT_YET_VALID" in failures),
+      notRevoked: revocation && revocation.divocHashes ? !revoked : null,
+    },
   });
 }

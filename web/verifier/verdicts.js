@@ -31,7 +31,7 @@ export const ADVICE = {
 
 /** What the page shows: the engine's status, refined where people would misread it. */
 export function displayStatus(outcome) {
-  if (outcome.status === "REVOKED" && /supersed|replaced/i.test(outcome.reason || "")) return "SUPERSEDED";
+  if (outcome.status === "REVOKED" && /supersed/i.test(outcome.reason || "")) return "SUPERSEDED";
   if (outcome.status === "MALFORMED" && outcome.damaged) return "DAMAGED";
   return outcome.status;
 }

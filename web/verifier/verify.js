@@ -96,7 +96,7 @@ export async function verifyQr(text, trust, { revocation = null, now = new Date(
       case "SHC":
         return await verifyShc(qr, trust, { now });
       case "DIVOC":
-        return await verifyDivoc(qr, trust, { now });
+        return await verifyDivoc(qr, trust, { revocation, now });
       case "ICAO":
         return result("NEEDS_CONNECTION", "ICAO travel seals are checked by the service: connect to the internet to check this one", { format: "ICAO" });
       default:
