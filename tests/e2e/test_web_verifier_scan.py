@@ -588,3 +588,34 @@ def test_a_migrated_divoc_certificate_revoked_in_the_signed_list(tab: Page, vect
         [trust, signed_list([digest(revoked_id)]), forged_beside, vectors.divoc, other_qr],
     )
     assert statuses == [None, "REVOKED", "VALID", "VALID", "VALID"]
+
+
+def test_the_shared_who_qr_set_is_unknown_issuer_in_the_page(tab: Page) -> None:
+    """Every QR of WHO's ddcc-validator set, without its issuer's key: UNKNOWN_ISSUER in its own format in the
+    page too (ICAO: needs a connection), never MALFORMED; the name the QR holds is shown, not verified."""
+    folder = conformance_path("ddcc-validator", "qr")
+    contents = {p.name: p.read_text().strip() for p in sorted(folder.glob("*Contents.txt"))}
+    assert len(contents) >= 15
+    _open(tab)
+    results = tab.evaluate(
+        """async (contents) => {
+          const { prepareTrust, verifyQr } = await import('/verifier/verify.js');
+          const trust = await prepareTrust({ certificates: [] });
+          const out = {};
+          for (const [name, qr] of Object.entries(contents)) {
+            const r = await verifyQr(qr, trust);
+            out[name] = [r.status, r.format, r.certificate ? r.certificate.name : null, r.reason];
+          }
+          return out;
+        }""",
+        contents,
+    )
+    for name, (status, fmt, holder, reason) in results.items():
+        prefix = name.removesuffix("Contents.txt")
+        if prefix.startswith("ICAO"):
+            assert (status, fmt) == ("NEEDS_CONNECTION", "ICAO"), (name, reason)
+            continue
+        expected = {"EU": ("HC1",), "WHO": ("WHO", "HC1"), "SHC": ("SHC",), "DIVOC": ("DIVOC",)}
+        kind = next(k for k in expected if prefix.startswith(k))
+        assert status == "UNKNOWN_ISSUER" and fmt in expected[kind], (name, status, fmt, reason)
+        assert holder, (name, "no decoded name to show")

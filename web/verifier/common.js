@@ -35,14 +35,25 @@ export async function sha256(bytes) {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 }
 
-/** Decompress with DecompressionStream ("deflate" = zlib, "deflate-raw" = raw DEFLATE), at most 256 KB out. */
-export async function inflate(bytes, format = "deflate") {
+/**
+ * Decompress with DecompressionStream ("deflate" = zlib, "deflate-raw" = raw DEFLATE), at most 256 KB out.
+ * allowTrailing: bytes after the end of the DEFLATE stream are ignored (as zlib does; some real SMART Health
+ * Cards have them), where DecompressionStream fails; the caller's parse of the output catches truncation.
+ */
+export async function inflate(bytes, format = "deflate", { allowTrailing = false } = {}) {
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format));
   const reader = stream.getReader();
   const parts = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      if (allowTrailing && total > 0) break;
+      throw e;
+    }
+    const { done, value } = chunk;
     if (done) break;
     total += value.length;
     if (total > MAX_INFLATED) {

@@ -73,7 +73,7 @@ export async function decodeShc(qrText) {
   try {
     header = JSON.parse(utf8(base64UrlToBytes(parts[0])));
     let raw = base64UrlToBytes(parts[1]);
-    if (header && header.zip === "DEF") raw = await inflate(raw, "deflate-raw");
+    if (header && header.zip === "DEF") raw = await inflate(raw, "deflate-raw", { allowTrailing: true });
     payload = JSON.parse(utf8(raw));
     signature = base64UrlToBytes(parts[2]);
   } catch {
