@@ -380,9 +380,18 @@ async function fromImage(file) {
   }
   let text = null;
   try {
-    const smaller = scaled(bitmap, MAX_PHOTO_SIDE);
-    text = await readQr(smaller || bitmap);
-    if (!text && smaller) text = await readQr(bitmap); // a small QR in a large photo: try every pixel
+    // Phone-size first; then every pixel (a small QR in a large photo); then smaller (a blurred photo
+    // often reads better with its blur scaled down).
+    const attempts = [() => scaled(bitmap, MAX_PHOTO_SIDE) || bitmap, () => bitmap, () => scaled(bitmap, 1200)];
+    const tried = new Set();
+    for (const attempt of attempts) {
+      const source = attempt();
+      const size = source && `${source.width}x${source.height}`;
+      if (!source || tried.has(size)) continue;
+      tried.add(size);
+      text = await readQr(source);
+      if (text) break;
+    }
   } catch {
     text = null;
   }
