@@ -416,6 +416,10 @@ def test_every_format_offline_with_our_keys_and_tampered_variants(
         icao = conformance_path("ddcc-validator", "qr", "ICAOAUQR1Contents.txt").read_text().strip()
         assert _paste(tab, icao) == "NEEDS_CONNECTION"
         assert "connect to the internet" in tab.locator("#result").inner_text().lower()
+        assert tab.locator('#result dl[data-verified="false"] dd[data-field="Name"]').inner_text() == (
+            "CITIZEN JANE SUE"
+        )
+        assert _field(tab, "Country") == "Australia"
     finally:
         _go_online(scan_context)
 
@@ -426,6 +430,8 @@ def test_icao_is_checked_through_the_api_when_online(tab: Page, stack: LocalStac
     _open(tab)
     assert _paste(tab, icao) == expected
     assert "Checked by the verification service" in tab.locator("#result").inner_text()
+    if expected == "UNKNOWN_ISSUER":  # no Australian CSCA trusted here: what the seal says, not verified
+        assert tab.locator('#result dl[data-verified="false"] dd[data-field="Name"]').count() == 1
 
 
 def test_verdicts_people_read_correctly(tab: Page) -> None:

@@ -6,7 +6,7 @@ import { age, cached, refresh } from "./lists.js";
 import { qrReader, readQr } from "./qr.js";
 import { shcChunk } from "./shc.js";
 import { ADVICE, STATUS_TEXT, displayStatus } from "./verdicts.js";
-import { formatOf, prepareTrust, verifyQr } from "./verify.js";
+import { formatOf, prepareTrust, summariseIcao, verifyQr } from "./verify.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_EVERY_MS = 6 * 60 * 60 * 1000;
@@ -194,7 +194,7 @@ function showResult(outcome) {
 
   const cert = outcome.certificate;
   const verified = ["VALID", "REVOKED", "EXPIRED", "NOT_YET_VALID"].includes(status);
-  if (cert && (verified || status === "UNKNOWN_ISSUER")) {
+  if (cert && (verified || status === "UNKNOWN_ISSUER" || status === "NEEDS_CONNECTION")) {
     if (!verified) box.append(el("h3", { class: "cert-data__heading" }, "What the QR code says (not verified)"));
     const list = el("dl", { class: "cert-data", "data-verified": String(verified) });
     for (const [label, value] of certificateRows(cert, outcome.format)) {
@@ -254,7 +254,10 @@ async function verifyText(text) {
     return;
   }
   if (formatOf(qr) === "ICAO") {
-    showResult((await verifyOnline(qr)) || (await verifyQr(qr, state.trust)));
+    const online = await verifyOnline(qr);
+    // The service discloses nothing it has not verified: what the seal says is shown here, marked not verified.
+    if (online && online.status === "UNKNOWN_ISSUER" && !online.certificate) online.certificate = summariseIcao(qr);
+    showResult(online || (await verifyQr(qr, state.trust)));
     return;
   }
   if (!state.trustEntry || !state.trust.size) {

@@ -65,6 +65,33 @@ export async function prepareTrust(document) {
   return { hc1, shc, divoc, size };
 }
 
+/** What an ICAO VDS-NC seal says (not verified on the device): for display only. */
+export function summariseIcao(qr) {
+  try {
+    const data = JSON.parse(qr).data || {};
+    const msg = data.msg || {};
+    const pid = msg.pid || {};
+    const event = (Array.isArray(msg.ve) && msg.ve[0]) || {};
+    const doses = Array.isArray(event.vd) ? event.vd : [];
+    const last = doses[doses.length - 1] || {};
+    const clean = (v) => (typeof v === "string" && v.trim() ? v.trim().replace(/\s+/g, " ") : null);
+    return {
+      kind: "vaccination",
+      name: clean(pid.n),
+      dateOfBirth: clean(pid.dob),
+      vaccine: clean(event.nam),
+      dose: Number.isInteger(last.seq) ? last.seq : null,
+      totalDoses: null,
+      date: clean(last.dvc),
+      country: clean(last.ctr) || clean(data.hdr && data.hdr.is),
+      certificateId: clean(msg.uvci),
+      hcid: clean(msg.uvci),
+    };
+  } catch {
+    return null;
+  }
+}
+
 export function isIcao(qr) {
   if (!qr.startsWith("{")) return false;
   try {
@@ -98,7 +125,7 @@ export async function verifyQr(text, trust, { revocation = null, now = new Date(
       case "DIVOC":
         return await verifyDivoc(qr, trust, { revocation, now });
       case "ICAO":
-        return result("NEEDS_CONNECTION", "ICAO travel seals are checked by the service: connect to the internet to check this one", { format: "ICAO" });
+        return result("NEEDS_CONNECTION", "ICAO travel seals are checked by the service: connect to the internet to check this one", { format: "ICAO", certificate: summariseIcao(qr) });
       default:
         return result("MALFORMED", "not a recognised vaccination certificate QR", {
           damaged: /^(hc1|shc|b64):/i.test(qr), // the right start in the wrong case: a misread
