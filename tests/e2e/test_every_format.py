@@ -98,6 +98,11 @@ def test_every_format_through_the_api_the_trust_list_and_the_cli(
         assert done.returncode == 0, done.stdout + done.stderr
         assert "1 key(s) imported" in done.stdout
 
+    listing = vaxcert("keys", "list", *local)
+    assert listing.returncode == 0, listing.stderr
+    assert f"shc IMPORTED DSC  - {SHC_ISSUER} kid=" in listing.stdout
+    assert "icao IMPORTED CSCA JM" in listing.stdout and "divoc CONFIGURED" not in listing.stdout
+
     # POST /v1/verify uses them at once (the verify function re-reads the trust table on an unknown key).
     stack.wait_for(lambda: _verify(stack, VECTORS["shc"][0])["status"] == "VALID", timeout=15)
     for name, (qr, expected) in VECTORS.items():

@@ -206,3 +206,39 @@ def test_who_ddcc_sample_content() -> None:
     unpacked = json.loads(path.with_name("WHOQR1Unpacked.json").read_text())
     doc = decode_hc1(path.read_text())
     assert doc.who_ddcc == unpacked
+
+
+# The SMART Health Cards specification's example issuer key, as published at
+# https://spec.smarthealth.cards/examples/issuer/.well-known/jwks.json (public key only).
+SHC_SPEC_ISSUER = "https://spec.smarthealth.cards/examples/issuer"
+SHC_SPEC_JWK = {
+    "kty": "EC",
+    "kid": "3Kfdg-XwP-7gXyywtUfUADwBumDOPKMQx-iELL11W9s",
+    "use": "sig",
+    "alg": "ES256",
+    "crv": "P-256",
+    "x": "11XvRWy1I2S0EyJlyf_bWfw_TQ5CJJNLw78bHXNxcgw",
+    "y": "eZXwxvO1hvCY0KucrPfKo7yAyMT6Ajc3N7OkAB6VYy8",
+}
+
+
+def test_real_smart_health_card_verifies_with_its_issuer_key() -> None:
+    """WHO's SHCQR1 sample is the SHC spec's example card: it verifies with the spec's published key."""
+    from vaxcert.trust.keys import thumbprint
+    from vaxcert.verification.trust_files import read_trust_file
+
+    assert thumbprint(SHC_SPEC_JWK) == SHC_SPEC_JWK["kid"]  # RFC 7638, as the spec computes kids
+    keys = read_trust_file(
+        json.dumps({"keys": [SHC_SPEC_JWK]}).encode(), framework="shc", issuer=SHC_SPEC_ISSUER
+    )
+    qr = conformance_path("ddcc-validator", "qr", "SHCQR1Contents.txt").read_text()
+    result = verify_qr(qr, InMemoryTrustStore(keys), at=datetime.now(UTC))
+    assert (result.status, result.format, result.issuer) == ("VALID", "SHC", SHC_SPEC_ISSUER)
+    assert result.certificate is not None and result.certificate.name == "John B. Anyperson"
+    from vaxcert.formats.shc import encode_shc
+
+    card = decode_shc(qr)
+    flipped = bytes([card.signature[0] ^ 1]) + card.signature[1:]
+    other = base64.urlsafe_b64encode(flipped).rstrip(b"=").decode()
+    (tampered,) = encode_shc(f"{card.signing_input.decode()}.{other}")
+    assert verify_qr(tampered, InMemoryTrustStore(keys), at=datetime.now(UTC)).status == "SIGNATURE_INVALID"

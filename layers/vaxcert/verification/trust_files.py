@@ -183,6 +183,10 @@ def _from_did_document(document: dict[str, Any], framework: Framework, country: 
             continue  # a reference to another DID document: not resolvable offline
         method_id = str(method.get("id") or document.get("id") or "")
         fragment = urllib.parse.unquote(method_id.partition("#")[2])
+        # GDHCN DIDs: did:web:tng-cdn.who.int:v2:trustlist:-:<alpha-3>[:DSC|:SCA]; SCA keys are CSCAs.
+        path = method_id.partition("#")[0] or str(document.get("id") or "")
+        kind: CertificateType = "CSCA" if path.endswith(":SCA") or framework == "icao" else "DSC"
+        method_country = country or _gdhcn_country(path)
         if framework == "divoc":
             name: str | None = method_id or None
         else:
@@ -191,22 +195,20 @@ def _from_did_document(document: dict[str, Any], framework: Framework, country: 
         if isinstance(jwk, dict):
             kid = name or jwk.get("kid") or fragment or None
             found.append(
-                _from_jwk(
-                    {**jwk, "kid": kid} if kid else jwk, framework, None, country, None, _kind(framework)
-                )
+                _from_jwk({**jwk, "kid": kid} if kid else jwk, framework, None, method_country, None, kind)
             )
         elif isinstance(method.get("publicKeyPem"), str) and name:
             key = serialization.load_pem_public_key(method["publicKeyPem"].encode())
             found.append(
                 TrustedCertificate.from_public_key(
-                    key, framework=framework, key_id=name, country=country, certificate_type=_kind(framework)
+                    key, framework=framework, key_id=name, country=method_country, certificate_type=kind
                 )
             )
         elif isinstance(method.get("publicKeyBase58"), str) and name:
             key = ed25519.Ed25519PublicKey.from_public_bytes(_base58(method["publicKeyBase58"]))
             found.append(
                 TrustedCertificate.from_public_key(
-                    key, framework=framework, key_id=name, country=country, certificate_type=_kind(framework)
+                    key, framework=framework, key_id=name, country=method_country, certificate_type=kind
                 )
             )
     if not found:
@@ -214,8 +216,16 @@ def _from_did_document(document: dict[str, Any], framework: Framework, country: 
     return found
 
 
-def _kind(framework: Framework) -> CertificateType:
-    return "CSCA" if framework == "icao" else "DSC"
+def _gdhcn_country(did: str) -> str | None:
+    """The participant of a GDHCN trust list DID (``...:trustlist:-:JAM:DSC`` -> JM), if it names one."""
+    from vaxcert.formats.countries import alpha2
+
+    _, found, rest = did.partition(":trustlist:-:")
+    code = rest.split(":")[0] if found else ""
+    try:
+        return alpha2(code) if len(code) == 3 else None
+    except ValueError:
+        return None
 
 
 def _base58(text: str) -> bytes:

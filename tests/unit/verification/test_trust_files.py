@@ -136,6 +136,16 @@ def test_gdhcn_did_document_with_x5c_gives_hc1_dscs() -> None:
     }
     (key,) = read_trust_file(json.dumps([document]).encode())
     assert (key.framework, key.key_id, key.country, key.der) == ("hc1", kid, "JM", der)
+    assert key.certificate_type == "DSC"
+    # The participant's SCA document holds its signing authorities (CSCAs), not DSCs.
+    sca = json.loads(json.dumps(document).replace(":JAM:DSC", ":JAM:SCA"))
+    (authority,) = read_trust_file(json.dumps(sca).encode())
+    assert authority.certificate_type == "CSCA"
+    # A bare JWK takes its country from the DID (JAM -> JM).
+    bare = {k: v for k, v in jwk.items() if k != "x5c"}
+    sca["verificationMethod"][0]["publicKeyJwk"] = bare
+    (bare_key,) = read_trust_file(json.dumps(sca).encode())
+    assert (bare_key.country, bare_key.key_id) == ("JM", kid)
 
 
 def test_icao_certificates_are_cscas() -> None:
