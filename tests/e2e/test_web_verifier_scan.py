@@ -625,3 +625,44 @@ def test_the_shared_who_qr_set_is_unknown_issuer_in_the_page(tab: Page) -> None:
         kind = next(k for k in expected if prefix.startswith(k))
         assert status == "UNKNOWN_ISSUER" and fmt in expected[kind], (name, status, fmt, reason)
         assert holder, (name, "no decoded name to show")
+
+
+def test_a_real_smart_health_card_verifies_in_the_page_with_its_issuer_key(tab: Page) -> None:
+    """WHO's SHCQR1 is the SHC specification's example card: with the key the specification publishes (as the
+    trust list carries it) the page says VALID; one flipped signature bit is SIGNATURE_INVALID."""
+    from tests.e2e.verifier_vectors import b64url, shc_qr
+    from tests.unit.test_dgc_conformance import SHC_SPEC_ISSUER, SHC_SPEC_JWK
+
+    qr = conformance_path("ddcc-validator", "qr", "SHCQR1Contents.txt").read_text().strip()
+    digits = qr.removeprefix("shc:/")
+    header, payload, signature = "".join(
+        chr(int(digits[i : i + 2]) + 45) for i in range(0, len(digits), 2)
+    ).split(".")
+    raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+    flipped = shc_qr(f"{header}.{payload}.{b64url(bytes([raw[0] ^ 1]) + raw[1:])}")
+    entry = {
+        "kid": SHC_SPEC_JWK["kid"],
+        "country": "US",
+        "certificateType": "DSC",
+        "framework": "shc",
+        "issuer": SHC_SPEC_ISSUER,
+        "notBefore": None,
+        "notAfter": None,
+        "jwk": SHC_SPEC_JWK,
+    }
+    _open(tab)
+    results = tab.evaluate(
+        """async ([trustDocument, qrs]) => {
+          const { prepareTrust, verifyQr } = await import('/verifier/verify.js');
+          const trust = await prepareTrust(trustDocument);
+          const out = [];
+          for (const qr of qrs) {
+            const r = await verifyQr(qr, trust);
+            out.push([r.status, r.issuer, r.certificate && r.certificate.name]);
+          }
+          return out;
+        }""",
+        [{"certificates": [entry]}, [qr, flipped]],
+    )
+    assert results[0] == ["VALID", SHC_SPEC_ISSUER, "John B. Anyperson"]
+    assert results[1][0] == "SIGNATURE_INVALID"
