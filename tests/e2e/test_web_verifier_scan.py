@@ -666,3 +666,35 @@ def test_a_real_smart_health_card_verifies_in_the_page_with_its_issuer_key(tab: 
     )
     assert results[0] == ["VALID", SHC_SPEC_ISSUER, "John B. Anyperson"]
     assert results[1][0] == "SIGNATURE_INVALID"
+
+
+def test_a_browser_without_ed25519_asks_the_service_for_divoc(
+    scan_context: BrowserContext, tab: Page, vectors: Vectors
+) -> None:
+    """Older Safari/Chrome have no WebCrypto Ed25519: a trusted DIVOC key they cannot use is not an 'unknown
+    issuer'. Online the service checks it; offline the page says it needs a connection."""
+    scan_context.add_init_script(
+        """(() => {
+          const original = crypto.subtle.importKey.bind(crypto.subtle);
+          crypto.subtle.importKey = (format, data, algorithm, ...rest) => {
+            const name = typeof algorithm === "string" ? algorithm : algorithm && algorithm.name;
+            const refused = new DOMException("Unrecognized name", "NotSupportedError");
+            if (name === "Ed25519") return Promise.reject(refused);
+            return original(format, data, algorithm, ...rest);
+          };
+        })();"""
+    )
+    _open(tab)
+    assert _paste(tab, vectors.divoc) == "VALID"
+    assert "Checked by the verification service" in tab.locator("#result").inner_text()
+    assert _paste(tab, divoc_qr(vectors.divoc_rsa.sign(jamaica_credential("Andre Williams")))) == "VALID"
+    # RSA: checked on the device.
+    assert "Checked by the verification service" not in tab.locator("#result").inner_text()
+    _go_offline(scan_context, tab)
+    try:
+        assert _paste(tab, vectors.divoc) == "NEEDS_CONNECTION"
+        assert "cannot check this issuer's kind of signature" in tab.locator("#result").inner_text()
+        shown = tab.locator('#result dl[data-verified="false"] dd[data-field="Name"]').inner_text()
+        assert shown == "Tanisha Reid"
+    finally:
+        _go_online(scan_context)

@@ -6,7 +6,7 @@ import { age, cached, refresh } from "./lists.js";
 import { qrReader, readQr } from "./qr.js";
 import { shcChunk } from "./shc.js";
 import { ADVICE, STATUS_TEXT, displayStatus } from "./verdicts.js";
-import { formatOf, prepareTrust, summariseIcao, verifyQr } from "./verify.js";
+import { formatOf, prepareTrust, verifyQr } from "./verify.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_EVERY_MS = 6 * 60 * 60 * 1000;
@@ -205,7 +205,7 @@ function showResult(outcome) {
   }
 
   const notes = [];
-  if (outcome.checkedOnline) notes.push("Checked by the verification service (this certificate type needs a connection).");
+  if (outcome.checkedOnline) notes.push("Checked by the verification service, online (this device cannot check it itself).");
   if (outcome.issuer) notes.push(`Issuer: ${countryName(outcome.issuer)}.`);
   if (state.trustEntry) notes.push(`Trust list updated ${age(state.trustEntry.fetchedAt)} ago.`);
   if (["HC1", "WHO", "DIVOC"].includes(outcome.format)) notes.push(revocationText("Revocation list updated"));
@@ -245,6 +245,16 @@ async function verifyOnline(text) {
   }
 }
 
+/** What this device cannot check (NEEDS_CONNECTION) goes to the service when online. */
+async function orOnline(outcome, qr) {
+  if (outcome.status !== "NEEDS_CONNECTION") return outcome;
+  const online = await verifyOnline(qr);
+  if (!online) return outcome;
+  // The service discloses nothing it has not verified: what the QR says is shown, marked not verified.
+  if (online.status === "UNKNOWN_ISSUER" && !online.certificate) online.certificate = outcome.certificate;
+  return online;
+}
+
 async function verifyText(text) {
   await state.ready;
   const qr = String(text ?? "").trim();
@@ -254,17 +264,14 @@ async function verifyText(text) {
     return;
   }
   if (formatOf(qr) === "ICAO") {
-    const online = await verifyOnline(qr);
-    // The service discloses nothing it has not verified: what the seal says is shown here, marked not verified.
-    if (online && online.status === "UNKNOWN_ISSUER" && !online.certificate) online.certificate = summariseIcao(qr);
-    showResult(online || (await verifyQr(qr, state.trust)));
+    showResult(await orOnline(await verifyQr(qr, state.trust), qr)); // needs no trust list on the device
     return;
   }
   if (!state.trustEntry || !state.trust.size) {
     showResult({ status: "NO_TRUST_LIST", reason: "this device has no list of trusted issuers yet" });
     return;
   }
-  const outcome = await verifyQr(qr, state.trust, { revocation: trustedRevocation(), now: new Date() });
+  const outcome = await orOnline(await verifyQr(qr, state.trust, { revocation: trustedRevocation(), now: new Date() }), qr);
   if (outcome.incomplete) {
     // Not a verdict: a card in several QR codes needs every part (scan them in turn, or paste one per line).
     showPrompt(`${capitalise(outcome.reason)}: scan it too, or paste every part, one per line.`, "INCOMPLETE");

@@ -198,6 +198,10 @@ export async function verifyDivoc(qrText, trust, { revocation = null, now = new 
   const issuer = typeof document.issuer === "string" ? document.issuer : text(mapping(document.issuer).id);
   const common = { format: "DIVOC", issuer, kid: method };
   const candidates = method ? trust.divoc.get(method) || trust.divoc.get(didBase(method)) || [] : [];
+  if (!candidates.length && method && trust.divocUnsupported && (trust.divocUnsupported.has(method) || trust.divocUnsupported.has(didBase(method)))) {
+    // The issuer is trusted, but this browser cannot check its kind of signature: not a verdict on the certificate.
+    return result("NEEDS_CONNECTION", "this browser cannot check this issuer's kind of signature (Ed25519): connect to the internet, or update the browser", { ...common, certificate });
+  }
   if (!candidates.length) {
     return result("UNKNOWN_ISSUER", method ? `the signing key ${method} is not in the trust list` : "the certificate names no signing key", { ...common, certificate });
   }

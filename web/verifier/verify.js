@@ -35,6 +35,7 @@ export async function prepareTrust(document) {
   const entries = document && Array.isArray(document.certificates) ? document.certificates : [];
   const shc = new Map();
   const divoc = new Map();
+  const unsupported = new Set(); // DIVOC DIDs whose key this browser cannot use (e.g. no WebCrypto Ed25519)
   let extra = 0;
   for (const entry of entries) {
     if (!entry || typeof entry !== "object" || !entry.jwk || typeof entry.jwk !== "object") continue;
@@ -50,7 +51,12 @@ export async function prepareTrust(document) {
       } else if (kind === "divoc" && entry.kid) {
         const [type, key] = okpOrRsa(entry.jwk);
         if (!type) continue;
-        await key;
+        try {
+          await key;
+        } catch {
+          unsupported.add(entry.kid);
+          continue;
+        }
         if (!divoc.has(entry.kid)) divoc.set(entry.kid, []);
         divoc.get(entry.kid).push({ type, key, ...dates(entry) });
         extra++;
@@ -62,7 +68,7 @@ export async function prepareTrust(document) {
   const hc1 = await prepareTrustList(document);
   let size = extra;
   for (const list of hc1.values()) size += list.length;
-  return { hc1, shc, divoc, size };
+  return { hc1, shc, divoc, divocUnsupported: unsupported, size };
 }
 
 /** What an ICAO VDS-NC seal says (not verified on the device): for display only. */
