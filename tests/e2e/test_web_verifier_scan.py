@@ -698,3 +698,22 @@ def test_a_browser_without_ed25519_asks_the_service_for_divoc(
         assert shown == "Tanisha Reid"
     finally:
         _go_online(scan_context)
+
+
+def test_a_browser_without_decompression_streams_asks_the_service(
+    scan_context: BrowserContext, tab: Page, certificate: dict[str, Any], vectors: Vectors
+) -> None:
+    """iPhones before iOS 16.4 have no DecompressionStream: a QR is then not 'damaged' but checked by the
+    service when online, and 'needs a connection' offline."""
+    scan_context.add_init_script("delete globalThis.DecompressionStream;")
+    _open(tab)
+    assert tab.evaluate("typeof DecompressionStream") == "undefined"
+    assert _paste(tab, str(certificate["qr"])) == "VALID"
+    assert "Checked by the verification service" in tab.locator("#result").inner_text()
+    assert _paste(tab, vectors.shc.qr()) == "VALID"
+    _go_offline(scan_context, tab)
+    try:
+        assert _paste(tab, str(certificate["qr"])) == "NEEDS_CONNECTION"
+        assert "cannot decompress" in tab.locator("#result").inner_text()
+    finally:
+        _go_online(scan_context)

@@ -1,5 +1,8 @@
 // Small helpers the format modules share: encodings, bounded decompression, the result shape.
 
+/** This browser lacks something a check needs (e.g. DecompressionStream before Safari 16.4): not a verdict. */
+export class CannotCheckHere extends Error {}
+
 export const CLOCK_SKEW_SECONDS = 300; // issuing systems' and phones' clocks drift
 const MAX_INFLATED = 256 * 1024; // a zip bomb in a QR code is still a zip bomb
 
@@ -41,7 +44,13 @@ export async function sha256(bytes) {
  * Cards have them), where DecompressionStream fails; the caller's parse of the output catches truncation.
  */
 export async function inflate(bytes, format = "deflate", { allowTrailing = false } = {}) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format));
+  let decompressor;
+  try {
+    decompressor = new DecompressionStream(format);
+  } catch {
+    throw new CannotCheckHere(`this browser cannot decompress ${format} data (update it, or connect to the internet)`);
+  }
+  const stream = new Blob([bytes]).stream().pipeThrough(decompressor);
   const reader = stream.getReader();
   const parts = [];
   let total = 0;

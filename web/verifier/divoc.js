@@ -7,7 +7,7 @@
 // Keys: trust list entries of framework "divoc" whose kid is the proof's verificationMethod (a DID).
 import { isDivocRevoked } from "./revocation.js";
 import {
-  base64ToBytes, base64UrlToBytes, concat, day, inflate, integer, mapping, result, sha256, text, utf8,
+  CannotCheckHere, base64ToBytes, base64UrlToBytes, concat, day, inflate, integer, mapping, result, sha256, text, utf8,
 } from "./common.js";
 
 export const PREFIX = "B64:";
@@ -79,6 +79,7 @@ export async function decodeDivoc(qrText) {
     const zip = base64ToBytes(qr.slice(PREFIX.length));
     document = JSON.parse(utf8(await unzipCertificate(zip)));
   } catch (e) {
+    if (e instanceof CannotCheckHere) throw e;
     throw new DivocError(`the QR text is damaged (${e instanceof DivocError ? e.message : "the certificate cannot be unpacked"})`);
   }
   if (!document || typeof document !== "object" || !document.credentialSubject || typeof document.credentialSubject !== "object") {
@@ -190,6 +191,7 @@ export async function verifyDivoc(qrText, trust, { revocation = null, now = new 
   try {
     document = await decodeDivoc(qrText);
   } catch (e) {
+    if (e instanceof CannotCheckHere) return result("NEEDS_CONNECTION", e.message, { format: "DIVOC" });
     return result("MALFORMED", e.message || "the certificate cannot be read", { format: "DIVOC", damaged: true });
   }
   const certificate = summariseDivoc(document);

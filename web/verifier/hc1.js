@@ -8,7 +8,7 @@ import { decode as cborDecode } from "./cbor.js";
 import { ES256, PS256, parseSign1 } from "./cose.js";
 import { isRevoked } from "./revocation.js";
 import { parseCertificate } from "./x509.js";
-import { CLOCK_SKEW_SECONDS, base64ToBytes, bytesToBase64, inflate, result as baseResult, text } from "./common.js";
+import { CLOCK_SKEW_SECONDS, CannotCheckHere, base64ToBytes, bytesToBase64, inflate, result as baseResult, text } from "./common.js";
 
 export const PREFIX = "HC1:";
 
@@ -168,7 +168,8 @@ export async function decodeHc1(qrText) {
   if (bytes.length && bytes[0] === 0x78) {
     try {
       cose = await inflate(bytes, "deflate");
-    } catch {
+    } catch (e) {
+      if (e instanceof CannotCheckHere) throw e;
       throw new Error("the QR text is damaged (decompression failed)");
     }
   }
@@ -263,6 +264,7 @@ export async function verifyHc1(qrText, trust, { revocation = null, now = new Da
   try {
     doc = await decodeHc1(qr);
   } catch (e) {
+    if (e instanceof CannotCheckHere) return result("NEEDS_CONNECTION", e.message);
     return result("MALFORMED", e.message || "unreadable certificate", { damaged: true });
   }
   const { sign1 } = doc;

@@ -3,7 +3,7 @@
 // `issuer` = the card's `iss`, `kid` = the JWK thumbprint). A card of several QR codes ("shc:/1/2/...") is
 // verified once every part is given (one per line).
 import {
-  CLOCK_SKEW_SECONDS, base64UrlToBytes, day, inflate, mapping, result, text, utf8, verdict,
+  CLOCK_SKEW_SECONDS, CannotCheckHere, base64UrlToBytes, day, inflate, mapping, result, text, utf8, verdict,
 } from "./common.js";
 
 export const PREFIX = "shc:/";
@@ -76,7 +76,8 @@ export async function decodeShc(qrText) {
     if (header && header.zip === "DEF") raw = await inflate(raw, "deflate-raw", { allowTrailing: true });
     payload = JSON.parse(utf8(raw));
     signature = base64UrlToBytes(parts[2]);
-  } catch {
+  } catch (e) {
+    if (e instanceof CannotCheckHere) throw e;
     throw new ShcError("the QR text is damaged (the card cannot be unpacked)");
   }
   if (!header || typeof header !== "object" || !payload || typeof payload !== "object") {
@@ -127,6 +128,7 @@ export async function verifyShc(qrText, trust, { now = new Date() } = {}) {
   try {
     card = await decodeShc(qrText);
   } catch (e) {
+    if (e instanceof CannotCheckHere) return result("NEEDS_CONNECTION", e.message, { format: "SHC" });
     return result("MALFORMED", e.message || "the card cannot be read", { format: "SHC", damaged: !e.incomplete, incomplete: !!e.incomplete });
   }
   const issuer = text(card.payload.iss);
