@@ -55,10 +55,16 @@ export async function prepareTrust(document) {
           await key;
         } catch {
           unsupported.add(entry.kid);
+          unsupported.add(String(entry.kid).split("#")[0]);
           continue;
         }
-        if (!divoc.has(entry.kid)) divoc.set(entry.kid, []);
-        divoc.get(entry.kid).push({ type, key, ...dates(entry) });
+        // By the DID as listed and without its fragment ("did:jamaica#key-1" also answers "did:jamaica"):
+        // the signature decides, so a looser match cannot make a forgery pass.
+        const item = { type, key, ...dates(entry) };
+        for (const id of new Set([entry.kid, String(entry.kid).split("#")[0]])) {
+          if (!divoc.has(id)) divoc.set(id, []);
+          divoc.get(id).push(item);
+        }
         extra++;
       }
     } catch {
