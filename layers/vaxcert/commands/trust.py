@@ -34,7 +34,11 @@ def register(subparsers: Any) -> None:
         default="hc1",
         help="whose keys: hc1 (EU DCC / WHO DDCC, default), shc, divoc, icao (CSCAs)",
     )
-    imp.add_argument("--issuer", help="shc: the iss URL the keys sign for (required for shc)")
+    imp.add_argument(
+        "--issuer",
+        help="shc: the iss URL the keys sign for (required); divoc: the credential issuer URL the key is "
+        "bound to (optional; advisable for DIVOC's shared default DID did:india)",
+    )
     imp.add_argument("--country", help="ISO 3166-1 alpha-2 of keys that do not name one")
     imp.add_argument("--kid", help="the key id of a bare PEM public key (divoc: the DID)")
     add_target_arguments(imp)

@@ -41,6 +41,9 @@ class KeyRequest:
     issuer: str | None = None
     country: str | None = None
     certificate_type: Literal["DSC", "CSCA"] = "DSC"
+    # Keys bound to an issuer (imported with one) only match certificates of that issuer; unbound keys
+    # match any. DIVOC: a DID such as did:india is shared by several deployments.
+    bound_issuer: str | None = None
 
     def describe(self) -> str:
         parts = [p for p in (self.key_id, self.issuer, self.country) if p]

@@ -134,15 +134,48 @@ def _document_loader(url: str, options: dict[str, Any] | None = None) -> dict[st
     }
 
 
+# URDNA2015 is exponential on "poison" graphs (many blank nodes that look alike); a credential in a QR code
+# has a handful of blank nodes with distinct contents, so the n-degree hashing a poison graph needs is
+# bounded: beyond it the credential is refused rather than the verify function kept busy.
+MAX_N_DEGREE_HASHES = 256  # 3 per repeated dose entry (verifier, facility, address) in real credentials
+MAX_CANONICAL_INPUT = 32 * 1024  # bytes of JSON; DIVOC credentials are 1-3 KB
+
+
+@cache
+def _budgeted_canonicaliser() -> type:
+    from pyld.canon import URDNA2015
+
+    class Budgeted(URDNA2015):
+        def __init__(self) -> None:
+            super().__init__()
+            self.budget = MAX_N_DEGREE_HASHES
+
+        def hash_n_degree_quads(self, id_: Any, issuer: Any) -> Any:
+            self.budget -= 1
+            if self.budget < 0:
+                raise PayloadError("credential too complex to canonicalise (blank nodes that look alike)")
+            return super().hash_n_degree_quads(id_, issuer)
+
+    return Budgeted
+
+
 def canonicalize(document: dict[str, Any]) -> str:
     """URDNA2015 N-Quads of a JSON-LD document, resolving contexts from the bundled documents only."""
     from pyld import jsonld  # ~60 ms to import: only verifiers of DIVOC pay for it
 
+    if len(json.dumps(document)) > MAX_CANONICAL_INPUT:
+        raise PayloadError("credential too large to canonicalise")
     try:
-        nquads = jsonld.normalize(
+        dataset = jsonld.to_rdf(
             document,
-            {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": _document_loader},
+            {
+                "documentLoader": _document_loader,
+                "base": "",
+                "produceGeneralizedRdf": False,
+                "processingMode": "json-ld-1.1",
+            },
         )
+        nquads = _budgeted_canonicaliser()().main(dataset, {"format": "application/n-quads"})
     except jsonld.JsonLdError as exc:
         cause = _root_cause(exc)
         if "not bundled" in str(cause):
@@ -325,7 +358,7 @@ def divoc_certificate(qr_text: str) -> DecodedCertificate:
         format="DIVOC",
         issuer=text(credential.get("issuer")),
         kid=method,
-        key=KeyRequest("divoc", key_id=method),
+        key=KeyRequest("divoc", key_id=method, bound_issuer=text(credential.get("issuer")) or ""),
         content=shown,
         check_signature=check,
         not_before=from_day(text(credential.get("issuanceDate"))),

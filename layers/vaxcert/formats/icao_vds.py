@@ -107,10 +107,9 @@ def icao_certificate(qr_text: str) -> DecodedCertificate:
     if kind not in TYPES:
         raise PayloadError(f"not an ICAO VDS-NC health proof (hdr.t {kind!r})")
     issuing = text(header.get("is"))
-    try:
-        country = alpha2(issuing or "")
-    except ValueError as exc:
-        raise PayloadError(f"hdr.is: {exc}") from exc
+    if not issuing:
+        raise PayloadError("hdr.is (the issuing country) is missing")
+    country = _alpha2(issuing)
     alg = text(sig.get("alg")) or ""
     if alg not in _ALGORITHMS:
         raise PayloadError(f"unsupported sig.alg {alg!r} (ES256, ES384, ES512)")
@@ -146,6 +145,22 @@ def icao_certificate(qr_text: str) -> DecodedCertificate:
         signature=signature,
         no_key_reason=f"no trusted ICAO CSCA of {issuing}",
     )
+
+
+# Doc 9303 codes that are not ISO 3166-1 alpha-3 (Germany is "D"; British nationality codes).
+_ICAO_CODES = {"D": "DE", "GBD": "GB", "GBN": "GB", "GBO": "GB", "GBP": "GB", "GBS": "GB"}
+
+
+def _alpha2(code: str) -> str:
+    """The alpha-2 country of an ICAO issuing state code; an unknown code stays as it is (its CSCAs, if
+    any were imported under it, still match)."""
+    code = code.strip("<").upper()
+    if code in _ICAO_CODES:
+        return _ICAO_CODES[code]
+    try:
+        return alpha2(code)
+    except ValueError:
+        return code
 
 
 def _load_certificate(der: bytes) -> x509.Certificate:

@@ -5,7 +5,9 @@ Accepted values (the DID is the ``proof.verificationMethod`` of the DIVOC creden
 Jamaica's DIVOC 1.24 deployment wrote ``did:india``, DIVOC's default):
 - a JWK whose ``kid`` is the DID: ``{"kty": "OKP", "crv": "Ed25519", "x": "...", "kid": "did:jamaica"}``
   (RSA JWKs too);
-- ``{"did": "did:jamaica", "publicKeyPem": "-----BEGIN PUBLIC KEY-----..."}`` (or ``publicKeyJwk``);
+- ``{"did": "did:jamaica", "publicKeyPem": "-----BEGIN PUBLIC KEY-----..."}`` (or ``publicKeyJwk``), with an
+  optional ``"issuer"``: the credentials' ``issuer`` URL the key is bound to (advisable when the DID is
+  DIVOC's default ``did:india``, which other deployments use too);
 - a PEM public key, with the DID in ``DIVOC_DID`` (``vaxcert:divocDid``);
 - a list of any of these (a key rotation).
 """
@@ -52,14 +54,16 @@ def _from_object(item: Any, did: str | None, country: str) -> TrustEntry:
     name = item.get("did") or item.get("id") or did
     if not name:
         raise ValueError("the DIVOC key needs its DID ('did')")
+    issuer = str(item["issuer"]).rstrip("/") if item.get("issuer") else None
     if isinstance(item.get("publicKeyPem"), str):
-        return _entry(serialization.load_pem_public_key(item["publicKeyPem"].encode()), str(name), country)
+        key = serialization.load_pem_public_key(item["publicKeyPem"].encode())
+        return _entry(key, str(name), country, issuer)
     if isinstance(item.get("publicKeyJwk"), dict):
-        return _entry(public_key_from_jwk(item["publicKeyJwk"]), str(name), country)
+        return _entry(public_key_from_jwk(item["publicKeyJwk"]), str(name), country, issuer)
     raise ValueError("the DIVOC key object needs publicKeyPem or publicKeyJwk")
 
 
-def _entry(key: Any, did: str, country: str) -> TrustEntry:
+def _entry(key: Any, did: str, country: str, issuer: str | None = None) -> TrustEntry:
     if not isinstance(key, ed25519.Ed25519PublicKey | rsa.RSAPublicKey):
         raise ValueError("DIVOC keys are Ed25519 (Ed25519Signature2018) or RSA (RsaSignature2018)")
     return TrustEntry(
@@ -74,5 +78,6 @@ def _entry(key: Any, did: str, country: str) -> TrustEntry:
         not_before=NO_START,
         not_after=NO_END,
         framework="divoc",
+        issuer=issuer,
         jwk={**jwk_from_public_key(key), "kid": did},
     )

@@ -30,6 +30,7 @@ from vaxcert.verification.trust import (
     Revocations,
     TrustedCertificate,
     TrustStore,
+    normalize_issuer,
 )
 
 # Clocks of issuing systems and phones drift; an iat a few minutes in the future is not a forgery.
@@ -115,11 +116,14 @@ def _verify(
         for key in trust.keys_for(
             request.framework, key_id=request.key_id, issuer=request.issuer, country=request.country
         )
-        if key.certificate_type == request.certificate_type
+        if key.certificate_type == request.certificate_type and _bound_to(key, request.bound_issuer)
     ]
     if not anchors:
         return _result("UNKNOWN_ISSUER", reason=decoded.no_key_reason, **common)
-    signer = decoded.check_signature(anchors)
+    try:
+        signer = decoded.check_signature(anchors)
+    except FormatError as exc:  # e.g. a DIVOC credential too complex to canonicalise
+        return _result("MALFORMED", reason=f"{_FORMAT_NAMES[decoded.format]}: {exc}", **common)
     if signer is None:
         return _result(
             "SIGNATURE_INVALID",
@@ -160,6 +164,10 @@ def _verify(
         checks=checks,
         **common,
     )
+
+
+def _bound_to(key: TrustedCertificate, issuer: str | None) -> bool:
+    return key.issuer is None or issuer is None or key.issuer == normalize_issuer(issuer)
 
 
 def _revocation_reason(

@@ -149,6 +149,29 @@ def test_icao_needs_a_csca_of_the_issuing_country() -> None:
     assert verify_qr(icao_seal(), trust_store(), at=datetime(2032, 1, 1, tzinfo=UTC)).status == "EXPIRED"
 
 
+def test_icao_issuing_state_codes() -> None:
+    """Germany is "D" in Doc 9303: its seals verify with a German (DE) CSCA; an unknown code is an
+    unknown issuer, not a malformed seal."""
+    from cryptography.hazmat.primitives import hashes
+
+    from tests.vectors import icao_authority
+    from vaxcert.formats.cose import der_to_raw_ecdsa
+    from vaxcert.formats.icao_vds import encode_seal
+    from vaxcert.verification.trust_files import read_trust_file
+
+    german = icao_authority("EC", "DE")
+    store = InMemoryTrustStore(read_trust_file(german.csca_der, framework="icao"))
+    for code in ("D", "D<<"):
+        seal = encode_seal(
+            icao_data(issuer=code),
+            lambda m: der_to_raw_ecdsa(german.signer_key.sign(m, ec.ECDSA(hashes.SHA256()))),
+            german.signer_der,
+        )
+        assert verify_qr(seal, store, at=NOW).status == "VALID", code
+    unknown = verify_qr(icao_seal(data=icao_data(issuer="XYZ")), trust_store(), at=NOW)
+    assert (unknown.status, unknown.format) == ("UNKNOWN_ISSUER", "ICAO")
+
+
 def test_icao_malformed_seals() -> None:
     seal = json.loads(icao_seal())
     seal["sig"]["alg"] = "RS256"
@@ -186,3 +209,56 @@ def test_revocation_applies_to_every_format(qr: str, fmt: str, identifier: str) 
     other = verify_qr(qr, trust_store(), at=NOW, revocation=_Revoked(fmt, "someone else"))
     assert other.status == "VALID"
     assert source.asked[0].kid is not None
+
+
+def test_divoc_credential_too_complex_to_canonicalise_is_refused_quickly() -> None:
+    """URDNA2015 is exponential on graphs of look-alike blank nodes: a bounded budget refuses them."""
+    import time
+
+    from vaxcert.formats.divoc import decode_divoc
+
+    signed = decode_divoc(VECTORS["divoc-ed25519"][0])
+    look_alike = {"type": ["Vaccination"], "verifier": {"name": "A"}, "facility": {"address": {"c": "J"}}}
+    signed["evidence"] = [copy.deepcopy(look_alike) for _ in range(100)]
+    started = time.perf_counter()
+    result = verify_qr(encode_divoc(signed), trust_store(), at=NOW)
+    assert (result.status, result.format) == ("MALFORMED", "DIVOC")
+    assert "too complex" in result.reason
+    assert time.perf_counter() - started < 10
+
+
+def test_divoc_keys_bound_to_an_issuer_only_verify_that_issuer() -> None:
+    """DIVOC's default DID did:india is used by several deployments: a key imported with --issuer only
+    answers for credentials of that issuer."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from tests.vectors import public_pem
+    from vaxcert.verification.trust_files import read_trust_file
+
+    jamaica, india = divoc_ed25519_key(), ed25519.Ed25519PrivateKey.generate()
+    keys = [
+        *read_trust_file(
+            public_pem(jamaica).encode(),
+            framework="divoc",
+            key_id="did:india",
+            issuer="https://www.moh.gov.jm",
+        ),
+        *read_trust_file(
+            public_pem(india).encode(), framework="divoc", key_id="did:india", issuer="https://cowin.gov.in/"
+        ),
+    ]
+    store = InMemoryTrustStore(keys)
+    ours = encode_divoc(sign_divoc_credential(divoc_credential(), jamaica, "did:india"))
+    assert verify_qr(ours, store, at=NOW).status == "VALID"
+    indian = {**divoc_credential(), "issuer": "https://cowin.gov.in/"}
+    assert (
+        verify_qr(encode_divoc(sign_divoc_credential(indian, india, "did:india")), store, at=NOW).status
+        == "VALID"
+    )
+    # India's key signing a credential that claims to be Jamaica's: only Jamaica's key may answer for it.
+    forged = encode_divoc(sign_divoc_credential(divoc_credential(), india, "did:india"))
+    assert verify_qr(forged, store, at=NOW).status == "SIGNATURE_INVALID"
+    # A credential of an issuer no key is bound to, under a DID whose keys are all bound: unknown issuer.
+    other = {**divoc_credential(), "issuer": "https://elsewhere.example"}
+    result = verify_qr(encode_divoc(sign_divoc_credential(other, india, "did:india")), store, at=NOW)
+    assert result.status == "UNKNOWN_ISSUER"
