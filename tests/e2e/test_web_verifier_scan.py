@@ -102,6 +102,9 @@ class Vectors:
         self.shc = ShcIssuer()
         self.divoc_ed25519 = DivocIssuer("ed25519", did="did:vaxcert-test:ed25519")
         self.divoc_rsa = DivocIssuer("rsa", did="did:vaxcert-test:rsa")
+        # A key bound to a credential issuer (trust import --issuer) vouches for no other issuer's.
+        self.divoc_bound = DivocIssuer("ed25519", did="did:vaxcert-test:bound")
+        self.bound_issuer = "https://moh.example.test"
         self.divoc_signed = self.divoc_ed25519.sign(jamaica_credential("Tanisha Reid"))
         self.divoc = divoc_qr(self.divoc_signed)
 
@@ -140,7 +143,12 @@ def vectors(stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Vect
     _vaxcert(
         "trust", "import", str(hc1), "--framework", "hc1", "--country", "XH", "--local", str(credentials)
     )
+    bound = folder / "divoc-bound-jwks.json"
+    bound.write_text(json.dumps({"keys": [found.divoc_bound.trust_entry()["jwk"]]}))
+    _vaxcert("trust", "import", str(bound), "--framework", "divoc", "--issuer", found.bound_issuer,
+             "--country", "JM", "--local", str(credentials))  # fmt: skip
     wanted = {found.shc.kid, found.divoc_ed25519.did, found.divoc_rsa.did, found.hc1_jwk["kid"]}
+    wanted.add(found.divoc_bound.did)
 
     def published() -> bool:
         listed = stack.request("GET", "/v1/trust-list").json()["certificates"]
@@ -356,6 +364,7 @@ def test_every_format_offline_with_our_keys_and_tampered_variants(
     swapped = json.loads(json.dumps(vectors.divoc_signed))
     swapped["proof"]["verificationMethod"] = vectors.divoc_rsa.did
     who = conformance_path("ddcc-validator", "qr", "WHOQR1Contents.txt").read_text().strip()
+    of_issuer = {**jamaica_credential("Andre Williams"), "issuer": vectors.bound_issuer}
     cases = {
         "shc": (vectors.shc.qr(), "VALID"),
         "shc tampered": (tampered_shc(vectors.shc), "SIGNATURE_INVALID"),
@@ -365,6 +374,11 @@ def test_every_format_offline_with_our_keys_and_tampered_variants(
         "divoc name changed": (divoc_qr(forged), "SIGNATURE_INVALID"),
         "divoc dose changed": (divoc_qr(moved), "SIGNATURE_INVALID"),
         "divoc other key": (divoc_qr(swapped), "SIGNATURE_INVALID"),
+        "divoc bound key, its issuer": (divoc_qr(vectors.divoc_bound.sign(of_issuer)), "VALID"),
+        "divoc bound key, another issuer": (
+            divoc_qr(vectors.divoc_bound.sign(jamaica_credential("Andre Williams"))),
+            "UNKNOWN_ISSUER",
+        ),
         "who without keys": (who, "UNKNOWN_ISSUER"),
         "who with our key": (vectors.who, "VALID"),
         "who past its valid_until": (vectors.who_expired, "EXPIRED"),

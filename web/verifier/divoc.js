@@ -199,7 +199,10 @@ export async function verifyDivoc(qrText, trust, { revocation = null, now = new 
   const method = text(proof.verificationMethod);
   const issuer = typeof document.issuer === "string" ? document.issuer : text(mapping(document.issuer).id);
   const common = { format: "DIVOC", issuer, kid: method };
-  const candidates = method ? trust.divoc.get(method) || trust.divoc.get(didBase(method)) || [] : [];
+  // A key bound to a credential issuer vouches only for that issuer's credentials (as the engine: string issuers).
+  const bound = typeof document.issuer === "string" ? document.issuer.trim().replace(/\/+$/, "") : null;
+  const candidates = (method ? trust.divoc.get(method) || trust.divoc.get(didBase(method)) || [] : [])
+    .filter((k) => !k.issuer || k.issuer === bound);
   if (!candidates.length && method && trust.divocUnsupported && (trust.divocUnsupported.has(method) || trust.divocUnsupported.has(didBase(method)))) {
     // The issuer is trusted, but this browser cannot check its kind of signature: not a verdict on the certificate.
     return result("NEEDS_CONNECTION", "this browser cannot check this issuer's kind of signature (Ed25519): connect to the internet, or update the browser", { ...common, certificate });

@@ -60,7 +60,8 @@ export async function prepareTrust(document) {
         }
         // By the DID as listed and without its fragment ("did:jamaica#key-1" also answers "did:jamaica"):
         // the signature decides, so a looser match cannot make a forgery pass.
-        const item = { type, key, ...dates(entry) };
+        // `issuer`: the key only vouches for credentials of that issuer (DIVOC's default DID did:india is shared).
+        const item = { type, key, issuer: entry.issuer ? String(entry.issuer).replace(/\/+$/, "") : null, ...dates(entry) };
         for (const id of new Set([entry.kid, String(entry.kid).split("#")[0]])) {
           if (!divoc.has(id)) divoc.set(id, []);
           divoc.get(id).push(item);
