@@ -600,8 +600,12 @@ def test_web_security_headers_allow_blob_pdf_preview(synth: Synth) -> None:
     directives = {d.split()[0]: d.split()[1:] for d in (x.strip() for x in csp.split(";")) if d}
     assert directives["frame-src"] == ["blob:"]
     assert directives["img-src"] == ["'self'", "data:", "blob:"]
-    assert directives["script-src"] == ["'self'"]  # no inline scripts
+    # No inline scripts, no eval: 'wasm-unsafe-eval' only compiles the verifier's QR reader (zxing-wasm).
+    assert directives["script-src"] == ["'self'", "'wasm-unsafe-eval'"]
     assert directives["frame-ancestors"] == ["'none'"]
+    from vaxcert.routes import web_content_security_policy
+
+    assert csp == web_content_security_policy("REGION")  # the one the local gateway sends too
 
 
 def test_web_files_cache_control_and_content_types(synth: Synth) -> None:
@@ -614,8 +618,9 @@ def test_web_files_cache_control_and_content_types(synth: Synth) -> None:
         "content-type": "text/javascript",
     }
     assert by_include[("*.js",)]["SystemMetadata"]["content-type"] == "text/javascript"
+    assert by_include[("*.wasm",)]["SystemMetadata"]["content-type"] == "application/wasm"
     rest = by_include[()]
-    assert {"*.html", "*.js", "sw.js", "config.json"} <= set(rest["Exclude"])
+    assert {"*.html", "*.js", "*.wasm", "sw.js", "config.json"} <= set(rest["Exclude"])
     assert rest["SystemMetadata"]["cache-control"].startswith("public, max-age=")
     # sw.js is also uploaded by the *.js part: the no-cache upload must run after it.
     ids = {
