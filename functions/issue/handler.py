@@ -37,7 +37,12 @@ _store = DynamoIssuanceStore()
 _audit = AuditTrail(DynamoAuditStore())
 # Past the daily SMS budget `send` raises SmsBudgetExhausted (a TransientFailure): send_sms_once
 # releases the SMS claim and the message is retried, so the notification is late, never lost.
-_sms = BudgetedSms(SnsSms(), DynamoSmsBudgetCounter(), _settings.sms_daily_budget, purpose="certificate")
+_sms = BudgetedSms(
+    SnsSms(_settings.sms_sender_id, origination_number=_settings.sms_origination_number),
+    DynamoSmsBudgetCounter(),
+    _settings.sms_daily_budget,
+    purpose="certificate",
+)
 _issuer = IssuerProfile(
     country=_settings.country,
     name=_settings.issuer_name,

@@ -49,6 +49,13 @@ class Settings(BaseModel):
     otp_pepper_secret_arn: str = ""
     user_pool_id: str = ""
     user_pool_client_id: str = ""
+    # Secrets Manager secret CloudFront sends in ORIGIN_HEADER: requests that carry it came through
+    # the project's distribution, so their CloudFront-Viewer-Address is the caller's address. Unset
+    # locally (the socket address is the caller's).
+    origin_secret_arn: str = ""
+    # How long a function instance trusts what the user pool said about a staff account (disabled,
+    # signed out): a disabled or signed-out user is refused within this time. At most 5 minutes.
+    staff_status_cache_s: int = Field(default=300, ge=0, le=300)
 
     # Certificate lifecycle: corrections per certificate chain (version - 1), revocation list validity.
     max_corrections: int = Field(default=5, ge=0, le=50)
@@ -62,6 +69,11 @@ class Settings(BaseModel):
     # `sms_otp_budget_share` of it, so a flood of code requests cannot hold back certificate SMS.
     sms_daily_budget: int = Field(default=20_000, ge=0, le=10_000_000)
     sms_otp_budget_share: float = Field(default=0.8, gt=0, le=1)
+    # Sent with every SMS (docs/deployment.md, SMS registration): the alphanumeric sender ID where the
+    # destination country supports one, and the registered origination identity (E.164 number or its
+    # ARN) that +1 numbers need. Unset: SNS picks from the account's identities.
+    sms_sender_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,11}$")
+    sms_origination_number: str | None = Field(default=None, max_length=256)
 
     # The ministry's DIVOC public key (PEM or JWK, with its DID; see vaxcert.trust.configured): certificates
     # DIVOC issued before vaxcert verify from the first day. DIVOC_DID names the DID of a bare PEM key.

@@ -48,6 +48,10 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
+def no_content() -> Response:
+    return Response(status_code=204, body="", headers=dict(SECURITY_HEADERS))
+
+
 def error_response(
     status: int, message: str, problems: list[Problem] | None = None, headers: dict[str, str] | None = None
 ) -> Response:
@@ -83,6 +87,9 @@ class Api:
 
     def _auth_middleware(self, route: Route) -> Callable[[APIGatewayRestResolver, NextMiddleware], Response]:
         def check(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+            # Before authentication: a cross-site form or `no-cors` fetch (text/plain, form types,
+            # no type at all) never reaches a handler, whatever credentials it carries.
+            require_json_body(app.current_event)
             if route.auth is not Auth.PUBLIC:
                 authenticate = self._authenticators.get(route.auth)
                 if authenticate is None:  # fail closed
@@ -102,11 +109,7 @@ class Api:
     def json_body(self) -> Any:
         """The request body as JSON; 413/415/400 with a clear message otherwise."""
         event = self.app.current_event
-        content_type = (event.headers or {}).get("content-type") or (event.headers or {}).get("Content-Type")
-        if content_type and content_type.split(";")[0].strip().lower() not in (JSON, "text/json"):
-            raise _HttpError(
-                415, Problem("Content-Type", f"must be {JSON}, got {content_type.split(';')[0]}")
-            )
+        require_json_body(event)
         try:
             raw = event.decoded_body or ""
         except ValueError:  # a binary (base64) body that is not UTF-8: UnicodeDecodeError, bad base64
@@ -172,6 +175,19 @@ class Api:
             # Log the type and trace only (no request data: it may hold personal data).
             logger.exception("unexpected error", extra={"error_type": type(exc).__name__})
             return error_response(503, "temporarily unavailable, please retry", headers={"Retry-After": "30"})
+
+
+def require_json_body(event: Any) -> None:
+    """415 for a request with a body that is not declared `application/json` (any route, any method)."""
+    body = event.get("body")
+    if body is None or body == "":
+        return
+    headers = event.get("headers") or {}
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None) or ""
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type != JSON:
+        got = f"got {media_type[:60]}" if media_type else "none was given"
+        raise _HttpError(415, Problem("Content-Type", f"must be {JSON} for a request with a body; {got}"))
 
 
 class _HttpError(Exception):
