@@ -100,7 +100,10 @@ class _Secret(SecretValue):
         super().__init__("arn:secret", loader=lambda _: value)
 
 
-def _address(headers: dict[str, str], secret: SecretValue | None = _Secret(SECRET)) -> Any:
+ORIGIN_SECRET = _Secret(SECRET)
+
+
+def _address(headers: dict[str, str], secret: SecretValue | None = ORIGIN_SECRET) -> Any:
     return client_address(APIGatewayProxyEvent(_event(headers)), secret)
 
 
