@@ -275,3 +275,12 @@ def test_ses_identity_and_sms_origination_context(tmp_path: Path) -> None:
         env = _function(synth, fn)["Environment"]["Variables"]
         assert env["SMS_SENDER_ID"] == "MOHJamaica"
         assert env["SMS_ORIGINATION_NUMBER"] == "+18885550100"
+
+
+def test_the_layer_ships_the_pdf_fonts(synth: Synth) -> None:
+    layer = next(
+        v for k, v in synth.of_type("AWS::Lambda::LayerVersion").items() if k.startswith("FunctionsVaxcert")
+    )
+    asset = synth.outdir / ("asset." + layer["Properties"]["Content"]["S3Key"].removesuffix(".zip"))
+    fonts = asset / "python" / "vaxcert" / "documents" / "fonts"
+    assert {p.name for p in fonts.iterdir()} >= {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE"}

@@ -248,7 +248,10 @@ async function downloadPdf(c, message) {
   message.textContent = "Download started.";
 }
 
-$("sign-out").addEventListener("click", () => signOut("You have signed out."));
+$("sign-out").addEventListener("click", () => {
+  session.end("/v1/citizen/session");
+  signOut("You have signed out.");
+});
 
 // A page reload inside the session keeps it (sessionStorage), until it expires.
 if (session.get()) {
