@@ -294,14 +294,16 @@ def function_statements(
     return st
 
 
+# What a function's asset leaves out (CDK globs; infra/bundle.py builds the same tree for tests).
+FUNCTION_IGNORED = ("__pycache__", "*.pyc", "tests", "test_*.py", "*.egg-info")
+
+
 def function_code(name: str) -> lambda_.Code:
     folder = ROOT / "functions" / name
     if not folder.is_dir():
         # A clean checkout before the function is written: an empty asset still synthesizes.
         folder = _placeholder(name)
-    return lambda_.Code.from_asset(
-        str(folder), exclude=["**/__pycache__", "**/*.pyc", "tests", "**/test_*.py", "*.egg-info"]
-    )
+    return lambda_.Code.from_asset(str(folder), exclude=[f"**/{pattern}" for pattern in FUNCTION_IGNORED])
 
 
 def _placeholder(name: str) -> Path:
