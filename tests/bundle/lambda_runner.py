@@ -32,7 +32,7 @@ class Context:
 def main():
     task, layer, runtime, events_file, out_file, name, memory, timeout = sys.argv[1:9]
     sys.path[:0] = [task, layer, runtime]
-    result = {"sys_path": list(sys.path)}
+    result: dict = {"sys_path": list(sys.path)}
     try:
         started = time.monotonic()
         import handler

@@ -34,7 +34,7 @@ def no_system_fonts(monkeypatch: pytest.MonkeyPatch):
 
     real_open, real_is_file, real_exists = builtins.open, Path.is_file, os.path.exists
 
-    def guarded_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def guarded_open(file, *args, **kwargs):
         if hidden(file):
             raise FileNotFoundError(file)
         return real_open(file, *args, **kwargs)
