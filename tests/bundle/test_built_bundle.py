@@ -126,16 +126,18 @@ class World:
             "AWS_ENDPOINT_URL": self.endpoint,
             **self.env[function],
         }
-        subprocess.run(
+        done = subprocess.run(
             [self.python, "-I", "-S", "-X", "utf8", str(Path(__file__).with_name("lambda_runner.py")),
              str(self.functions[function]), str(self.layer), str(self.runtime), str(events_file),
              str(out_file), f"Vaxcert-{function}", str(grants.memory_mb), str(grants.timeout_s)],
             env=lambda_env,
             cwd=self.functions[function],
-            check=True,
+            check=False,
             capture_output=True,
             timeout=120,
         )  # fmt: skip
+        stderr = done.stderr.decode(errors="replace")[-3000:]
+        assert done.returncode == 0 and out_file.is_file(), f"{function} exited {done.returncode}:\n{stderr}"
         result = json.loads(out_file.read_text())
         assert "error" not in result, f"{function} failed in the bundle:\n{result['error']}"
         allowed = (str(self.functions[function]), str(self.layer), str(self.runtime), _stdlib())

@@ -26,6 +26,22 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synthesize(tmp_path_factory.mktemp("cdk-out"))
 
 
+# An operator's settings, all in one synth (each synth costs seconds of CI).
+OPERATOR_CONTEXT: dict[str, object] = {
+    "vaxcert:issueReservedConcurrency": 3,
+    "vaxcert:ingestHeader": "Authorization",
+    "vaxcert:wafRateLimits": {"/v1/citizen/otp": 50},
+    "vaxcert:sesIdentity": "moh.gov.jm",
+    "vaxcert:smsSenderId": "MOHJamaica",
+    "vaxcert:smsOriginationNumber": "+18885550100",
+}
+
+
+@pytest.fixture(scope="module")
+def operator(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return synthesize(tmp_path_factory.mktemp("cdk-out-operator"), OPERATOR_CONTEXT)
+
+
 def _only(synth: Synth, cfn_type: str) -> tuple[str, dict[str, Any]]:
     [(logical_id, resource)] = synth.of_type(cfn_type).items()
     return logical_id, resource["Properties"]
@@ -64,8 +80,8 @@ def test_no_function_reserves_concurrency_by_default(synth: Synth) -> None:
     assert mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"] == ISSUE_CONCURRENCY
 
 
-def test_a_context_value_may_reserve_issue_concurrency(tmp_path: Path) -> None:
-    synth = synthesize(tmp_path / "out", {"vaxcert:issueReservedConcurrency": 3})
+def test_a_context_value_may_reserve_issue_concurrency(operator: Synth) -> None:
+    synth = operator
     assert _function(synth, "issue")["ReservedConcurrentExecutions"] == 3
     [mapping] = synth.of_type("AWS::Lambda::EventSourceMapping").values()
     # Pollers never exceed the reservation (no throttled message bounces towards the DLQ).
@@ -94,10 +110,10 @@ def test_api_behaviour_forwards_the_viewer_address_and_authorization_but_not_hos
     assert key["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Authorization"]}
 
 
-def test_the_ingest_header_fallback_authorization_still_reaches_the_api(tmp_path: Path) -> None:
+def test_the_ingest_header_fallback_authorization_still_reaches_the_api(operator: Synth) -> None:
     """`-c vaxcert:ingestHeader=Authorization` (CommCare's fallback): forwarded by the cache policy, and
     the origin request policy does not list it (CloudFront refuses Authorization there)."""
-    synth = synthesize(tmp_path / "out", {"vaxcert:ingestHeader": "Authorization"})
+    synth = operator
     behavior = _api_behavior(synth)
     policy = synth.resources[behavior["OriginRequestPolicyId"]["Ref"]]["Properties"]
     names = {h.lower() for h in policy["OriginRequestPolicyConfig"]["HeadersConfig"]["Headers"]}
@@ -164,8 +180,8 @@ def test_rate_rules_per_viewer_address_for_the_public_paths(synth: Synth) -> Non
     assert "request.headers['x-forwarded-for'] = { value: event.viewer.ip }" in function["FunctionCode"]
 
 
-def test_rate_limits_are_context_values(tmp_path: Path) -> None:
-    synth = synthesize(tmp_path / "out", {"vaxcert:wafRateLimits": {"/v1/citizen/otp": 50}})
+def test_rate_limits_are_context_values(operator: Synth) -> None:
+    synth = operator
     _, acl = _only(synth, "AWS::WAFv2::WebACL")
     limits = {
         rule["Name"]: rule["Statement"]["RateBasedStatement"]["Limit"]
@@ -257,15 +273,8 @@ def test_staff_account_checks_are_granted_where_used(synth: Synth) -> None:
     assert pool_actions("verify") == pool_actions("ingest") == pool_actions("issue") == set()
 
 
-def test_ses_identity_and_sms_origination_context(tmp_path: Path) -> None:
-    synth = synthesize(
-        tmp_path / "out",
-        {
-            "vaxcert:sesIdentity": "moh.gov.jm",
-            "vaxcert:smsSenderId": "MOHJamaica",
-            "vaxcert:smsOriginationNumber": "+18885550100",
-        },
-    )
+def test_ses_identity_and_sms_origination_context(operator: Synth) -> None:
+    synth = operator
     _, pool = _only(synth, "AWS::Cognito::UserPool")
     email = pool["EmailConfiguration"]
     assert email["EmailSendingAccount"] == "DEVELOPER"
