@@ -16,7 +16,7 @@ from typing import Any
 
 import cbor2
 
-from vaxcert.formats import base45, cose
+from vaxcert.formats import base45, cbor, cose
 from vaxcert.formats.countries import alpha2
 from vaxcert.formats.ddcc import DdccRecord
 from vaxcert.formats.ddcc_ext import DEFAULT_FIELDS, PRIORITY, ddcc_extension
@@ -228,7 +228,7 @@ def decode_hc1(text: str) -> Hc1Document:
         raise DecompressionError(f"not zlib data: {exc}") from exc
     sign1 = cose.parse_sign1(signed)
     try:
-        claims = cbor2.loads(sign1.payload)
+        claims = cbor.loads(sign1.payload)
     except Exception as exc:  # cbor2 raises several types
         raise CwtError(f"payload is not CBOR: {exc}") from exc
     if not isinstance(claims, dict):
