@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import math
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from importlib.resources import files
 from typing import Any
 
 import cbor2
@@ -322,8 +320,12 @@ def _hcid_from_uci(uci: str | None) -> str | None:
 
 @cache
 def _vaccine_names() -> dict[str, str]:
-    catalogue = json.loads((files("vaxcert") / "config" / "vaccines.json").read_text())
-    return {v["eu"]["mp"]: v["display"] for v in catalogue["vaccines"].values() if "eu" in v}
+    # The deployment's catalogue (VACCINE_CATALOGUE_FILE) when it has one, as ingest and issue use.
+    from vaxcert.catalogue import load_catalogue
+    from vaxcert.settings import get_settings
+
+    catalogue = load_catalogue(get_settings().vaccine_catalogue_file)
+    return {p.eu_mp: p.display for p in catalogue.products.values()}
 
 
 def _vaccine_name(mp: str | None) -> str | None:
