@@ -48,6 +48,7 @@ class VaxcertStack(cdk.Stack):
             "SMS_DAILY_BUDGET": str(config.sms_daily_budget),
             **({"DIVOC_PUBLIC_KEY": config.divoc_public_key} if config.divoc_public_key else {}),
             **({"DIVOC_DID": config.divoc_did} if config.divoc_did else {}),
+            "EXTRA_CORS_ORIGINS": ",".join(config.extra_cors_origins),
         }
         functions = Functions(
             self,

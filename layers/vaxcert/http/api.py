@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
@@ -57,10 +57,28 @@ def error_response(
     return json_response(status, body, headers)
 
 
+def _cors_config() -> CORSConfig | None:
+    """CORS headers on every response to a page of an allowed origin (the portal's, extraCorsOrigins);
+    API Gateway answers the preflights itself (infra/api.py)."""
+    from vaxcert.settings import get_settings
+
+    settings = get_settings()
+    origins = settings.cors_origins
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=origins[1:],
+        allow_headers=["Authorization", "Content-Type", settings.ingest_header],
+        expose_headers=["Retry-After"],
+        max_age=3600,
+    )
+
+
 class Api:
     def __init__(self, function: str, authenticators: dict[Auth, Authenticator] | None = None):
         self.function = function
-        self.app = APIGatewayRestResolver()
+        self.app = APIGatewayRestResolver(cors=_cors_config())
         self._declared: dict[tuple[str, str], Route] = {(r.method, r.path): r for r in routes_for(function)}
         self._registered: set[tuple[str, str]] = set()
         self._authenticators = authenticators or {}
