@@ -3,15 +3,21 @@ vaxcert:extraCorsOrigins), and GET /v1/openapi.json is a valid OpenAPI document 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from openapi_spec_validator import validate
+
+from tests.integration.conftest import Invoker
 
 PORTAL = "https://certificates.moh.gov.jm"
 PARTNER = "https://partner.example.org"
 
 
 @pytest.fixture
-def invoke_with_origins(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch, invoke):  # type: ignore[no-untyped-def]
+def invoke_with_origins(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch, invoke: Invoker
+) -> Iterator[Invoker]:
     from vaxcert.runtime import wiring
     from vaxcert.settings import get_settings
 
@@ -24,7 +30,7 @@ def invoke_with_origins(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch, in
     wiring.settings.cache_clear()
 
 
-def test_openapi_json_validates_and_names_its_server(invoke_with_origins) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_json_validates_and_names_its_server(invoke_with_origins: Invoker) -> None:
     status, headers, document = invoke_with_origins.http(
         "GET", "/v1/openapi.json", headers={"Origin": PORTAL}
     )
@@ -34,7 +40,7 @@ def test_openapi_json_validates_and_names_its_server(invoke_with_origins) -> Non
     assert headers["Access-Control-Allow-Origin"] == PORTAL
 
 
-def test_cors_headers_on_real_responses_for_allowed_origins_only(invoke_with_origins) -> None:  # type: ignore[no-untyped-def]
+def test_cors_headers_on_real_responses_for_allowed_origins_only(invoke_with_origins: Invoker) -> None:
     for origin in (PORTAL, PARTNER):
         status, headers, _ = invoke_with_origins.http(
             "POST", "/v1/verify", {"qr": "HC1:xx"}, {"Origin": origin}
