@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
@@ -27,6 +26,7 @@ from vaxcert.errors import (
     TransientFailure,
     Unauthorized,
 )
+from vaxcert.logs import get_logger, set_correlation_id
 from vaxcert.routes import Auth, Route, routes_for
 
 JSON = "application/json"
@@ -36,7 +36,7 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-st
 # Checks a request for one auth kind; returns the principal (or raises Unauthorized/Forbidden).
 Authenticator = Callable[[APIGatewayRestResolver], Any]
 
-logger = Logger(service="vaxcert", use_rfc3339=True)
+logger = get_logger()
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -114,6 +114,8 @@ class Api:
         missing = set(self._declared) - self._registered
         if missing:
             raise RuntimeError(f"routes without a handler in {self.function!r}: {sorted(missing)}")
+        request_id = (event.get("requestContext") or {}).get("requestId")
+        set_correlation_id(logger, request_id if isinstance(request_id, str) else None)
         return self.app.resolve(event, context)
 
     # --- request helpers -----------------------------------------------------------------------
