@@ -75,7 +75,23 @@ def parse_args(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Nam
 
 
 def environment_problem(exc: BaseException) -> str | None:
-    """One line for an error of the environment (credentials, settings, network), else None."""
+    """One line for an error of the environment (credentials, settings, network), else None.
+
+    Wrapped errors count too: pynamodb raises its own exception with the botocore one as `cause`.
+    """
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(seen) < 5 and current not in seen:
+        seen.append(current)
+        message = _one_problem(current)
+        if message is not None:
+            return message
+        cause = getattr(current, "cause", None)
+        current = cause if isinstance(cause, BaseException) else current.__cause__ or current.__context__
+    return None
+
+
+def _one_problem(exc: BaseException) -> str | None:
     from vaxcert.commands._target import EnvironmentProblem
 
     message: str | None = None

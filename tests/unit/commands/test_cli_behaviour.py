@@ -4,6 +4,7 @@ environment and connection errors (one line, no traceback)."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -130,3 +131,11 @@ def test_settings_not_loaded_is_one_line_exit_2() -> None:
 def test_invalid_settings_are_one_line_exit_2() -> None:
     env = _clean_env(AWS_DEFAULT_REGION="us-east-1", MAX_CORRECTIONS="many")
     _one_line_exit_2(vaxcert("dlq", "list", env=env), "invalid settings", "MAX_CORRECTIONS")
+
+
+def test_local_stack_not_running_is_one_line_exit_2(tmp_path: Path) -> None:
+    credentials = tmp_path / "credentials.json"
+    aws = {"endpoint": "http://127.0.0.1:9", "region": "us-east-1", "env": {"TRUST_TABLE": "vaxcert-trust"}}
+    credentials.write_text(json.dumps({"aws": aws}))
+    result = vaxcert("keys", "list", "--local", str(credentials), env=_clean_env(AWS_MAX_ATTEMPTS="1"))
+    _one_line_exit_2(result, "vaxcert keys:", "127.0.0.1:9")
