@@ -1,5 +1,6 @@
-"""`vaxcert dlq list` leaves every dead letter visible for a following `redrive`; on AWS `redrive` is an
-SQS message move task (StartMessageMoveTask), which the emulator lacks (there it copies and deletes)."""
+"""Operator commands on moto: `vaxcert dlq list` leaves every dead letter visible for a following
+`redrive`; on AWS `redrive` is an SQS message move task (StartMessageMoveTask), which the emulator
+lacks (there it copies and deletes); `--json` prints one JSON document."""
 
 from __future__ import annotations
 
@@ -111,3 +112,23 @@ def test_redrive_reports_a_failed_move_task(
     monkeypatch.setattr(dlq, "_sqs", Sqs)
     assert main(["dlq", "redrive"]) == 1
     assert "FAILED" in capsys.readouterr().out
+
+
+def test_keys_and_revocation_commands_print_one_json_document(
+    aws: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["keys", "init", "--json"]) == 0
+    init = json.loads(capsys.readouterr().out)
+    assert {c["certificateType"] for c in init["certificates"]} == {"CSCA", "DSC"}
+    assert init["revocationList"]["published"] is True and init["revocationList"]["hashes"] == 0
+
+    assert main(["keys", "list", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)["entries"]
+    signing = [e for e in entries if e["signing"]]
+    assert len(signing) == 1 and signing[0]["certificateType"] == "DSC" and signing[0]["notAfter"]
+
+    assert main(["revocation", "publish", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["kid"] == signing[0]["kid"]
+
+    assert main(["keys", "withdraw", signing[0]["kid"], "--json"]) == 1  # the signing DSC: rotate first
+    assert capsys.readouterr().out == ""
