@@ -15,6 +15,7 @@ from infra.config import DeployConfig
 from infra.data import Data
 from infra.functions import Functions
 from infra.identity import StaffIdentity
+from infra.settings_env import settings_environment
 from infra.web import Web
 from vaxcert import resources as r
 
@@ -55,13 +56,16 @@ class VaxcertStack(cdk.Stack):
                 if config.sms_origination_number
                 else {}
             ),
+            "EXTRA_CORS_ORIGINS": ",".join(config.extra_cors_origins),
         }
         functions = Functions(
             self,
             "Functions",
             data=data,
             user_pool=identity.user_pool,
-            environment={**data.environment, **identity.environment, **settings_env},
+            environment=settings_environment(
+                self.node.try_get_context, {**data.environment, **identity.environment, **settings_env}
+            ),
             config=config,
         )
         alarms = Alarms(

@@ -6,7 +6,6 @@ Failed records are reported back (partial batch response), retried by SQS, then 
 from __future__ import annotations
 
 import base64
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +14,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from vaxcert.audit.trail import AuditTrail
+from vaxcert.cache import TtlCache
 from vaxcert.catalogue import load_catalogue
 from vaxcert.errors import TransientFailure
 from vaxcert.issuance.service import IssuerProfile, issue_for_event, send_notice_once
@@ -61,17 +61,20 @@ _publisher = RevocationPublisher(
 )
 # (message id, UCI) superseded in the current batch: the revocation list is republished once per batch.
 _superseded: list[tuple[str, str]] = []
-_signer: tuple[float, KmsDocumentSigner] | None = None
+
+
+def _load_signer() -> KmsDocumentSigner:
+    dsc = TrustRepository().signing_dsc()
+    if dsc is None or not dsc.key_id:
+        raise TransientFailure("no signing DSC: run `vaxcert keys init`")
+    return KmsDocumentSigner(dsc.key_id, dsc.kid, dsc.not_after)
+
+
+_signer = TtlCache(_load_signer, SIGNER_CACHE_S)
 
 
 def current_signer() -> KmsDocumentSigner:
-    global _signer
-    if _signer is None or time.monotonic() - _signer[0] > SIGNER_CACHE_S:
-        dsc = TrustRepository().signing_dsc()
-        if dsc is None or not dsc.key_id:
-            raise TransientFailure("no signing DSC: run `vaxcert keys init`")
-        _signer = (time.monotonic(), KmsDocumentSigner(dsc.key_id, dsc.kid, dsc.not_after))
-    return _signer[1]
+    return _signer.get()
 
 
 def notice_record(hcid: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -86,6 +87,16 @@ class Settings(BaseModel):
     field_mapping_file: str | None = None
     # Path of a JSON vaccine catalogue overriding the packaged default (config/vaccines.json).
     vaccine_catalogue_file: str | None = None
+    # Web origins besides the portal's own allowed to call the API from a page (CORS), comma-separated.
+    extra_cors_origins: str = ""
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The portal's origin first, then the extra ones (what API responses may name in CORS)."""
+        portal = urlsplit(self.portal_url)
+        own = [f"{portal.scheme}://{portal.netloc}"] if portal.scheme and portal.netloc else []
+        extra = [o.strip().rstrip("/") for o in self.extra_cors_origins.split(",") if o.strip()]
+        return list(dict.fromkeys(own + extra))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

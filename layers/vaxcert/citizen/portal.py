@@ -7,7 +7,6 @@ differs, and when none is sent the request waits about as long as sending would 
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 from collections.abc import Callable
@@ -23,10 +22,11 @@ from vaxcert.documents.service import CertificateDocuments, dose_certificates
 from vaxcert.errors import InvalidInput, NotFound, Problem
 from vaxcert.facility.search import CertificateFinder
 from vaxcert.issuance.certificate import Certificate
+from vaxcert.logs import get_logger
 from vaxcert.notify.budget import SmsBudgetExhausted
 from vaxcert.sources.phone import InvalidMobile, mask_mobile, normalise_mobile
 
-logger = logging.getLogger(__name__)
+logger = get_logger()
 
 OTP_MESSAGES = {
     OtpOutcome.WRONG: "wrong code, check the SMS and try again",

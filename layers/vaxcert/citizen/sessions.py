@@ -19,6 +19,7 @@ from typing import Protocol
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
+from vaxcert.cache import TtlCache
 from vaxcert.http.tokens import LEEWAY_S, InvalidToken, check_claims, encode, verify_es256
 
 AUDIENCE = "vaxcert-citizen"
@@ -58,8 +59,8 @@ class SessionTokens:
         if not 0 < ttl_s <= MAX_TTL_S:
             raise ValueError(f"session ttl must be 1..{MAX_TTL_S} s")
         self._signer = signer
-        self._public_key_der = public_key_der
-        self._public_key: ec.EllipticCurvePublicKey | None = None
+        # Fetched once per process (one KMS GetPublicKey per cold start, never per request).
+        self._public_key = TtlCache(lambda: _ec_public_key(public_key_der()))
         self.ttl_s = ttl_s
         self._clock = clock
         self._denylist = denylist
@@ -96,10 +97,11 @@ class SessionTokens:
         self._denylist.deny(principal.jti, principal.expires_at + LEEWAY_S)
 
     def public_key(self) -> ec.EllipticCurvePublicKey:
-        # Fetched once per process (one KMS GetPublicKey per cold start, never per request).
-        if self._public_key is None:
-            key = load_der_public_key(self._public_key_der())
-            if not isinstance(key, ec.EllipticCurvePublicKey):
-                raise ValueError("the session key must be an EC key")
-            self._public_key = key
-        return self._public_key
+        return self._public_key.get()
+
+
+def _ec_public_key(der: bytes) -> ec.EllipticCurvePublicKey:
+    key = load_der_public_key(der)
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise ValueError("the session key must be an EC key")
+    return key

@@ -12,8 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
@@ -27,6 +26,7 @@ from vaxcert.errors import (
     TransientFailure,
     Unauthorized,
 )
+from vaxcert.logs import get_logger, set_correlation_id
 from vaxcert.routes import Auth, Route, routes_for
 
 JSON = "application/json"
@@ -36,7 +36,7 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-st
 # Checks a request for one auth kind; returns the principal (or raises Unauthorized/Forbidden).
 Authenticator = Callable[[APIGatewayRestResolver], Any]
 
-logger = Logger(service="vaxcert", use_rfc3339=True)
+logger = get_logger()
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -61,10 +61,28 @@ def error_response(
     return json_response(status, body, headers)
 
 
+def _cors_config() -> CORSConfig | None:
+    """CORS headers on every response to a page of an allowed origin (the portal's, extraCorsOrigins);
+    API Gateway answers the preflights itself (infra/api.py)."""
+    from vaxcert.settings import get_settings
+
+    settings = get_settings()
+    origins = settings.cors_origins
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=origins[1:],
+        allow_headers=["Authorization", "Content-Type", settings.ingest_header],
+        expose_headers=["Retry-After"],
+        max_age=3600,
+    )
+
+
 class Api:
     def __init__(self, function: str, authenticators: dict[Auth, Authenticator] | None = None):
         self.function = function
-        self.app = APIGatewayRestResolver()
+        self.app = APIGatewayRestResolver(cors=_cors_config())
         self._declared: dict[tuple[str, str], Route] = {(r.method, r.path): r for r in routes_for(function)}
         self._registered: set[tuple[str, str]] = set()
         self._authenticators = authenticators or {}
@@ -103,6 +121,8 @@ class Api:
         missing = set(self._declared) - self._registered
         if missing:
             raise RuntimeError(f"routes without a handler in {self.function!r}: {sorted(missing)}")
+        request_id = (event.get("requestContext") or {}).get("requestId")
+        set_correlation_id(logger, request_id if isinstance(request_id, str) else None)
         return self.app.resolve(event, context)
 
     # --- request helpers -----------------------------------------------------------------------

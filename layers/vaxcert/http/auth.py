@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from vaxcert.audit.trail import RequestInfo
+from vaxcert.cache import TtlCache
 from vaxcert.errors import Forbidden, Unauthorized
 from vaxcert.resources import ORIGIN_HEADER, VIEWER_ADDRESS_HEADER
 from vaxcert.store.aws import client, transient_on_aws_errors
@@ -24,15 +24,11 @@ class SecretValue:
 
     def __init__(self, secret_id: str, loader: Callable[[str], str] | None = None):
         self.secret_id = secret_id
-        self._loader = loader or _load_secret
-        self._value: str | None = None
-        self._loaded_at = 0.0
+        load = loader or _load_secret
+        self._cache = TtlCache(lambda: load(secret_id), SECRET_CACHE_S)
 
     def get(self) -> str:
-        if self._value is None or time.monotonic() - self._loaded_at > SECRET_CACHE_S:
-            self._value = self._loader(self.secret_id)
-            self._loaded_at = time.monotonic()
-        return self._value
+        return self._cache.get()
 
 
 @transient_on_aws_errors

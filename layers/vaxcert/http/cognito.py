@@ -26,6 +26,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from vaxcert.cache import TtlCache
 from vaxcert.errors import InvalidInput, Problem, TransientFailure, Unauthorized, VaxcertError
 from vaxcert.facility.desk import StaffPrincipal
 from vaxcert.http.tokens import InvalidToken, check_claims, parse, rsa_key_from_jwk, verify_rs256
@@ -74,32 +75,25 @@ class Jwks:
     ):
         self.url = url
         self._fetch = fetch
-        self._clock = clock
-        self._keys: dict[str, rsa.RSAPublicKey] = {}
-        self._loaded_at: float | None = None
+        # A failed refresh keeps serving the keys we have (retried on the next call); none: 503.
+        self._cache = TtlCache(self._load, JWKS_TTL_S, keep_on_failure=(TransientFailure,), clock=clock)
 
     def keys(self, kid: str | None = None) -> dict[str, rsa.RSAPublicKey]:
-        now = self._clock()
-        stale = self._loaded_at is None or now - self._loaded_at > JWKS_TTL_S
-        unknown = kid is not None and kid not in self._keys
-        if stale or (unknown and now - (self._loaded_at or 0.0) > JWKS_MIN_REFRESH_S):
-            self._load(now)
-        return self._keys
+        if kid is None:
+            return self._cache.get()
+        found = self._cache.lookup(lambda keys: keys if kid in keys else None, JWKS_MIN_REFRESH_S)
+        return found if found is not None else self._cache.peek() or {}
 
-    def _load(self, now: float) -> None:
+    def _load(self) -> dict[str, rsa.RSAPublicKey]:
         try:
             document = (self._fetch or fetch_json)(self.url)
-            keys = {
+            return {
                 str(k["kid"]): rsa_key_from_jwk(k)
                 for k in document.get("keys", [])
                 if isinstance(k, dict) and k.get("kty") == "RSA" and k.get("kid")
             }
         except (OSError, ValueError, InvalidToken, AttributeError) as exc:
-            if self._keys:  # keep serving with the keys we have
-                return
             raise TransientFailure(f"cannot load the user pool keys ({type(exc).__name__})") from exc
-        self._keys = keys
-        self._loaded_at = now
 
 
 @dataclass(frozen=True)
