@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 from tests.conformance_data import conformance_path
 from tests.e2e.browser import CHROMIUM_ARGS, PHONE, issue_and_wait, screenshot, unique_mobile
@@ -365,12 +365,14 @@ def test_every_format_offline_with_our_keys_and_tampered_variants(
     swapped["proof"]["verificationMethod"] = vectors.divoc_rsa.did
     who = conformance_path("ddcc-validator", "qr", "WHOQR1Contents.txt").read_text().strip()
     of_issuer = {**jamaica_credential("Andre Williams"), "issuer": vectors.bound_issuer}
+    andre, max_salt = jamaica_credential("Andre Williams"), padding.PSS.MAX_LENGTH
     cases = {
         "shc": (vectors.shc.qr(), "VALID"),
         "shc tampered": (tampered_shc(vectors.shc), "SIGNATURE_INVALID"),
         "shc stranger": (ShcIssuer("https://elsewhere.example.test").qr(), "UNKNOWN_ISSUER"),
         "divoc ed25519": (vectors.divoc, "VALID"),
         "divoc rsa": (divoc_qr(vectors.divoc_rsa.sign(jamaica_credential("Andre Williams"))), "VALID"),
+        "divoc rsa, maximum salt": (divoc_qr(vectors.divoc_rsa.sign(andre, salt_length=max_salt)), "VALID"),
         "divoc name changed": (divoc_qr(forged), "SIGNATURE_INVALID"),
         "divoc dose changed": (divoc_qr(moved), "SIGNATURE_INVALID"),
         "divoc other key": (divoc_qr(swapped), "SIGNATURE_INVALID"),
