@@ -733,3 +733,21 @@ def test_a_browser_without_decompression_streams_asks_the_service(
         assert "cannot decompress" in tab.locator("#result").inner_text()
     finally:
         _go_online(scan_context)
+
+
+def test_where_the_browsers_own_detector_misses_a_dense_code_zxing_reads_it(
+    scan_context: BrowserContext, tab: Page, photos: dict[str, bytes]
+) -> None:
+    """A browser with BarcodeDetector (Chrome on Android) uses it; when it finds nothing in a photo (some miss
+    DIVOC's version 31-34 codes), the vendored reader looks too (simulated: a detector that finds nothing)."""
+    scan_context.add_init_script(
+        """window.BarcodeDetector = class {
+          static async getSupportedFormats() { return ["qr_code"]; }
+          async detect() { window.nativeCalls = (window.nativeCalls || 0) + 1; return []; }
+        };"""
+    )
+    _open(tab)
+    tab.wait_for_selector("html[data-qr-reader='native']", state="attached")
+    assert _upload(tab, "divoc.jpg", photos["divoc"]) == "VALID"
+    assert _field(tab, "Name") == "Tanisha Reid"
+    assert tab.evaluate("window.nativeCalls") >= 1
