@@ -751,3 +751,49 @@ def test_where_the_browsers_own_detector_misses_a_dense_code_zxing_reads_it(
     assert _upload(tab, "divoc.jpg", photos["divoc"]) == "VALID"
     assert _field(tab, "Name") == "Tanisha Reid"
     assert tab.evaluate("window.nativeCalls") >= 1
+
+
+def test_icao_seals_are_checked_in_the_page_when_their_csca_is_trusted(tab: Page, stack: LocalStack) -> None:
+    """ICAO VDS-NC seals from our own EC and RSA CSCAs (tests/vectors.py) verify in the page; a changed
+    seal is SIGNATURE_INVALID; a signer the trusted CSCA did not issue, or a seal of a state without a
+    trusted CSCA here, is left to the service (NEEDS_CONNECTION on the device). The engine agrees."""
+    from tests import vectors as v
+
+    entries = [e for e in v.trust_list_entries() if e.get("framework") == "icao"]
+    australia = conformance_path("ddcc-validator", "qr", "ICAOAUQR1Contents.txt").read_text().strip()
+    seals = [
+        v.icao_seal("EC"),
+        v.icao_seal("RSA"),
+        v.tampered_icao("EC"),
+        v.icao_seal_with_foreign_signer(),
+        australia,
+    ]
+    _open(tab)
+    results = tab.evaluate(
+        """async ([trustDocument, seals]) => {
+          const { prepareTrust, verifyQr } = await import('/verifier/verify.js');
+          const trust = await prepareTrust(trustDocument);
+          const out = [];
+          for (const qr of seals) {
+            const r = await verifyQr(qr, trust);
+            out.push([r.status, r.format, r.certificate && r.certificate.name]);
+          }
+          return out;
+        }""",
+        [{"certificates": entries}, seals],
+    )
+    assert results == [
+        ["VALID", "ICAO", "CAMPBELL MARCIA"],
+        ["VALID", "ICAO", "CAMPBELL MARCIA"],
+        ["SIGNATURE_INVALID", "ICAO", None],
+        ["NEEDS_CONNECTION", "ICAO", "CAMPBELL MARCIA"],
+        ["NEEDS_CONNECTION", "ICAO", "CITIZEN JANE SUE"],
+    ]
+    # The engine, with the same CSCAs, on the seals the page settled.
+
+    from vaxcert.verification import verify_qr
+
+    store = v.trust_store()
+    assert [verify_qr(s, store, at=datetime.now(UTC)).status for s in seals[:3]] == [
+        r[0] for r in results[:3]
+    ]
