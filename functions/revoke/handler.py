@@ -63,7 +63,7 @@ _lifecycle = Lifecycle(
     audit=_audit,
     catalogue=load_catalogue(_settings.vaccine_catalogue_file),
     stats=Stats(),
-    publish_revocations=lambda ucis: _publisher.publish(ucis),
+    publish_revocations=lambda ucis, divoc_ids: _publisher.publish(ucis, include_divoc=divoc_ids),
     queue_depths=lambda: queue_depths(_settings.issue_queue_url, _settings.issue_dlq_url),
     max_corrections=_settings.max_corrections,
 )

@@ -43,9 +43,13 @@ class QueuePort(Protocol):
 
 
 def content_hash(event: VaccinationEvent) -> str:
-    canonical = json.dumps(
-        event.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
-    )
+    data = event.model_dump(mode="json", by_alias=True)
+    # Fields added later are left out at their defaults, so events stored before keep their hash.
+    if data.get("legacy") is None:
+        data.pop("legacy", None)
+    if data.get("notify") is True:
+        data.pop("notify", None)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

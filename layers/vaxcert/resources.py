@@ -98,6 +98,8 @@ CERTIFICATES = Table(
         # query: the same case of a source system, or the same identifier.
         Index("ByCase", Key("caseKey"), Key("hcid")),
         Index("ByIdentity", Key("identityKey"), Key("hcid")),
+        # Sparse: migrated DIVOC certificates carry `legacyId` (their DIVOC certificateId).
+        Index("ByLegacyId", Key("legacyId"), Key("hcid")),
     ),
 )
 

@@ -57,6 +57,7 @@ class Certificate(BaseModel):
     superseded_by: str | None = None  # set when a correction is claimed; status SUPERSEDED once issued
     revoked_at: datetime | None = None  # REVOKED or SUPERSEDED since
     revocation_reason: str | None = None
+    legacy_id: str | None = None  # DIVOC certificateId of a migrated certificate
     # Person link keys (sources.person_keys): the only way other doses join this one's PDF.
     case_key: str | None = None
     identity_key: str | None = None

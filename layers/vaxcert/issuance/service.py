@@ -157,10 +157,11 @@ def sign_certificate(
         kid=base64.b64encode(signer.kid).decode(),
         issued_at=issued_at,
         expires_at=expires_at,
-        sms_status=SmsStatus.PENDING if event.person.mobile else SmsStatus.NONE,
+        sms_status=SmsStatus.PENDING if event.person.mobile and event.notify else SmsStatus.NONE,
         supersedes=supersedes,
         case_key=keys.case,
         identity_key=keys.identity,
+        legacy_id=event.legacy.certificate_id if event.legacy else None,
     )
 
 

@@ -3,12 +3,17 @@
 Document (`GET /v1/revocation-list`):
 
     {"version": 1, "issuer": "JM", "issuedAt": "...Z", "expiresAt": "...Z", "hashType": "UCI",
-     "hashes": ["<base64 of SHA-256(UCI)[0:16]>", ...], "kid": "<base64 kid>", "jws": "<compact JWS>"}
+     "hashes": ["<base64 of SHA-256(UCI)[0:16]>", ...],
+     "divocHashes": ["<base64 of SHA-256(DIVOC certificateId)[0:16]>", ...],
+     "kid": "<base64 kid>", "jws": "<compact JWS>"}
 
 The JWS (ES256, header `{"alg": "ES256", "kid": ..., "typ": "vaxcert-revocation-list+json"}`) signs
 the JSON of every other field; a verifier checks it against the trust-list certificate with that kid
 and then uses the JWS payload, never the unsigned copy beside it. Hash input: the UCI exactly as in
 the HC1 `ci`, e.g. `URN:UVCI:01:JM:7Q2K9M4XHD3R8T6WB1NC#X` (UTF-8), prefix and check character included.
+`divocHashes`: the legacy DIVOC certificates migrated into vaxcert whose certificate is now revoked or
+superseded; input the DIVOC `certificateId` exactly as in the VC's `evidence[].certificateId` (UTF-8),
+so offline verifiers refuse the old DIVOC QR too.
 """
 
 from __future__ import annotations
@@ -48,7 +53,13 @@ def hashes_for(ucis: Iterable[str]) -> list[str]:
 
 
 def build_payload(
-    ucis: Iterable[str], *, issuer: str, kid: bytes, now: datetime, validity: timedelta
+    ucis: Iterable[str],
+    *,
+    issuer: str,
+    kid: bytes,
+    now: datetime,
+    validity: timedelta,
+    divoc_ids: Iterable[str] = (),
 ) -> dict[str, Any]:
     issued = now.replace(microsecond=0)
     return {
@@ -58,6 +69,7 @@ def build_payload(
         "expiresAt": _iso(issued + validity),
         "hashType": HASH_TYPE,
         "hashes": hashes_for(ucis),
+        "divocHashes": hashes_for(divoc_ids),
         "kid": base64.b64encode(kid).decode(),
     }
 
@@ -85,6 +97,7 @@ class VerifiedList:
     issued_at: datetime
     expires_at: datetime
     kid: str
+    divoc_hashes: frozenset[str] = frozenset()
 
     @property
     def count(self) -> int:
@@ -96,6 +109,14 @@ class VerifiedList:
     def is_revoked(self, uci: str, country: str, signature: bytes) -> bool:
         """The verification engine's RevocationCheck: offline, from the signed list."""
         return bool(uci) and self.contains_uci(uci)
+
+    def is_legacy_revoked(self, system: str, certificate_id: str) -> bool:
+        """A migrated legacy certificate (DIVOC certificateId) whose vaxcert certificate was revoked."""
+        return (
+            system == "DIVOC"
+            and bool(certificate_id)
+            and base64.b64encode(uci_hash(certificate_id)).decode() in self.divoc_hashes
+        )
 
 
 def verify_document(
@@ -148,7 +169,10 @@ def verify_document(
         issued_at = datetime.fromisoformat(str(payload["issuedAt"]).replace("Z", "+00:00"))
         expires_at = datetime.fromisoformat(str(payload["expiresAt"]).replace("Z", "+00:00"))
         hashes_ = payload["hashes"]
-        if not isinstance(hashes_, list) or payload.get("hashType") != HASH_TYPE:
+        divoc_hashes = payload.get("divocHashes", [])  # absent in lists published before migration
+        if not isinstance(hashes_, list) or not isinstance(divoc_hashes, list):
+            raise ValueError
+        if payload.get("hashType") != HASH_TYPE:
             raise ValueError
     except (KeyError, ValueError):
         raise RevocationListError("payload lacks issuedAt, expiresAt, hashType UCI or hashes") from None
@@ -160,11 +184,23 @@ def verify_document(
         raise RevocationListError("issued in the future")
     if not signer.valid_at(at):
         raise RevocationListError("signing certificate is not valid at this time")
-    return VerifiedList(payload, frozenset(map(str, hashes_)), issued_at, expires_at, str(header["kid"]))
+    return VerifiedList(
+        payload,
+        frozenset(map(str, hashes_)),
+        issued_at,
+        expires_at,
+        str(header["kid"]),
+        frozenset(map(str, divoc_hashes)),
+    )
 
 
 class RevokedUcis(Protocol):
     def revoked_ucis(self) -> list[str]: ...
+
+
+def _revoked_divoc_ids(source: RevokedUcis) -> set[str]:
+    read = getattr(source, "revoked_legacy_ids", None)  # sources without migrated certificates
+    return set(read()) if read else set()
 
 
 class ListSigner(Protocol):
@@ -187,6 +223,7 @@ def publish(
     now: datetime,
     validity: timedelta,
     include: Iterable[str] = (),
+    include_divoc: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Rebuild the whole list from the revoked certificates, sign it, store it; returns the document.
 
@@ -195,13 +232,20 @@ def publish(
     racing could leave the older state last: so after saving, the state is read again and, if it has
     grown, published once more.
     """
-    extra = set(include)
+    extra, extra_divoc = set(include), set(include_divoc)
     document: dict[str, Any] = {}
     for _ in range(2):
         ucis = set(source.revoked_ucis()) | extra
-        payload = build_payload(ucis, issuer=issuer, kid=signer.kid, now=now, validity=validity)
+        divoc_ids = _revoked_divoc_ids(source) | extra_divoc
+        payload = build_payload(
+            ucis, issuer=issuer, kid=signer.kid, now=now, validity=validity, divoc_ids=divoc_ids
+        )
         document = sign_document(payload, signer.sign)
         store.save(document)
-        if set(hashes_for(set(source.revoked_ucis()) | extra)) <= set(payload["hashes"]):
+        grown = not set(hashes_for(set(source.revoked_ucis()) | extra)) <= set(payload["hashes"])
+        grown = grown or not set(hashes_for(_revoked_divoc_ids(source) | extra_divoc)) <= set(
+            payload["divocHashes"]
+        )
+        if not grown:
             break
     return document

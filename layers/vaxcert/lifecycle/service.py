@@ -80,8 +80,9 @@ class Lifecycle:
     audit: AuditTrail
     catalogue: Catalogue
     stats: StatsPort
-    # Republish the signed revocation list; the argument: UCIs just revoked (the index may lag).
-    publish_revocations: Callable[[list[str]], Any]
+    # Republish the signed revocation list; the arguments: UCIs and legacy DIVOC certificate ids just
+    # revoked (the index may lag).
+    publish_revocations: Callable[[list[str], list[str]], Any]
     # (queue depth, dead letters) of the issue queue.
     queue_depths: Callable[[], tuple[int, int]]
     max_corrections: int = 5
@@ -197,7 +198,8 @@ class Lifecycle:
             )
         self.audit.record(staff.actor, Action.ADMIN_REVOKE, request, hcid=hcid, query={"reason": reason})
         # Every call republishes (idempotent): a retry after a failed publication completes it.
-        self.publish_revocations([certificate.uci])
+        legacy = [certificate.legacy_id] if certificate.legacy_id else []
+        self.publish_revocations([certificate.uci], legacy)
         if certificate.notice_status is SmsStatus.PENDING:
             # The issue worker sends it, through the SMS budget; its claim makes a repeat send nothing.
             self.queue.send_notice(hcid)

@@ -150,6 +150,19 @@ class VaccinationIn(_Model):
         return self
 
 
+class LegacyIn(_Model):
+    """The certificate another system issued for this vaccination (a migration, e.g. from DIVOC).
+
+    The certificate keeps `certificateId` as its `legacyId`: staff find it by that id, and the old QR
+    stays verifiable and revocable through it.
+    """
+
+    system: Literal["DIVOC"]
+    certificate_id: CleanText = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")
+    issued_at: CleanText | None = Field(default=None, max_length=40)
+    effective_until: dt.date | None = None
+
+
 class VaccinationEvent(_Model):
     event_id: CleanText = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:\-]+$")
     source: CleanText = Field(default="api", max_length=40)
@@ -157,6 +170,9 @@ class VaccinationEvent(_Model):
     revision: str = Field(default="0", max_length=40)
     person: PersonIn
     vaccination: VaccinationIn
+    legacy: LegacyIn | None = None
+    # False: no "certificate ready" SMS (a migration of certificates people already hold).
+    notify: bool = True
 
     @model_validator(mode="after")
     def _checks(self) -> VaccinationEvent:

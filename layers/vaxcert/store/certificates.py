@@ -43,6 +43,7 @@ def to_item(c: Certificate) -> CertificateItem:
         caseKey=c.case_key,
         identityKey=c.identity_key,
         noticeStatus=c.notice_status.value if c.notice_status is not SmsStatus.NONE else None,
+        legacyId=c.legacy_id,
     )
 
 
@@ -71,6 +72,7 @@ def from_item(item: CertificateItem) -> Certificate:
         identity_key=item.identityKey,
         notice_status=SmsStatus(item.noticeStatus) if item.noticeStatus else SmsStatus.NONE,
         notice_claimed_at=datetime.fromisoformat(item.noticeClaimedAt) if item.noticeClaimedAt else None,
+        legacy_id=item.legacyId,
     )
 
 
@@ -113,11 +115,20 @@ class CertificateRepository:
         items = list(CertificateItem.by_event.query(event_id, scan_index_forward=False, limit=1))
         return from_item(items[0]) if items else None
 
+    def by_legacy_id(self, legacy_id: str) -> list[Certificate]:
+        """Migrated certificates (every version) carrying another system's certificate id."""
+        return [from_item(i) for i in CertificateItem.by_legacy_id.query(legacy_id)]
+
     def revoked_ucis(self) -> list[str]:
         """UCIs of every REVOKED or SUPERSEDED certificate, from the sparse index (no table scan)."""
         return [
             i.uci for i in CertificateItem.by_revocation.query(REVOKED_PARTITION, attributes_to_get=["uci"])
         ]
+
+    def revoked_legacy_ids(self) -> list[str]:
+        """Legacy (DIVOC) certificate ids of every REVOKED or SUPERSEDED migrated certificate."""
+        items = CertificateItem.by_revocation.query(REVOKED_PARTITION, attributes_to_get=["legacyId"])
+        return [i.legacyId for i in items if i.legacyId]
 
     def claim_supersession(self, old_hcid: str, new_hcid: str) -> bool:
         """Reserve a VALID, unclaimed certificate for replacement by `new_hcid` (idempotent for it)."""
@@ -285,7 +296,8 @@ class DynamoIssuanceStore:
     def put_certificate(self, certificate: Certificate) -> bool:
         stored = self.certificates.put_new(certificate)
         if stored:
-            self.stats.issued(certificate.issued_at.date(), bool(certificate.mobile))
+            # An SMS is expected only when one will be sent (not for a migration without --notify).
+            self.stats.issued(certificate.issued_at.date(), certificate.sms_status is SmsStatus.PENDING)
         return stored
 
     @transient_on_aws_errors

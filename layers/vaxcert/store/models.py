@@ -71,6 +71,14 @@ class CertificatesByRevocation(_Index):
     hcid = UnicodeAttribute(range_key=True)
 
 
+class CertificatesByLegacyId(_Index):
+    class Meta(_Index.Meta):
+        index_name = "ByLegacyId"
+
+    legacyId = UnicodeAttribute(hash_key=True)
+    hcid = UnicodeAttribute(range_key=True)
+
+
 class CertificateItem(Model):
     class Meta:
         table_name = "vaxcert-certificates"
@@ -112,6 +120,8 @@ class CertificateItem(Model):
     noticeClaim = UnicodeAttribute(null=True)
     noticeSentAt = UnicodeAttribute(null=True)
     noticeMessageId = UnicodeAttribute(null=True)
+    # DIVOC certificateId of a migrated certificate (`vaxcert migrate divoc`); ByLegacyId key.
+    legacyId = UnicodeAttribute(null=True)
 
     by_mobile = CertificatesByMobile()
     by_dob = CertificatesByDob()
@@ -119,6 +129,7 @@ class CertificateItem(Model):
     by_revocation = CertificatesByRevocation()
     by_case = CertificatesByCase()
     by_identity = CertificatesByIdentity()
+    by_legacy_id = CertificatesByLegacyId()
 
 
 class EventItem(Model):

@@ -40,7 +40,9 @@ class RevocationPublisher:
         self.validity = validity
 
     @transient_on_aws_errors
-    def publish(self, include: Iterable[str] = (), now: datetime | None = None) -> dict[str, Any]:
+    def publish(
+        self, include: Iterable[str] = (), now: datetime | None = None, include_divoc: Iterable[str] = ()
+    ) -> dict[str, Any]:
         from vaxcert.lifecycle.revocation_list import publish
         from vaxcert.signing.kms import KmsDocumentSigner
         from vaxcert.store.certificates import CertificateRepository
@@ -57,4 +59,5 @@ class RevocationPublisher:
             now=now or datetime.now(UTC),
             validity=self.validity,
             include=include,
+            include_divoc=include_divoc,
         )

@@ -117,3 +117,13 @@ class OwnRevocations:
         if certificate is not None and certificate.status is CertificateStatus.SUPERSEDED:
             return "certificate has been superseded by a corrected version"
         return None
+
+    def is_legacy_revoked(self, system: str, certificate_id: str) -> bool:
+        """A legacy DIVOC certificate migrated into vaxcert is refused once any version of the
+        certificate it became is revoked or superseded (the old QR then shows out-of-date content).
+        Legacy ids never migrated stay valid on their signature alone (DIVOC had no revocation)."""
+        if system != "DIVOC" or not certificate_id:
+            return False
+        return any(
+            c.status is not CertificateStatus.VALID for c in self._certificates.by_legacy_id(certificate_id)
+        )
