@@ -39,9 +39,8 @@ from vaxcert.sources.divoc import Refusal
 from vaxcert.sources.vaccination import PersonIn, parse_event, resolve_vaccine
 from vaxcert.spreadsheet import safe_cell
 
-# Refusal reasons beyond the mapping's own (vaxcert.sources.divoc).
-UNTRUSTED_KEY = "untrusted-key"
-SIGNATURE_INVALID = "signature-invalid"
+# Refusal reasons beyond the mapping's own (vaxcert.sources.divoc) and the signature check's
+# (vaxcert.commands._divoc_trust: untrusted-key, signature-invalid).
 DUPLICATE = "duplicate-certificate-id"
 REJECTED_BY_API = "rejected-by-api"
 API_FAILURE = "api-failure"
@@ -376,7 +375,9 @@ def migrate(
             summary.already_there += 1
         elif status == 422:
             problems = payload if isinstance(payload, list) else payload.get("errors", [])
-            detail = "; ".join(f"{p.get('field')}: {p.get('problem')}" for p in problems if isinstance(p, dict))
+            detail = "; ".join(
+                f"{p.get('field')}: {p.get('problem')}" for p in problems if isinstance(p, dict)
+            )
             refuse(number, certificate_id, REJECTED_BY_API, detail or str(payload)[:200])
         elif status in (401, 403):
             raise PermissionError(f"the API refused the ingest key (HTTP {status})")
@@ -396,14 +397,18 @@ def migrate(
                 prepared = prepare(raw, check=check, catalogue=catalogue, notify=notify)
                 first = seen.first_row(prepared.certificate_id, number)
                 if first is not None:
-                    raise Refusal(DUPLICATE, f"certificateId {prepared.certificate_id} is also on row {first}")
+                    raise Refusal(
+                        DUPLICATE, f"certificateId {prepared.certificate_id} is also on row {first}"
+                    )
             except Refusal as refusal:
                 refuse(number, certificate_id, refusal.reason, refusal.detail)
             else:
                 if pool is None or client is None:
                     summary.ready += 1
                 else:
-                    inflight.append((number, prepared.certificate_id, pool.submit(client.post, prepared.body)))
+                    inflight.append(
+                        (number, prepared.certificate_id, pool.submit(client.post, prepared.body))
+                    )
                     while len(inflight) >= limit:
                         settle(*inflight.popleft())
             progress.update(sum(summary.refused.values()))
@@ -463,4 +468,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("\n".join(summary.lines()))
     return 1 if sum(summary.refused.values()) else 0
-

@@ -34,7 +34,10 @@ def credential(**evidence: Any) -> dict[str, Any]:
     }
     dose.update(evidence)
     return {
-        "@context": ["https://www.w3.org/2018/credentials/v1", "https://cowin.gov.in/credentials/vaccination/v2"],
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            "https://cowin.gov.in/credentials/vaccination/v2",
+        ],
         "type": ["VerifiableCredential", "ProofOfVaccinationCredential"],
         "credentialSubject": {
             "type": "Person",
@@ -112,7 +115,10 @@ def test_divoc_vaccine_names_go_through_the_catalogue_aliases(name: str, key: st
 
 
 def test_an_unknown_vaccine_or_a_contradicting_code_is_refused_not_guessed() -> None:
-    for vc in (credential(vaccine="Sputnik V", icd11Code=""), credential(vaccine="Pfizer", icd11Code="XM9QW8")):
+    for vc in (
+        credential(vaccine="Sputnik V", icd11Code=""),
+        credential(vaccine="Pfizer", icd11Code="XM9QW8"),
+    ):
         with pytest.raises(Refusal) as caught:
             event_body(parse_row(row(certificate=json.dumps(vc))), CATALOGUE)
         assert caught.value.reason == "unmappable-vaccine"
