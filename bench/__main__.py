@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from bench import artefacts, backfill, cold, e2e, formats, issue, pdf, verify
+from bench import artefacts, backfill, cold, e2e, formats, issue, migrate, pdf, verify
 from bench.common import log, machine
 
 # Issue 8's targets: (figure, comparison, limit). Figures without a target are reported only.
@@ -34,6 +34,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "cold_import_ms.issue": ("<=", 350.0),
     "cold_import_ms.download": ("<=", 450.0),
     "backfill_rss_ratio": ("<=", 1.2),
+    # Issue 15: `vaxcert migrate divoc` memory does not grow with the file (100k rows / 10k rows).
+    "migrate_rss_ratio": ("<=", 1.2),
 }
 
 NOTES = {
@@ -56,6 +58,11 @@ NOTES = {
     ),
     "backfill_rss_ratio": "peak RSS of `vaxcert backfill` streaming 200,000 rows / 10,000 rows, each in a "
     "fresh process, with an in-process stand-in for the ingest API (backfill_peak_rss_mb per size)",
+    "migrate_rss_ratio": "peak RSS of `migrate divoc --dry-run` over 100,000 rows / over 10,000 rows, fresh "
+    "processes; signatures checked on the first migrate_signed_rows_checked rows (see bench/migrate.py)",
+    "migrate_verify_rows_per_s": "dry run, every DIVOC signature checked (URDNA2015 x2 + Ed25519), one core",
+    "migrate_e2e_rows_per_s": "rows verified, mapped and accepted by POST /v1/vaccinations on the local "
+    "stack (4 workers); migrate_e2e_issued_per_s until every certificate is stored",
     "lambda_zip_mb": "cdk.out function asset folders zipped (deflate): handlers only, code is in the layer",
 }
 
@@ -102,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             figures.update(artefacts.run())
         if not args.skip_e2e:
             figures.update(e2e.run(args.e2e_count or (100 if args.quick else 400)))
+        figures.update(migrate.run(quick=args.quick, e2e=not args.skip_e2e))
     document = {
         **figures,
         "targets": {name: f"{op} {limit:g}" for name, (op, limit) in TARGETS.items()},

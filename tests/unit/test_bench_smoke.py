@@ -82,3 +82,12 @@ def test_engine_per_format() -> None:
     assert all(v > 0 for v in figures["verify_engine_by_format_ratio"].values())
     _numbers(figures, "verify_engine_divoc_p50_ms", "ecdsa_p256_verify_us_formats")
     assert {"verify_engine_by_format_ratio.SHC", "verify_engine_divoc_p50_ms"} <= set(TARGETS)
+
+
+def test_migrate_rss_and_verify_rate() -> None:
+    from bench import migrate
+
+    figures = migrate.run_rss((20, 40), signed_rows=3)
+    assert set(figures["migrate_peak_rss_mb"]) == {"20", "40"}
+    assert figures["migrate_rss_ratio"] > 0
+    _numbers(migrate.run_verify(3), "migrate_verify_rows_per_s")

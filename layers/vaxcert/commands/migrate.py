@@ -281,8 +281,10 @@ class Summary:
         out.extend(f"    {reason}: {n}" for reason, n in sorted(self.refused.items()))
         if self.errors_file and total:
             out.append(f"  refused rows:  {self.errors_file}")
-        if not self.dry_run and self.issued == 0 and self.already_there and not total:
-            out.append("  nothing new: every certificate of this file was already imported")
+        if not self.dry_run and self.issued == 0 and self.already_there:
+            out.append(
+                f"  nothing new: the {self.already_there} certificates of this file were already imported"
+            )
         return out
 
 

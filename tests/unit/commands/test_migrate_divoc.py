@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from bench.divoc_export import Dose, Person, credential, row, sign, signed_row, write_csv, write_jsonl
 from vaxcert.catalogue import load_catalogue
+from vaxcert.cli import main
 from vaxcert.commands._divoc_trust import DivocKeys, TrustError, load_check
 from vaxcert.commands.migrate import migrate
-from vaxcert.cli import main
 
 DID = "did:jamaica"
 KEY = ed25519.Ed25519PrivateKey.generate()
