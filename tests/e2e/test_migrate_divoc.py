@@ -141,7 +141,7 @@ def test_divoc_export_is_migrated_verifiable_and_revocable(stack: LocalStack, tm
         assert certificate["eventId"] == f"divoc:{legacy_id}"
         assert certificate["smsStatus"] == "NONE"  # no --notify: nobody is texted
     record = json.loads(by_legacy[cid(2)]["record"])
-    assert (record["person"]["familyName"], record["vaccination"]["dose"]) == (f"Campbell{run}", 2)
+    assert (record["person"]["family_name"], record["vaccination"]["dose"]) == (f"Campbell{run}", 2)
     assert by_legacy[cid(3)]["mobile"] == "+1" + devon.mobile  # from `contact`
     assert len(stack.sms()) == sms_before  # no SMS was sent
 
