@@ -103,16 +103,16 @@ def test_divoc_export_is_migrated_verifiable_and_revocable(stack: LocalStack, tm
         )
     )
     imported = vaxcert(
-        "trust", "import", str(pem), "--framework", "divoc", "--did", did, "--local", str(credentials)
+        "trust", "import", str(pem), "--framework", "divoc", "--did", did, "--credentials", str(credentials)
     )
     assert imported.returncode == 0, imported.stdout + imported.stderr
     sms_before = len(stack.sms())
 
-    dry = vaxcert("migrate", "divoc", str(export), "--local", str(credentials), "--dry-run", "--json")
+    dry = vaxcert("migrate", "divoc", str(export), "--credentials", str(credentials), "--dry-run", "--json")
     assert json.loads(dry.stdout)["ready"] == 5, dry.stderr
     assert not [c for c in stored_certificates(stack) if c.get("legacyId", "").startswith(str(run))]
 
-    result = vaxcert("migrate", "divoc", str(export), "--local", str(credentials), "--json")
+    result = vaxcert("migrate", "divoc", str(export), "--credentials", str(credentials), "--json")
     assert result.returncode == 1, result.stderr  # some rows were refused
     summary = json.loads(result.stdout)
     assert (summary["rows"], summary["issued"], summary["alreadyThere"]) == (9, 5, 0)
@@ -195,10 +195,10 @@ def test_divoc_export_is_migrated_verifiable_and_revocable(stack: LocalStack, tm
     assert json.loads(offline.stdout)["status"] == "REVOKED", offline.stdout + offline.stderr
 
     # Running the same file again imports nothing new, and says so.
-    again = vaxcert("migrate", "divoc", str(export), "--local", str(credentials))
+    again = vaxcert("migrate", "divoc", str(export), "--credentials", str(credentials))
     assert "issued:        0" in again.stdout and "already there: 5" in again.stdout, again.stdout
     again_json = json.loads(
-        vaxcert("migrate", "divoc", str(export), "--local", str(credentials), "--json").stdout
+        vaxcert("migrate", "divoc", str(export), "--credentials", str(credentials), "--json").stdout
     )
     assert (again_json["issued"], again_json["alreadyThere"]) == (0, 5)
     assert len(migrated()) == 5

@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from vaxcert.catalogue import Catalogue, load_catalogue
-from vaxcert.commands._target import LOCAL_CREDENTIALS, local_credentials
+from vaxcert.commands._output import add_json_argument, emit
+from vaxcert.commands._progress import Progress
+from vaxcert.commands._target import LOCAL_CREDENTIALS, add_target_arguments, local_credentials
 from vaxcert.commands.backfill import IngestClient
 from vaxcert.errors import InvalidInput
 from vaxcert.sources import divoc as export
@@ -68,15 +70,8 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     divoc.add_argument("file", help="DIVOC certificate export: CSV with a header row, or JSON Lines")
-    target = divoc.add_mutually_exclusive_group()
-    target.add_argument(
-        "--local",
-        nargs="?",
-        const=LOCAL_CREDENTIALS,
-        metavar="CREDENTIALS",
-        help=f"the running local stack (reads {LOCAL_CREDENTIALS}; the default)",
-    )
-    target.add_argument("--api", help="API base URL of a deployed stack (key in $VAXCERT_INGEST_KEY)")
+    add_target_arguments(divoc)  # --local (the default target) / --credentials FILE
+    divoc.add_argument("--api", help="API base URL of a deployed stack (key in $VAXCERT_INGEST_KEY)")
     divoc.add_argument("--header", default=None, help="ingest auth header name (default X-Vaxcert-Key)")
     divoc.add_argument("--key-env", default="VAXCERT_INGEST_KEY", help="env var holding the ingest key")
     divoc.add_argument(
@@ -90,7 +85,7 @@ def register(subparsers: Any) -> None:
     divoc.add_argument("--did", help="the DID (verificationMethod) of a PEM key given with --trust")
     divoc.add_argument("--notify", action="store_true", help="send each person the 'certificate ready' SMS")
     divoc.add_argument("--dry-run", action="store_true", help="verify and map every row; issue nothing")
-    divoc.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_json_argument(divoc)
     divoc.add_argument("--workers", type=int, default=4, help="parallel API requests (default 4)")
     divoc.add_argument("--errors", help="where refused rows go (default: FILE.errors.csv beside FILE)")
     divoc.set_defaults(func=run)
@@ -306,35 +301,6 @@ class ErrorsFile:
         self._file.close()
 
 
-class Progress:
-    """tqdm when installed (the `cli` extra): rows, rate and ETA; otherwise a line every 1,000 rows."""
-
-    def __init__(self, total: int, out: TextIO, enabled: bool):
-        self._bar: Any = None
-        self._out, self._done, self._total, self._enabled = out, 0, total, enabled
-        if not enabled:
-            return
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            return
-        self._bar = tqdm(total=total or None, unit="row", file=out, dynamic_ncols=True, mininterval=0.5)
-
-    def update(self, refused: int) -> None:
-        self._done += 1
-        if self._bar is not None:
-            self._bar.update(1)
-            if self._done % 50 == 0:
-                self._bar.set_postfix(refused=refused, refresh=False)
-        elif self._enabled and (self._done % 1000 == 0 or self._done == self._total):
-            self._out.write(f"{self._done}/{self._total} rows, {refused} refused\n")
-            self._out.flush()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
 def errors_path(path: Path) -> Path:
     return path.with_suffix(".errors.csv")
 
@@ -355,7 +321,8 @@ def migrate(
     errors = ErrorsFile(errors_to or errors_path(path))
     summary = Summary(file=str(path), dry_run=client is None, errors_file=str(errors.path))
     seen = SeenIds()
-    progress = Progress(count_rows(path), progress_out or sys.stderr, progress_out is not None)
+    sink = progress_out or open(os.devnull, "w")  # noqa: SIM115 - closed below
+    progress = Progress(count_rows(path), "migrate divoc", unit="row", out=sink, every=1000)
     # Submitted rows in order; at most `limit` in flight, so the file is never read ahead unboundedly.
     inflight: deque[tuple[int, str, Future[tuple[int, Any]]]] = deque()
     limit = max(1, workers) * 2
@@ -404,6 +371,7 @@ def migrate(
                     )
             except Refusal as refusal:
                 refuse(number, certificate_id, refusal.reason, refusal.detail)
+                progress.update("refused")
             else:
                 if pool is None or client is None:
                     summary.ready += 1
@@ -413,13 +381,15 @@ def migrate(
                     )
                     while len(inflight) >= limit:
                         settle(*inflight.popleft())
-            progress.update(sum(summary.refused.values()))
+                progress.update("verified")
         while inflight:
             settle(*inflight.popleft())
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         progress.close()
+        if sink is not progress_out:
+            sink.close()
         errors.close()
         seen.close()
         summary.seconds = time.monotonic() - started
@@ -465,8 +435,5 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"vaxcert migrate divoc: {exc}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps(summary.as_json()))
-    else:
-        print("\n".join(summary.lines()))
+    emit(args, summary.as_json(), "\n".join(summary.lines()))
     return 1 if sum(summary.refused.values()) else 0
