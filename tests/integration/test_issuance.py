@@ -188,3 +188,28 @@ def test_wrong_mobile_never_gets_an_sms(aws, trust_material, invoke: Invoker, fo
     assert status == 422 and body[0]["field"] == "form.recipient.mobile_number"
     invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])
     assert sent_sms() == []
+
+
+def test_migrated_event_keeps_its_legacy_id_and_sends_no_sms(aws, trust_material, invoke: Invoker) -> None:
+    body = {
+        "eventId": "divoc:891244125",
+        "source": "divoc",
+        "person": {"givenName": "Marcia", "familyName": "Campbell", "birthDate": "1984-03-07",
+                   "mobile": "876-555-0123"},
+        "vaccination": {"vaccine": "pfizer", "lot": "JM4561", "date": "2021-04-15", "dose": 2,
+                        "totalDoses": 2},
+        "legacy": {"system": "DIVOC", "certificateId": "891244125", "effectiveUntil": "2022-04-15"},
+        "notify": False,
+    }  # fmt: skip
+    status, _, answer = invoke.http("POST", "/v1/vaccinations", body, _ingest_headers(aws))
+    assert (status, answer["status"]) == (202, "accepted")
+    invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])
+    [item] = _certificates(aws)
+    assert item["legacyId"]["S"] == "891244125"
+    assert item["mobile"]["S"] == "+18765550123"  # the citizen still finds it with this number
+    assert item["smsStatus"]["S"] == "NONE"
+    assert sent_sms() == []
+    again = invoke.http("POST", "/v1/vaccinations", body, _ingest_headers(aws))
+    assert (again[0], again[2]["status"]) == (200, "duplicate")
+    bad = invoke.http("POST", "/v1/vaccinations", {**body, "legacy": {"system": "X"}}, _ingest_headers(aws))
+    assert bad[0] == 422 and {p["field"] for p in bad[2]} >= {"legacy.system", "legacy.certificateId"}

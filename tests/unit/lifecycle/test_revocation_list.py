@@ -139,3 +139,33 @@ def test_publish_rebuilds_and_republishes_when_the_state_grew_meanwhile() -> Non
     )
     assert len(saved) == 2 and published is saved[-1]
     assert set(published["hashes"]) == set(hashes_for(["A", "B", "C"]))
+
+
+def test_the_list_carries_migrated_divoc_ids_as_hashes_only() -> None:
+    signer = Signer()
+
+    class Source:
+        def revoked_ucis(self) -> list[str]:
+            return [UCI]
+
+        def revoked_legacy_ids(self) -> list[str]:
+            return ["891244125"]
+
+    saved: list[dict[str, Any]] = []
+
+    class Store:
+        def save(self, doc: dict[str, Any]) -> None:
+            saved.append(doc)
+
+    published = publish(
+        Source(), signer, Store(), issuer="JM", now=NOW, validity=timedelta(hours=48), include_divoc=["77"]
+    )
+    assert published["divocHashes"] == hashes_for(["891244125", "77"])
+    assert "891244125" not in json.dumps(published)
+    verified = verify_document(published, signer.trust(), at=NOW)
+    assert verified.is_legacy_revoked("DIVOC", "891244125") and verified.is_legacy_revoked("DIVOC", "77")
+    assert not verified.is_legacy_revoked("DIVOC", "891244126")
+    assert not verified.is_legacy_revoked("SHC", "891244125")
+    # A list signed before divocHashes existed still verifies, with nothing legacy in it.
+    old = sign_document({k: v for k, v in published.items() if k not in ("jws", "divocHashes")}, signer.sign)
+    assert not verify_document(old, signer.trust(), at=NOW).is_legacy_revoked("DIVOC", "891244125")
