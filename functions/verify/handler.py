@@ -19,7 +19,8 @@ from vaxcert.store.trust import TrustRepository
 from vaxcert.trust.configured import divoc_entries
 from vaxcert.verification.engine import verify_qr
 from vaxcert.verification.models import VerificationResult
-from vaxcert.verification.sources import OwnRevocations, StoredTrustStore
+from vaxcert.verification.sources import LegacyRevocations, OwnRevocations, StoredTrustStore
+from vaxcert.verification.trust import Revocations
 
 logger = Logger(service="vaxcert-verify")
 _settings = settings()
@@ -38,7 +39,8 @@ def _configured_keys() -> list[Any]:
 
 _configured = _configured_keys()
 _trust = StoredTrustStore(configured=_configured)
-_revocations = OwnRevocations(_settings.country)
+# Our own HC1 certificates, and legacy DIVOC certificates migrated into vaxcert (by certificateId).
+_revocations = Revocations(OwnRevocations(_settings.country), LegacyRevocations())
 # Public, cacheable documents: CloudFront and verifier apps may keep them for a few minutes.
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
 # The revocation list changes within a minute of a revocation: short caches, here and downstream.

@@ -103,7 +103,7 @@ def test_divoc_export_is_migrated_verifiable_and_revocable(stack: LocalStack, tm
         )
     )
     imported = vaxcert(
-        "trust", "import", str(pem), "--framework", "divoc", "--did", did, "--credentials", str(credentials)
+        "trust", "import", str(pem), "--framework", "divoc", "--kid", did, "--credentials", str(credentials)
     )
     assert imported.returncode == 0, imported.stdout + imported.stderr
     sms_before = len(stack.sms())

@@ -2,7 +2,7 @@
 
 Not a subcommand (no `register`). Keys are named as DIVOC names them: by the credential's
 `proof.verificationMethod` (a DID such as `did:jamaica`); a key given without a DID (a PEM file and no
---did) is trusted for every verificationMethod, as the operator said.
+--kid) is trusted for every verificationMethod, as the operator said.
 """
 
 from __future__ import annotations

@@ -79,10 +79,10 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="trusted DIVOC keys (JWKS with the DID as kid, a trust list JSON, or PEM with --did); "
+        help="trusted DIVOC keys (JWKS with the DID as kid, a trust list JSON, or PEM with --kid); "
         "default: the target's GET /v1/trust-list",
     )
-    divoc.add_argument("--did", help="the DID (verificationMethod) of a PEM key given with --trust")
+    divoc.add_argument("--kid", help="the DID (verificationMethod) of a PEM key given with --trust")
     divoc.add_argument("--notify", action="store_true", help="send each person the 'certificate ready' SMS")
     divoc.add_argument("--dry-run", action="store_true", help="verify and map every row; issue nothing")
     add_json_argument(divoc)
@@ -415,7 +415,7 @@ def run(args: argparse.Namespace) -> int:
     from vaxcert.commands._divoc_trust import TrustError, load_check
 
     try:
-        check = load_check(args.trust, did=args.did, api=api)
+        check = load_check(args.trust, did=args.kid, api=api)
     except TrustError as exc:
         print(f"vaxcert migrate divoc: {exc}", file=sys.stderr)
         return 2

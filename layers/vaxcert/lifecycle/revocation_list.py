@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from vaxcert.formats.jws import BadSignature, check_signature
-from vaxcert.verification.trust import TrustStore, uci_hash
+from vaxcert.verification.trust import RevocationQuery, TrustStore, uci_hash
 
 FORMAT_VERSION = 1
 HASH_TYPE = "UCI"
@@ -109,6 +109,16 @@ class VerifiedList:
     def is_revoked(self, uci: str, country: str, signature: bytes) -> bool:
         """The verification engine's RevocationCheck: offline, from the signed list."""
         return bool(uci) and self.contains_uci(uci)
+
+    def revoked(self, query: RevocationQuery) -> str | None:
+        """The engine's revocation source for each format listed: HC1/WHO by UCI, DIVOC by certificateId."""
+        if query.format in ("HC1", "WHO"):
+            return (
+                "certificate has been revoked" if self.is_revoked(query.identifier or "", "", b"") else None
+            )
+        if query.format == "DIVOC" and self.is_legacy_revoked("DIVOC", query.identifier or ""):
+            return "the certificate this DIVOC certificate was migrated to is revoked or was replaced"
+        return None
 
     def is_legacy_revoked(self, system: str, certificate_id: str) -> bool:
         """A migrated legacy certificate (DIVOC certificateId) whose vaxcert certificate was revoked."""

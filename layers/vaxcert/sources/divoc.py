@@ -74,7 +74,7 @@ def parse_row(raw: Mapping[str, Any]) -> ExportRow:
             raise Refusal(MISSING_VALUE, "certificate is empty")
         try:
             certificate = json.loads(certificate)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise Refusal(MALFORMED, f"certificate is not JSON ({exc.msg} at character {exc.pos})") from None
     elif certificate is None:
         raise Refusal(MISSING_VALUE, "certificate is empty")

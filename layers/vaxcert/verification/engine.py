@@ -162,6 +162,7 @@ def _verify(
         certificate=decoded.content,
         reason=failures.get(status, "signature and validity checked"),
         checks=checks,
+        legacy=True if decoded.format == "DIVOC" else None,
         **common,
     )
 
@@ -202,6 +203,7 @@ def _result(
     kid: str | None = None,
     certificate: CertificateContent | None = None,
     checks: dict[str, bool | None] | None = None,
+    legacy: bool | None = None,
 ) -> VerificationResult:
     return VerificationResult.model_construct(
         valid=status == "VALID",
@@ -212,6 +214,7 @@ def _result(
         certificate=certificate,
         reason=reason,
         checks=checks,
+        legacy=legacy,
     )
 
 

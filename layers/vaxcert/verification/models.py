@@ -39,6 +39,9 @@ class VerificationResult(BaseModel):
     kid: str | None = None  # base64 of the COSE kid
     certificate: CertificateContent | None = None
     reason: str
+    # True for a verified DIVOC credential: a legacy certificate (DIVOC was replaced by vaxcert); its
+    # revocation is that of the certificate it was migrated to (`vaxcert migrate divoc`).
+    legacy: bool | None = None
     # Beyond the contract: which individual checks passed (None = not checked), for diagnostics and tests.
     checks: dict[str, bool | None] | None = None
 

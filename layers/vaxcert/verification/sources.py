@@ -16,6 +16,7 @@ from vaxcert.verification.trust import (
     CertificateType,
     Framework,
     InMemoryTrustStore,
+    RevocationQuery,
     TrustedCertificate,
 )
 
@@ -118,12 +119,32 @@ class OwnRevocations:
             return "certificate has been superseded by a corrected version"
         return None
 
-    def is_legacy_revoked(self, system: str, certificate_id: str) -> bool:
-        """A legacy DIVOC certificate migrated into vaxcert is refused once any version of the
-        certificate it became is revoked or superseded (the old QR then shows out-of-date content).
-        Legacy ids never migrated stay valid on their signature alone (DIVOC had no revocation)."""
-        if system != "DIVOC" or not certificate_id:
-            return False
-        return any(
-            c.status is not CertificateStatus.VALID for c in self._certificates.by_legacy_id(certificate_id)
-        )
+
+LEGACY_REVOKED = "the certificate this DIVOC certificate was migrated to has been revoked"
+LEGACY_SUPERSEDED = "replaced by a newer certificate: the migrated certificate was corrected"
+
+
+def legacy_reason(statuses: list[CertificateStatus]) -> str | None:
+    """Why a migrated legacy certificate is refused, from the statuses of what it became (every version)."""
+    if CertificateStatus.REVOKED in statuses:
+        return LEGACY_REVOKED
+    if CertificateStatus.SUPERSEDED in statuses:
+        return LEGACY_SUPERSEDED
+    return None
+
+
+class LegacyRevocations:
+    """Legacy DIVOC certificates migrated into vaxcert (`vaxcert migrate divoc`), read live by certificateId.
+
+    Refused once any version of the certificate it became is revoked or superseded (the old QR then
+    shows withdrawn or out-of-date content). Ids never migrated stay valid on their signature alone:
+    DIVOC had no revocation.
+    """
+
+    def __init__(self, certificates: CertificateRepository | None = None):
+        self._certificates = certificates or CertificateRepository()
+
+    def revoked(self, query: RevocationQuery) -> str | None:
+        if query.format != "DIVOC" or not query.identifier:
+            return None
+        return legacy_reason([c.status for c in self._certificates.by_legacy_id(query.identifier)])

@@ -133,13 +133,13 @@ def test_dry_run_issues_nothing_and_the_cli_prints_the_summary(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
-    code = main(["migrate", "divoc", str(path), "--dry-run", "--trust", str(pem), "--did", DID, "--json"])
+    code = main(["migrate", "divoc", str(path), "--dry-run", "--trust", str(pem), "--kid", DID, "--json"])
     summary = json.loads(capsys.readouterr().out)
     assert code == 1  # some rows were refused
     assert (summary["rows"], summary["ready"], summary["issued"], summary["refusedTotal"]) == (9, 3, 0, 6)
     assert summary["dryRun"] is True and summary["errorsFile"].endswith("export.errors.csv")
 
-    code = main(["migrate", "divoc", str(path), "--dry-run", "--trust", str(pem), "--did", DID])
+    code = main(["migrate", "divoc", str(path), "--dry-run", "--trust", str(pem), "--kid", DID])
     out = capsys.readouterr().out
     assert "ready to import: 3" in out and "untrusted-key: 1" in out
 
