@@ -121,8 +121,8 @@ def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | Refusal]]:
                 continue
             try:
                 value = json.loads(line)
-            except ValueError as exc:
-                yield number, Refusal(export.MALFORMED, f"not a JSON object: {exc}")
+            except (ValueError, RecursionError) as exc:
+                yield number, Refusal(export.MALFORMED, f"not a JSON object: {type(exc).__name__}")
                 continue
             if isinstance(value, dict):
                 yield number, value

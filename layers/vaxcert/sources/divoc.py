@@ -31,6 +31,9 @@ COLUMNS = ("certificateId", "certificate", "mobile", "preEnrollmentCode")
 OPTIONAL_COLUMNS = ("osid", "name", "contact", "programId", "osCreatedAt")
 REQUIRED_COLUMNS = ("certificateId", "certificate")
 
+# ICD-11 "COVID-19 vaccines" (the parent of every type code): says nothing against any catalogue product.
+ICD11_ANY_COVID_VACCINE = "XM68M6"
+
 _ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 _GENDERS = {"male": "male", "m": "male", "female": "female", "f": "female", "other": "other"}
 
@@ -76,6 +79,8 @@ def parse_row(raw: Mapping[str, Any]) -> ExportRow:
             certificate = json.loads(certificate)
         except json.JSONDecodeError as exc:
             raise Refusal(MALFORMED, f"certificate is not JSON ({exc.msg} at character {exc.pos})") from None
+        except RecursionError:
+            raise Refusal(MALFORMED, "certificate is nested too deeply to be a credential") from None
     elif certificate is None:
         raise Refusal(MISSING_VALUE, "certificate is empty")
     if not isinstance(certificate, dict):
@@ -188,7 +193,7 @@ def _product(dose: Mapping[str, Any], catalogue: Catalogue) -> VaccineProduct:
             UNMAPPABLE_VACCINE,
             f"vaccine {name!r} (icd11Code {code or '-'}) is not in the vaccine catalogue: add it or an alias",
         )
-    if code and code not in (product.vaccine.code, product.brand.code):
+    if code and code not in (product.vaccine.code, product.brand.code, ICD11_ANY_COVID_VACCINE):
         raise Refusal(
             UNMAPPABLE_VACCINE,
             f"vaccine {name!r} is {product.display} ({product.vaccine.code}), but icd11Code says {code}",

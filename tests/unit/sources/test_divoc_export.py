@@ -189,3 +189,16 @@ def test_json_lines_rows_may_hold_the_credential_as_an_object() -> None:
     assert body["eventId"] == "divoc:891244125"
     unchanged = copy.deepcopy(raw)
     assert raw == unchanged  # parsing never edits the row (the signature covers it)
+
+
+def test_the_icd11_parent_code_contradicts_no_vaccine() -> None:
+    vc = credential(vaccine="AstraZeneca", icd11Code="XM68M6")
+    assert event_body(parse_row(row(certificate=json.dumps(vc))), CATALOGUE)["vaccination"]["vaccine"] == (
+        "vaxzevria"
+    )
+
+
+def test_a_deeply_nested_certificate_is_malformed_not_a_crash() -> None:
+    with pytest.raises(Refusal) as caught:
+        parse_row(row(certificate="[" * 100_000))
+    assert caught.value.reason == "malformed"
