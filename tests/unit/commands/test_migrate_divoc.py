@@ -156,3 +156,23 @@ def test_no_trusted_key_is_a_usage_error(tmp_path: Path) -> None:
 def test_signed_credentials_round_trip_through_the_check() -> None:
     document = sign(credential(ANN, Dose("100000009", 1, 2, "2021-06-01")), KEY, DID)
     keys()(document)  # no exception: verified
+
+
+def test_a_crash_mid_file_and_a_re_run_finish_it(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    write_csv(path, export_rows()[:3])
+
+    class Crashing(FakeApi):
+        def post(self, body: dict[str, Any]) -> tuple[int, Any]:
+            if len(self.bodies) == 2:
+                raise KeyboardInterrupt  # the operator's Ctrl-C, or the machine going down
+            return super().post(body)
+
+    api = Crashing()
+    with pytest.raises(KeyboardInterrupt):
+        migrate(path, check=keys(), catalogue=load_catalogue(), client=api, workers=1)  # type: ignore[arg-type]
+    assert len(api.bodies) == 2
+    resumed = FakeApi()
+    resumed.bodies = list(api.bodies)  # what the server already holds
+    summary = migrate(path, check=keys(), catalogue=load_catalogue(), client=resumed)  # type: ignore[arg-type]
+    assert (summary.issued, summary.already_there, sum(summary.refused.values())) == (1, 2, 0)
