@@ -159,6 +159,8 @@ def test_divoc_export_is_migrated_verifiable_and_revocable(stack: LocalStack, tm
     admin = _staff(stack, "admin")
     found = stack.request("GET", f"/v1/admin/certificates?legacyId={cid(2)}", headers=admin).json()
     assert [c["hcid"] for c in found["certificates"]] == [by_legacy[cid(2)]["hcid"]]
+    details = stack.request("GET", f"/v1/admin/certificates/{by_legacy[cid(2)]['hcid']}", headers=admin)
+    assert details.json()["certificate"]["legacyId"] == cid(2)
 
     # The citizen's old DIVOC QR still verifies: VALID, legacy.
     legacy_qr = encode_divoc(signed[cid(2)])

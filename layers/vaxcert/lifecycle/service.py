@@ -303,6 +303,7 @@ class Lifecycle:
             "expiresAt": _iso(c.expires_at),
             "sms": {"status": c.sms_status.value, "notice": c.notice_status.value},
             "qr": c.qr,
+            "legacyId": c.legacy_id,  # DIVOC certificateId of a migrated certificate
             "fields": correctable_fields(event) if event else None,
         }
         return out
