@@ -362,7 +362,7 @@ def migrate(
             try:
                 if isinstance(raw, Refusal):
                     raise raw
-                certificate_id = export._cell(raw.get("certificateId"))[:64]
+                certificate_id = export.cell(raw.get("certificateId"))[:64]
                 prepared = prepare(raw, check=check, catalogue=catalogue, notify=notify)
                 first = seen.first_row(prepared.certificate_id, number)
                 if first is not None:

@@ -66,7 +66,7 @@ class ExportRow:
 
 def parse_row(raw: Mapping[str, Any]) -> ExportRow:
     """One CSV / JSON Lines row; Refusal when a required value is missing or does not parse."""
-    certificate_id = _cell(raw.get("certificateId"))
+    certificate_id = cell(raw.get("certificateId"))
     if not certificate_id:
         raise Refusal(MISSING_VALUE, "certificateId is empty")
     if not _ID.match(certificate_id):
@@ -92,10 +92,10 @@ def parse_row(raw: Mapping[str, Any]) -> ExportRow:
     return ExportRow(
         certificate_id=certificate_id,
         credential=certificate,
-        mobile=_cell(raw.get("mobile")),
-        pre_enrollment_code=_cell(raw.get("preEnrollmentCode")),
+        mobile=cell(raw.get("mobile")),
+        pre_enrollment_code=cell(raw.get("preEnrollmentCode")),
         contact=_contact(raw.get("contact")),
-        name=_cell(raw.get("name")),
+        name=cell(raw.get("name")),
     )
 
 
@@ -114,30 +114,30 @@ def event_body(
     if len(evidence) != 1 or not isinstance(evidence[0], dict):
         raise Refusal(MALFORMED, f"evidence holds {len(evidence)} entries: a DIVOC certificate records one dose")
     dose = evidence[0]
-    signed_id = _cell(dose.get("certificateId"))
+    signed_id = cell(dose.get("certificateId"))
     if signed_id and signed_id != row.certificate_id:
         raise Refusal(ID_MISMATCH, f"row says {row.certificate_id}, the signed certificate says {signed_id}")
 
     person: dict[str, Any] = {}
-    name = _cell(subject.get("name")) or row.name
+    name = cell(subject.get("name")) or row.name
     if not name:
         raise Refusal(MISSING_VALUE, "credentialSubject.name is empty")
     given, _, family = name.rpartition(" ")
     person["givenName"], person["familyName"] = given.strip(), family.strip()
-    dob = _cell(subject.get("dob"))
+    dob = cell(subject.get("dob"))
     if not dob:
         raise Refusal(MISSING_VALUE, "credentialSubject.dob is empty")
     person["birthDate"] = dob[:10]
-    sex = _GENDERS.get(_cell(subject.get("gender")).casefold())
+    sex = _GENDERS.get(cell(subject.get("gender")).casefold())
     if sex:
         person["sex"] = sex
-    identifier = _identity(_cell(subject.get("id")))
+    identifier = _identity(cell(subject.get("id")))
     if identifier:
         person["identifier"] = identifier
     mobile = _mobile(row)
     if mobile:
         person["mobile"] = mobile
-    person_key = row.pre_enrollment_code or _cell(subject.get("refId"))
+    person_key = row.pre_enrollment_code or cell(subject.get("refId"))
     if not person_key:
         raise Refusal(MISSING_VALUE, "preEnrollmentCode is empty (DIVOC's person key)")
     if link_key:
@@ -145,11 +145,11 @@ def event_body(
 
     product = _product(dose, catalogue)
     vaccination: dict[str, Any] = {"vaccine": product.key}
-    lot = _cell(dose.get("batch"))
+    lot = cell(dose.get("batch"))
     if not lot:
         raise Refusal(MISSING_VALUE, "evidence.batch is empty")
     vaccination["lot"] = lot
-    date = _cell(dose.get("date"))
+    date = cell(dose.get("date"))
     if not date:
         raise Refusal(MISSING_VALUE, "evidence.date is empty")
     vaccination["date"] = date[:10]
@@ -157,18 +157,18 @@ def event_body(
     total = _integer(dose.get("totalDoses"), "evidence.totalDoses", required=False)
     if total is not None:
         vaccination["totalDoses"] = total
-    centre = _cell(_mapping(dose.get("facility")).get("name"))
+    centre = cell(_mapping(dose.get("facility")).get("name"))
     if centre:
         vaccination["centre"] = centre
-    practitioner = _cell(_mapping(dose.get("verifier")).get("name"))
+    practitioner = cell(_mapping(dose.get("verifier")).get("name"))
     if practitioner:
         vaccination["practitioner"] = practitioner
 
     legacy: dict[str, Any] = {"system": SYSTEM, "certificateId": row.certificate_id}
-    issued = _cell(vc.get("issuanceDate"))
+    issued = cell(vc.get("issuanceDate"))
     if issued:
         legacy["issuedAt"] = issued[:40]
-    until = _cell(dose.get("effectiveUntil"))
+    until = cell(dose.get("effectiveUntil"))
     if until:
         legacy["effectiveUntil"] = until[:10]
     return {
@@ -183,8 +183,8 @@ def event_body(
 
 def _product(dose: Mapping[str, Any], catalogue: Catalogue) -> VaccineProduct:
     """By name (the catalogue's aliases), else by an ICD-11 brand code; a contradiction is refused."""
-    name = _cell(dose.get("vaccine"))
-    code = _cell(dose.get("icd11Code"))
+    name = cell(dose.get("vaccine"))
+    code = cell(dose.get("icd11Code"))
     product = catalogue.find(name) if name else None
     if product is None and code:
         product = catalogue.by_brand_code(code)
@@ -258,7 +258,8 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """A cell or JSON value as stripped text ("" for none); numbers as their digits."""
     if value is None:
         return ""
     if isinstance(value, int | float) and not isinstance(value, bool):
