@@ -49,6 +49,24 @@ class DivocKeys:
             for key in found:
                 self.add(method, key)
 
+    def to_pem(self) -> list[tuple[str, bytes]]:
+        """(method, PEM) pairs: how the keys travel to worker processes (key objects do not pickle)."""
+        return [
+            (
+                method,
+                key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+            )
+            for method, found in self._keys.items()
+            for key in found
+        ]
+
+    @classmethod
+    def from_pem(cls, items: list[tuple[str, bytes]]) -> DivocKeys:
+        keys = cls()
+        for method, pem in items:
+            keys.add(method, serialization.load_pem_public_key(pem))
+        return keys
+
     def __len__(self) -> int:
         return sum(len(v) for v in self._keys.values())
 

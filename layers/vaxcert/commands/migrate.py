@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import multiprocessing
 import os
 import sqlite3
 import sys
@@ -25,7 +26,7 @@ import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -87,6 +88,9 @@ def register(subparsers: Any) -> None:
     divoc.add_argument("--dry-run", action="store_true", help="verify and map every row; issue nothing")
     add_json_argument(divoc)
     divoc.add_argument("--workers", type=int, default=4, help="parallel API requests (default 4)")
+    divoc.add_argument(
+        "--jobs", type=int, default=1, help="processes verifying signatures (default 1; up to the CPU count)"
+    )
     divoc.add_argument("--errors", help="where refused rows go (default: FILE.errors.csv beside FILE)")
     divoc.set_defaults(func=run)
 
@@ -203,6 +207,46 @@ def prepare(
     return Prepared(row.certificate_id, body)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One row's result; picklable, as rows may be prepared in worker processes (--jobs)."""
+
+    certificate_id: str
+    body: dict[str, Any] | None = None  # the event to submit; None: refused
+    reason: str = ""
+    detail: str = ""
+
+
+CHUNK = 32  # rows per task sent to a worker process
+
+
+def outcome_of(raw: dict[str, Any] | Refusal, *, check: Check, catalogue: Catalogue, notify: bool) -> Outcome:
+    if isinstance(raw, Refusal):
+        return Outcome("", reason=raw.reason, detail=raw.detail)
+    try:
+        prepared = prepare(raw, check=check, catalogue=catalogue, notify=notify)
+    except Refusal as refusal:
+        return Outcome(
+            export.cell(raw.get("certificateId"))[:64], reason=refusal.reason, detail=refusal.detail
+        )
+    return Outcome(prepared.certificate_id, prepared.body)
+
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(keys_pem: list[tuple[str, bytes]], catalogue_file: str | None, notify: bool) -> None:
+    from vaxcert.commands._divoc_trust import DivocKeys
+
+    _worker.update(
+        check=DivocKeys.from_pem(keys_pem), catalogue=load_catalogue(catalogue_file), notify=notify
+    )
+
+
+def _prepare_chunk(chunk: list[tuple[int, dict[str, Any] | Outcome]]) -> list[tuple[int, Outcome]]:
+    return [(n, raw if isinstance(raw, Outcome) else outcome_of(raw, **_worker)) for n, raw in chunk]
+
+
 def _link_key_supported() -> bool:
     """`person.caseId` (the person link key) exists in this version of the vaccinations API."""
     return "case_id" in PersonIn.model_fields
@@ -315,8 +359,15 @@ def migrate(
     workers: int = 4,
     errors_to: Path | None = None,
     progress_out: TextIO | None = None,
+    jobs: int = 1,
+    catalogue_file: str | None = None,
 ) -> Summary:
-    """Stream the export through verify -> map -> submit; `client` None is a dry run."""
+    """Stream the export through verify -> map -> submit; `client` None is a dry run.
+
+    `jobs` > 1 verifies and maps in that many worker processes (canonicalisation is CPU-bound);
+    `check` must then be a DivocKeys (its keys are sent to the workers) and the workers load the
+    catalogue from `catalogue_file`. Rows stay in file order either way.
+    """
     started = time.monotonic()
     errors = ErrorsFile(errors_to or errors_path(path))
     summary = Summary(file=str(path), dry_run=client is None, errors_file=str(errors.path))
@@ -354,39 +405,36 @@ def migrate(
             message = payload.get("message") if isinstance(payload, dict) else str(payload)
             refuse(number, certificate_id, API_FAILURE, f"HTTP {status}: {message} (run the file again)")
 
+    processes = _process_pool(check, jobs, catalogue_file, notify)
     pool = ThreadPoolExecutor(max(1, workers)) if client is not None else None
     try:
-        for number, raw in read_export(path):
+        for number, outcome in _outcomes(
+            path, processes, jobs, check=check, catalogue=catalogue, notify=notify
+        ):
             summary.rows += 1
-            certificate_id = ""
-            try:
-                if isinstance(raw, Refusal):
-                    raise raw
-                certificate_id = export.cell(raw.get("certificateId"))[:64]
-                prepared = prepare(raw, check=check, catalogue=catalogue, notify=notify)
-                first = seen.first_row(prepared.certificate_id, number)
-                if first is not None:
-                    raise Refusal(
-                        DUPLICATE, f"certificateId {prepared.certificate_id} is also on row {first}"
-                    )
-            except Refusal as refusal:
-                refuse(number, certificate_id, refusal.reason, refusal.detail)
+            first = seen.first_row(outcome.certificate_id, number) if outcome.body is not None else None
+            if first is not None:
+                detail = f"certificateId {outcome.certificate_id} is also on row {first}"
+                outcome = Outcome(outcome.certificate_id, reason=DUPLICATE, detail=detail)
+            if outcome.body is None:
+                refuse(number, outcome.certificate_id, outcome.reason, outcome.detail)
                 progress.update("refused")
+                continue
+            if pool is None or client is None:
+                summary.ready += 1
             else:
-                if pool is None or client is None:
-                    summary.ready += 1
-                else:
-                    inflight.append(
-                        (number, prepared.certificate_id, pool.submit(client.post, prepared.body))
-                    )
-                    while len(inflight) >= limit:
-                        settle(*inflight.popleft())
-                progress.update("verified")
+                future = pool.submit(client.post, outcome.body)
+                inflight.append((number, outcome.certificate_id, future))
+                while len(inflight) >= limit:
+                    settle(*inflight.popleft())
+            progress.update("verified")
         while inflight:
             settle(*inflight.popleft())
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        if processes is not None:
+            processes.shutdown(wait=True, cancel_futures=True)
         progress.close()
         if sink is not progress_out:
             sink.close()
@@ -394,6 +442,59 @@ def migrate(
         seen.close()
         summary.seconds = time.monotonic() - started
     return summary
+
+
+def _process_pool(
+    check: Check, jobs: int, catalogue_file: str | None, notify: bool
+) -> ProcessPoolExecutor | None:
+    from vaxcert.commands._divoc_trust import DivocKeys
+
+    if jobs <= 1:
+        return None
+    if not isinstance(check, DivocKeys):
+        raise ValueError("--jobs needs the trusted keys as DivocKeys")
+    # spawn, not fork: the parent has threads (the HTTP pool), and forking a threaded process is unsafe.
+    return ProcessPoolExecutor(
+        jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(check.to_pem(), catalogue_file, notify),
+    )
+
+
+def _outcomes(
+    path: Path,
+    processes: ProcessPoolExecutor | None,
+    jobs: int,
+    *,
+    check: Check,
+    catalogue: Catalogue,
+    notify: bool,
+) -> Iterator[tuple[int, Outcome]]:
+    """Each row's outcome in file order; with worker processes at most 2 x jobs chunks are in flight."""
+    rows = read_export(path)
+    if processes is None:
+        for number, raw in rows:
+            yield number, outcome_of(raw, check=check, catalogue=catalogue, notify=notify)
+        return
+    pending: deque[Future[list[tuple[int, Outcome]]]] = deque()
+    limit = 2 * jobs
+    chunk: list[tuple[int, dict[str, Any] | Outcome]] = []
+    for number, raw in rows:
+        # A row unreadable in the file is refused here: a Refusal does not cross process boundaries.
+        unreadable = isinstance(raw, Refusal)
+        chunk.append(
+            (number, outcome_of(raw, check=check, catalogue=catalogue, notify=notify) if unreadable else raw)
+        )
+        if len(chunk) == CHUNK:
+            pending.append(processes.submit(_prepare_chunk, chunk))
+            chunk = []
+            while len(pending) >= limit:
+                yield from pending.popleft().result()
+    if chunk:
+        pending.append(processes.submit(_prepare_chunk, chunk))
+    while pending:
+        yield from pending.popleft().result()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -419,7 +520,8 @@ def run(args: argparse.Namespace) -> int:
     except TrustError as exc:
         print(f"vaxcert migrate divoc: {exc}", file=sys.stderr)
         return 2
-    catalogue = load_catalogue(os.environ.get("VACCINE_CATALOGUE_FILE") or None)
+    catalogue_file = os.environ.get("VACCINE_CATALOGUE_FILE") or None
+    catalogue = load_catalogue(catalogue_file)
     client = None if args.dry_run else IngestClient(str(api), str(header), str(key))
     try:
         summary = migrate(
@@ -431,6 +533,8 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             errors_to=Path(args.errors) if args.errors else None,
             progress_out=sys.stderr,
+            jobs=args.jobs,
+            catalogue_file=catalogue_file,
         )
     except (OSError, ValueError) as exc:
         print(f"vaxcert migrate divoc: {exc}", file=sys.stderr)

@@ -71,12 +71,14 @@ class FakeApi:
         return (200, {"status": "duplicate"}) if seen else (202, {"status": "accepted"})
 
 
-@pytest.mark.parametrize("kind", ["csv", "jsonl"])
-def test_only_verified_mappable_rows_are_issued_and_each_refusal_is_named(tmp_path: Path, kind: str) -> None:
+@pytest.mark.parametrize(("kind", "jobs"), [("csv", 1), ("jsonl", 1), ("csv", 2)])
+def test_only_verified_mappable_rows_are_issued_and_each_refusal_is_named(
+    tmp_path: Path, kind: str, jobs: int
+) -> None:
     path = tmp_path / f"certificates.{kind}"
     (write_csv if kind == "csv" else write_jsonl)(path, export_rows())
     api = FakeApi()
-    summary = migrate(path, check=keys(), catalogue=load_catalogue(), client=api)  # type: ignore[arg-type]
+    summary = migrate(path, check=keys(), catalogue=load_catalogue(), client=api, jobs=jobs)  # type: ignore[arg-type]
     assert (summary.rows, summary.issued, summary.already_there) == (9, 3, 0)
     assert dict(summary.refused) == {
         "signature-invalid": 2,
