@@ -178,3 +178,30 @@ def test_a_crash_mid_file_and_a_re_run_finish_it(tmp_path: Path) -> None:
     resumed.bodies = list(api.bodies)  # what the server already holds
     summary = migrate(path, check=keys(), catalogue=load_catalogue(), client=resumed)  # type: ignore[arg-type]
     assert (summary.issued, summary.already_there, sum(summary.refused.values())) == (1, 2, 0)
+
+
+def test_an_rsa_signed_export_trusted_by_a_jwks_file(tmp_path: Path) -> None:
+    """RsaSignature2018 (PS256), the key as a JWKS whose kid is the DID, JSON Lines with the credential
+    as an object: how another DIVOC deployment's export may come."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from vaxcert.trust.keys import jwk_from_public_key
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    did = "did:moh:rsa"
+    signed = sign(
+        credential(ANN, Dose("200000001", 1, 2, "2021-06-01", vaccine="Covishield", icd11_code="XM9QW8")),
+        key,
+        did,
+    )
+    rows = [{**row(ANN, Dose("200000001", 1, 2, "2021-06-01"), signed), "certificate": signed}]
+    path = tmp_path / "export.jsonl"
+    write_jsonl(path, rows)
+    jwks = tmp_path / "keys.json"
+    jwks.write_text(json.dumps({"keys": [{**jwk_from_public_key(key.public_key()), "kid": did}]}))
+    api = FakeApi()
+    summary = migrate(
+        path, check=load_check([str(jwks)], did=None, api=None), catalogue=load_catalogue(), client=api
+    )  # type: ignore[arg-type]
+    assert (summary.issued, dict(summary.refused)) == (1, {})
+    assert api.bodies[0]["vaccination"]["vaccine"] == "covishield"
