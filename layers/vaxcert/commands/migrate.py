@@ -35,7 +35,7 @@ from vaxcert.catalogue import Catalogue, load_catalogue
 from vaxcert.commands._output import add_json_argument, emit
 from vaxcert.commands._progress import Progress
 from vaxcert.commands._target import LOCAL_CREDENTIALS, add_target_arguments, local_credentials
-from vaxcert.commands.backfill import IngestClient
+from vaxcert.commands.backfill import Client, IngestClient
 from vaxcert.errors import InvalidInput
 from vaxcert.sources import divoc as export
 from vaxcert.sources.divoc import Refusal
@@ -354,7 +354,7 @@ def migrate(
     *,
     check: Check,
     catalogue: Catalogue,
-    client: IngestClient | None,
+    client: Client | None,
     notify: bool = False,
     workers: int = 4,
     errors_to: Path | None = None,
@@ -482,10 +482,10 @@ def _outcomes(
     chunk: list[tuple[int, dict[str, Any] | Outcome]] = []
     for number, raw in rows:
         # A row unreadable in the file is refused here: a Refusal does not cross process boundaries.
-        unreadable = isinstance(raw, Refusal)
-        chunk.append(
-            (number, outcome_of(raw, check=check, catalogue=catalogue, notify=notify) if unreadable else raw)
-        )
+        if isinstance(raw, Refusal):
+            chunk.append((number, outcome_of(raw, check=check, catalogue=catalogue, notify=notify)))
+        else:
+            chunk.append((number, raw))
         if len(chunk) == CHUNK:
             pending.append(processes.submit(_prepare_chunk, chunk))
             chunk = []

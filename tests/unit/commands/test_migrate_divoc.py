@@ -78,7 +78,7 @@ def test_only_verified_mappable_rows_are_issued_and_each_refusal_is_named(
     path = tmp_path / f"certificates.{kind}"
     (write_csv if kind == "csv" else write_jsonl)(path, export_rows())
     api = FakeApi()
-    summary = migrate(path, check=keys(), catalogue=load_catalogue(), client=api, jobs=jobs)  # type: ignore[arg-type]
+    summary = migrate(path, check=keys(), catalogue=load_catalogue(), client=api, jobs=jobs)
     assert (summary.rows, summary.issued, summary.already_there) == (9, 3, 0)
     assert dict(summary.refused) == {
         "signature-invalid": 2,
@@ -105,7 +105,7 @@ def test_only_verified_mappable_rows_are_issued_and_each_refusal_is_named(
     ]
     assert f"also on row {first + 1}" in errors[4]["detail"]
 
-    again = migrate(path, check=keys(), catalogue=load_catalogue(), client=api)  # type: ignore[arg-type]
+    again = migrate(path, check=keys(), catalogue=load_catalogue(), client=api)
     assert (again.issued, again.already_there) == (0, 3)
 
 
@@ -118,7 +118,7 @@ def test_api_answers_become_counts_or_error_rows(tmp_path: Path) -> None:
             "divoc:100000003": (503, {"message": "try again"}),
         }
     )
-    summary = migrate(path, check=keys(), catalogue=load_catalogue(), client=api)  # type: ignore[arg-type]
+    summary = migrate(path, check=keys(), catalogue=load_catalogue(), client=api)
     assert (summary.issued, dict(summary.refused)) == (1, {"rejected-by-api": 1, "api-failure": 1})
     text = (tmp_path / "export.errors.csv").read_text()
     assert "person.birthDate: in the future" in text and "run the file again" in text
@@ -172,11 +172,11 @@ def test_a_crash_mid_file_and_a_re_run_finish_it(tmp_path: Path) -> None:
 
     api = Crashing()
     with pytest.raises(KeyboardInterrupt):
-        migrate(path, check=keys(), catalogue=load_catalogue(), client=api, workers=1)  # type: ignore[arg-type]
+        migrate(path, check=keys(), catalogue=load_catalogue(), client=api, workers=1)
     assert len(api.bodies) == 2
     resumed = FakeApi()
     resumed.bodies = list(api.bodies)  # what the server already holds
-    summary = migrate(path, check=keys(), catalogue=load_catalogue(), client=resumed)  # type: ignore[arg-type]
+    summary = migrate(path, check=keys(), catalogue=load_catalogue(), client=resumed)
     assert (summary.issued, summary.already_there, sum(summary.refused.values())) == (1, 2, 0)
 
 
@@ -202,6 +202,6 @@ def test_an_rsa_signed_export_trusted_by_a_jwks_file(tmp_path: Path) -> None:
     api = FakeApi()
     summary = migrate(
         path, check=load_check([str(jwks)], did=None, api=None), catalogue=load_catalogue(), client=api
-    )  # type: ignore[arg-type]
+    )
     assert (summary.issued, dict(summary.refused)) == (1, {})
     assert api.bodies[0]["vaccination"]["vaccine"] == "covishield"
