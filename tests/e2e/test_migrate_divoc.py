@@ -204,3 +204,30 @@ def test_divoc_export_is_migrated_verifiable_and_revocable(stack: LocalStack, tm
     )
     assert (again_json["issued"], again_json["alreadyThere"]) == (0, 5)
     assert len(migrated()) == 5
+
+
+def test_the_deployments_divoc_key_is_trusted_for_migration_from_day_one(tmp_path: Path) -> None:
+    """`vaxcert:divocPublicKey` (DIVOC_PUBLIC_KEY, a JWK with its DID) and nothing imported: the migration
+    reads the key from the published trust list, and the legacy QR verifies."""
+    from tests.e2e.conftest import local_stack
+    from vaxcert.trust.keys import jwk_from_public_key
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    did = "did:jamaica"
+    jwk = {**jwk_from_public_key(key.public_key()), "kid": did}
+    person = Person("Andre Thomas", "1990-09-09", "Male", _mobile(), "PE-ANDRE")
+    dose = Dose("987654321", 1, 2, "2021-09-01", vaccine="Moderna", icd11_code="XM0GQ8")
+    signed = sign(credential(person, dose), key, did)
+    export = tmp_path / "certificates.csv"
+    write_csv(export, [row(person, dose, signed)])
+    env = {"DIVOC_PUBLIC_KEY": json.dumps(jwk)}
+    (tmp_path / "stack").mkdir()
+    with local_stack(tmp_path / "stack", extra_env=env) as stack:
+        credentials = tmp_path / "credentials.json"
+        credentials.write_text(json.dumps(stack.credentials))
+        result = vaxcert("migrate", "divoc", str(export), "--credentials", str(credentials), "--json")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert json.loads(result.stdout)["issued"] == 1
+        stack.wait_for(lambda: [c for c in stored_certificates(stack) if c.get("legacyId") == "987654321"])
+        verdict = _verify(stack, encode_divoc(signed))
+        assert (verdict["status"], verdict["legacy"]) == ("VALID", True)
