@@ -202,3 +202,27 @@ def test_a_deeply_nested_certificate_is_malformed_not_a_crash() -> None:
     with pytest.raises(Refusal) as caught:
         parse_row(row(certificate="[" * 100_000))
     assert caught.value.reason == "malformed"
+
+
+def test_jamaicas_real_divoc_credential_maps() -> None:
+    """The credential of a real Jamaican DIVOC QR (ddcc-validator): its shape maps as it is."""
+    from tests.conftest import CONFORMANCE, require_shared
+
+    real = json.loads(require_shared(CONFORMANCE / "ddcc-validator/qr/DIVOCJamaicaUnpacked.json").read_text())
+    raw = {
+        "certificateId": "891244125",
+        "certificate": json.dumps(real),
+        "mobile": "",
+        "preEnrollmentCode": "",
+    }
+    body = event_body(parse_row(raw), CATALOGUE, link_key=True)
+    assert body["person"] == {
+        "givenName": "test",
+        "familyName": "user",
+        "birthDate": "1998-01-05",
+        "sex": "male",
+        "caseId": "divoc:9874S1445691",  # refId: DIVOC's person key inside the credential
+    }
+    assert body["vaccination"]["vaccine"] == "comirnaty" and body["vaccination"]["dose"] == 2
+    body["person"].pop("caseId")
+    resolve_vaccine(parse_event(body), CATALOGUE)
