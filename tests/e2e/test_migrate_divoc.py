@@ -144,6 +144,8 @@ def test_divoc_export_is_migrated_verifiable_and_revocable(stack: LocalStack, tm
     assert (record["person"]["family_name"], record["vaccination"]["dose"]) == (f"Campbell{run}", 2)
     assert by_legacy[cid(3)]["mobile"] == "+1" + devon.mobile  # from `contact`
     assert len(stack.sms()) == sms_before  # no SMS was sent
+    issued = _verify(stack, by_legacy[cid(1)]["qr"])  # a real vaxcert certificate now
+    assert (issued["status"], issued["format"], issued["certificate"]["dose"]) == ("VALID", "HC1", 1)
 
     # The citizen sees both doses with their mobile number.
     citizen = _citizen(stack, marcia.mobile)
