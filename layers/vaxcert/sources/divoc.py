@@ -223,10 +223,14 @@ def _mobile(row: ExportRow) -> str | None:
 
 
 def _contact(value: Any) -> tuple[str, ...]:
+    """A JSON list (`["tel:+18765550123"]`), or PostgreSQL's array text of a text[] column
+    (`{tel:+18765550123,"mailto:a@b.jm"}`, what `psql \\copy` writes)."""
     if isinstance(value, str):
         value = value.strip()
         if not value:
             return ()
+        if value.startswith("{") and value.endswith("}"):
+            return tuple(c.strip().strip('"') for c in value[1:-1].split(",") if c.strip())
         try:
             value = json.loads(value)
         except ValueError:

@@ -133,6 +133,8 @@ def test_mobile_comes_from_mobile_else_contact() -> None:
     parsed = parse_row(row(mobile="", contact='["email:a@b.jm", "tel:+18765550199"]'))
     assert event_body(parsed, CATALOGUE)["person"]["mobile"] == "+18765550199"
     assert "mobile" not in event_body(parse_row(row(mobile="", contact="")), CATALOGUE)["person"]
+    parsed = parse_row(row(mobile="", contact='{"mailto:a@b.jm",tel:+18765550177}'))  # psql's text[]
+    assert event_body(parsed, CATALOGUE)["person"]["mobile"] == "+18765550177"
     with pytest.raises(Refusal) as caught:
         event_body(parse_row(row(mobile="12345")), CATALOGUE)
     assert caught.value.reason == "invalid-value" and caught.value.detail.startswith("mobile:")
