@@ -12,7 +12,7 @@ from vaxcert.catalogue import Catalogue
 from vaxcert.documents.people import linked_certificates, ordered, summary
 from vaxcert.documents.service import CertificateDocuments, dose_certificates
 from vaxcert.errors import NotFound
-from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, parse_search
+from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, legacy_fields, parse_search
 from vaxcert.issuance.certificate import Certificate
 from vaxcert.resources import ADMIN_GROUP
 
@@ -49,7 +49,8 @@ class FacilityDesk:
             query=query.describe(),
             result_hcids=[c.hcid for c in found],
         )
-        return {"certificates": [summary(c, self.catalogue) for c in found], "truncated": truncated}
+        rows = [{**summary(c, self.catalogue), **legacy_fields(c)} for c in found]
+        return {"certificates": rows, "truncated": truncated}
 
     def pdf(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> tuple[Certificate, bytes]:
         certificate = self.certificates.get(hcid) if 16 <= len(hcid) <= 32 and hcid.isalnum() else None

@@ -1,10 +1,12 @@
-"""Facility search: by mobile number, or by date of birth narrowed by a name prefix.
+"""Facility search: by mobile number, by date of birth narrowed by a name prefix, or by the DIVOC
+certificate id of a migrated certificate (`legacyId`).
 
 A date of birth alone (or a name alone) matches too many people to show to a facility: refused.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +20,7 @@ from vaxcert.sources.phone import InvalidMobile, normalise_mobile
 MIN_NAME_CHARS = 2
 MAX_NAME_CHARS = 80
 MAX_RESULTS = 50
+LEGACY_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")  # DIVOC certificateIds (vaxcert.sources.divoc)
 
 
 class CertificateFinder(Protocol):
@@ -29,12 +32,15 @@ class CertificateFinder(Protocol):
 
     def by_person_key(self, key: str) -> list[Certificate]: ...
 
+    def by_legacy_id(self, legacy_id: str) -> list[Certificate]: ...
+
 
 @dataclass(frozen=True)
 class SearchQuery:
     mobile: str | None = None  # E.164
     dob: date | None = None
     name: str | None = None  # normalised prefix
+    legacy_id: str | None = None  # DIVOC certificateId of a migrated certificate
 
     def describe(self) -> dict[str, Any]:
         """What the audit trail records as the query."""
@@ -45,6 +51,8 @@ class SearchQuery:
             out["dob"] = self.dob.isoformat()
         if self.name:
             out["name"] = self.name
+        if self.legacy_id:
+            out["legacyId"] = self.legacy_id
         return out
 
 
@@ -53,7 +61,10 @@ def parse_search(params: Mapping[str, str] | None, today: date) -> SearchQuery:
     raw_mobile = (params.get("mobile") or "").strip()
     raw_dob = (params.get("dob") or "").strip()
     raw_name = (params.get("name") or "").strip()
+    raw_legacy = "".join((params.get("legacyId") or "").split())
     problems: list[Problem] = []
+    if raw_legacy and not LEGACY_ID.match(raw_legacy):
+        problems.append(Problem("legacyId", "must be the DIVOC certificate id (letters and digits)"))
 
     mobile = None
     if raw_mobile:
@@ -79,7 +90,7 @@ def parse_search(params: Mapping[str, str] | None, today: date) -> SearchQuery:
         if len(name.replace(" ", "")) < MIN_NAME_CHARS:
             problems.append(Problem("name", f"give at least {MIN_NAME_CHARS} letters of the name"))
 
-    if not problems and not mobile:
+    if not problems and not mobile and not raw_legacy:
         if raw_dob and not raw_name:
             problems.append(
                 Problem("name", "too broad: a date of birth needs a name (start of family or given name)")
@@ -90,12 +101,16 @@ def parse_search(params: Mapping[str, str] | None, today: date) -> SearchQuery:
             problems.append(Problem("mobile", "give a mobile number, or a date of birth and a name"))
     if problems:
         raise InvalidInput(problems)
-    return SearchQuery(mobile=mobile, dob=dob, name=name)
+    return SearchQuery(mobile=mobile, dob=dob, name=name, legacy_id=raw_legacy or None)
 
 
 def find(query: SearchQuery, certificates: CertificateFinder) -> list[Certificate]:
     """Certificates matching the query; optional dob/name narrow a mobile search too."""
-    if query.mobile:
+    if query.legacy_id:
+        found = certificates.by_legacy_id(query.legacy_id)
+        if query.mobile:
+            found = [c for c in found if c.mobile == query.mobile]
+    elif query.mobile:
         found = certificates.by_mobile(query.mobile)
     elif query.dob:
         found = certificates.by_dob(query.dob.isoformat())
@@ -107,3 +122,8 @@ def find(query: SearchQuery, certificates: CertificateFinder) -> list[Certificat
         prefix = query.name
         found = [c for c in found if name_matches(c.record.person, prefix)]
     return found
+
+
+def legacy_fields(certificate: Certificate) -> dict[str, Any]:
+    """What a staff result row adds for a migrated certificate: its DIVOC certificate id."""
+    return {"legacyId": certificate.legacy_id} if certificate.legacy_id else {}

@@ -18,7 +18,7 @@ from vaxcert.catalogue import Catalogue
 from vaxcert.documents.people import ordered, summary
 from vaxcert.errors import Conflict, InvalidInput, NotFound, Problem, TransientFailure
 from vaxcert.facility.desk import StaffPrincipal
-from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, parse_search
+from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, legacy_fields, parse_search
 from vaxcert.intake import content_hash
 from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStatus
 from vaxcert.issuance.hcid import is_hcid, new_hcid
@@ -245,7 +245,12 @@ class Lifecycle:
             staff.actor, Action.ADMIN_SEARCH, request, query=query, result_hcids=[c.hcid for c in found]
         )
         rows = [
-            {**summary(c, self.catalogue), "version": c.version, "supersededBy": c.superseded_by}
+            {
+                **summary(c, self.catalogue),
+                "version": c.version,
+                "supersededBy": c.superseded_by,
+                **legacy_fields(c),
+            }
             for c in found
         ]
         return {"certificates": rows, "truncated": truncated}

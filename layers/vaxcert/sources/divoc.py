@@ -112,7 +112,9 @@ def event_body(
     if not isinstance(evidence, list) or not evidence:
         raise Refusal(MISSING_VALUE, "certificate has no evidence (the vaccination)")
     if len(evidence) != 1 or not isinstance(evidence[0], dict):
-        raise Refusal(MALFORMED, f"evidence holds {len(evidence)} entries: a DIVOC certificate records one dose")
+        raise Refusal(
+            MALFORMED, f"evidence holds {len(evidence)} entries: a DIVOC certificate records one dose"
+        )
     dose = evidence[0]
     signed_id = cell(dose.get("certificateId"))
     if signed_id and signed_id != row.certificate_id:

@@ -68,3 +68,26 @@ def test_refused_queries(params, field: str, words: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_search(params, TODAY)
     assert [(p.field, words in p.problem) for p in refused.value.problems] == [(field, True)]
+
+
+def test_search_by_divoc_certificate_id_of_a_migrated_certificate() -> None:
+    from datetime import date as _date
+
+    from vaxcert.errors import InvalidInput
+    from vaxcert.facility.search import find, legacy_fields, parse_search
+
+    query = parse_search({"legacyId": " 891244125 "}, _date(2026, 1, 1))
+    assert query.legacy_id == "891244125" and query.describe() == {"legacyId": "891244125"}
+
+    class Finder:
+        def by_legacy_id(self, legacy_id: str) -> list[object]:
+            return [type("C", (), {"legacy_id": legacy_id, "mobile": None})()]
+
+    [found] = find(query, Finder())  # type: ignore[arg-type]
+    assert legacy_fields(found) == {"legacyId": "891244125"}
+    try:
+        parse_search({"legacyId": "89;1"}, _date(2026, 1, 1))
+    except InvalidInput as exc:
+        assert exc.problems[0].field == "legacyId"
+    else:
+        raise AssertionError("a malformed legacyId must be refused")
