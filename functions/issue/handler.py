@@ -16,11 +16,13 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from vaxcert.catalogue import load_catalogue
 from vaxcert.errors import TransientFailure
+from vaxcert.issuance.ports import CardIssuer
 from vaxcert.issuance.service import IssuerProfile, issue_for_event
 from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
 from vaxcert.runtime.wiring import settings
 from vaxcert.signing.kms import KmsDocumentSigner
+from vaxcert.signing.shc import card_issuer
 from vaxcert.store.certificates import DynamoIssuanceStore
 from vaxcert.store.queue import parse_issue_message
 from vaxcert.store.revocation import RevocationPublisher
@@ -52,26 +54,34 @@ _publisher = RevocationPublisher(
 )
 # (message id, UCI) superseded in the current batch: the revocation list is republished once per batch.
 _superseded: list[tuple[str, str]] = []
-_signer: tuple[float, KmsDocumentSigner] | None = None
+_signer: tuple[float, KmsDocumentSigner, CardIssuer] | None = None
 
 
-def current_signer() -> KmsDocumentSigner:
+def _current() -> tuple[float, KmsDocumentSigner, CardIssuer]:
     global _signer
     if _signer is None or time.monotonic() - _signer[0] > SIGNER_CACHE_S:
         dsc = TrustRepository().signing_dsc()
         if dsc is None or not dsc.key_id:
             raise TransientFailure("no signing DSC: run `vaxcert keys init`")
-        _signer = (time.monotonic(), KmsDocumentSigner(dsc.key_id, dsc.kid, dsc.not_after))
-    return _signer[1]
+        # The same key signs the HC1 and the SMART Health Card: both change together on rotation.
+        signer = KmsDocumentSigner(dsc.key_id, dsc.kid, dsc.not_after)
+        _signer = (time.monotonic(), signer, card_issuer(dsc, _settings.shc_issuer))
+    return _signer
+
+
+def current_signer() -> KmsDocumentSigner:
+    return _current()[1]
 
 
 def issue_record(record: SQSRecord) -> None:
     event_id, revision = parse_issue_message(record.body)
+    _, signer, card = _current()
     certificate = issue_for_event(
         event_id,
         revision,
         store=_store,
-        signer=current_signer(),
+        signer=signer,
+        card=card,
         sms=_sms,
         catalogue=load_catalogue(_settings.vaccine_catalogue_file),
         issuer=_issuer,

@@ -11,11 +11,14 @@ from aws_lambda_powertools.event_handler import Response
 
 from vaxcert.errors import InvalidInput, Problem
 from vaxcert.http.api import Api, json_response
+from vaxcert.routes import SHC_ISSUER_PATH
 from vaxcert.runtime.wiring import settings
 from vaxcert.store.artefacts import S3Blobs
 from vaxcert.store.aws import transient_on_aws_errors
+from vaxcert.store.certificates import CertificateRepository
 from vaxcert.store.revocation import RevocationListObjects
 from vaxcert.store.trust import TrustRepository
+from vaxcert.trust import shc_keys
 from vaxcert.verification.engine import verify_qr
 from vaxcert.verification.models import VerificationResult
 from vaxcert.verification.sources import OwnRevocations, StoredTrustStore
@@ -90,6 +93,36 @@ def jwks() -> Response:
     from vaxcert.trust.jwks import jwks_document
 
     return json_response(200, jwks_document(_active()), PUBLIC_CACHE)
+
+
+# The SMART Health Cards specification: the issuer's keys must be readable from any web page.
+SHC_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=60"}
+
+
+@api.route("GET", f"{SHC_ISSUER_PATH}/.well-known/jwks.json")
+def shc_jwks() -> Response:
+    keys, rids = _card_keys_and_rids()
+    return json_response(200, shc_keys.jwks_document(keys, rids), SHC_HEADERS)
+
+
+@api.route("GET", f"{SHC_ISSUER_PATH}/.well-known/crl/{{file}}")
+def shc_crl(file: str) -> Response:
+    kid = file[: -len(".json")] if file.endswith(".json") else ""
+    document = None
+    if kid:
+        keys, rids = _card_keys_and_rids()
+        document = shc_keys.crl_for(kid, keys, rids)
+    if document is None:
+        return json_response(404, {"message": "no revocation list for this key"}, SHC_HEADERS)
+    return json_response(200, document, SHC_HEADERS)
+
+
+@transient_on_aws_errors
+def _card_keys_and_rids() -> tuple[list[shc_keys.CardKey], dict[str, list[str]]]:
+    """Read live (one trust scan, one sparse-index query): a revocation shows on the CRL at once;
+    CloudFront and verifiers cache the documents for a minute."""
+    keys = shc_keys.card_keys(TrustRepository().all())
+    return keys, shc_keys.revoked_rids(keys, CertificateRepository().revoked_cards())
 
 
 @api.route("GET", "/v1/revocation-list")

@@ -22,6 +22,7 @@ from vaxcert.documents.people import ordered, summary
 from vaxcert.documents.service import CertificateDocuments
 from vaxcert.errors import InvalidInput, NotFound, Problem
 from vaxcert.facility.search import CertificateFinder
+from vaxcert.formats.shc_card import qr_text
 from vaxcert.issuance.certificate import Certificate
 from vaxcert.notify.budget import SmsBudgetExhausted
 from vaxcert.sources.phone import InvalidMobile, mask_mobile, normalise_mobile
@@ -133,19 +134,40 @@ class CitizenPortal:
         self.audit.record(
             self.actor(principal.mobile), Action.CITIZEN_LIST, request, result_hcids=[c.hcid for c in found]
         )
-        # The citizen's own HC1 string too, so the page can show the QR without the PDF.
-        return [{**summary(c, self.catalogue), "qr": c.qr} for c in found]
+        # The citizen's own HC1 and SMART Health Card QR texts, so the page shows the QR without the PDF.
+        return [
+            {**summary(c, self.catalogue), "qr": c.qr, "shcQr": qr_text(c.shc) if c.shc else None}
+            for c in found
+        ]
 
     def pdf(self, principal: CitizenPrincipal, hcid: str, request: RequestInfo) -> tuple[Certificate, bytes]:
-        certificate = self.certificates.get(hcid) if _plausible_hcid(hcid) else None
-        actor = self.actor(principal.mobile)
-        if certificate is None or certificate.mobile != principal.mobile:
-            # Same answer for "no such certificate" and "someone else's": never confirm an HCID.
-            self.audit.record(actor, Action.CITIZEN_PDF, request, outcome=Outcome.NOT_FOUND, hcid=hcid[:40])
-            raise NotFound("no such certificate for this mobile number")
-        self.audit.record(actor, Action.CITIZEN_PDF, request, hcid=hcid)
+        certificate = self._own(principal, hcid, Action.CITIZEN_PDF, request)
         others = self.certificates.by_dob(certificate.dob.isoformat())
         return certificate, self.documents.pdf(certificate, others)
+
+    def health_card(self, principal: CitizenPrincipal, hcid: str, request: RequestInfo) -> Certificate:
+        """The certificate whose SMART Health Card file is downloaded (NotFound when it has none)."""
+        certificate = self._own(principal, hcid, Action.CITIZEN_SHC, request, needs_card=True)
+        return certificate
+
+    def _own(
+        self,
+        principal: CitizenPrincipal,
+        hcid: str,
+        action: Action,
+        request: RequestInfo,
+        *,
+        needs_card: bool = False,
+    ) -> Certificate:
+        certificate = self.certificates.get(hcid) if _plausible_hcid(hcid) else None
+        actor = self.actor(principal.mobile)
+        theirs = certificate is not None and certificate.mobile == principal.mobile
+        if certificate is None or not theirs or (needs_card and not certificate.shc):
+            # Same answer for "no such certificate" and "someone else's": never confirm an HCID.
+            self.audit.record(actor, action, request, outcome=Outcome.NOT_FOUND, hcid=hcid[:40])
+            raise NotFound("no such certificate for this mobile number")
+        self.audit.record(actor, action, request, hcid=hcid)
+        return certificate
 
 
 def _plausible_hcid(hcid: str) -> bool:

@@ -20,10 +20,11 @@ from vaxcert.errors import TransientFailure, VaxcertError
 from vaxcert.formats.ddcc import CertificateMeta, DdccRecord, Identifier, Person, Vaccination
 from vaxcert.formats.eu_dcc import EuVaccineCodes
 from vaxcert.formats.hc1 import encode_hc1, hcert_from_record
+from vaxcert.formats.shc_card import issue_card
 from vaxcert.formats.uvci import make_uci
 from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStatus
 from vaxcert.issuance.hcid import new_hcid
-from vaxcert.issuance.ports import DocumentSigner, IssuanceStore, SmsSender, StoredEvent
+from vaxcert.issuance.ports import CardIssuer, DocumentSigner, IssuanceStore, SmsSender, StoredEvent
 from vaxcert.lifecycle.corrections import is_commcare_edit
 from vaxcert.sources.vaccination import VaccinationEvent
 
@@ -103,8 +104,9 @@ def sign_certificate(
     issuer: IssuerProfile,
     now: datetime,
     supersedes: str | None = None,
+    card: CardIssuer | None = None,
 ) -> Certificate:
-    """Build the DDCC record and its signed HC1: no I/O but the signer."""
+    """Build the DDCC record, its signed HC1 and (with `card`) SMART Health Card: no I/O but the signer."""
     product = catalogue.find(event.vaccination.vaccine)
     if product is None:
         raise PermanentIssueFailure(f"vaccine {event.vaccination.vaccine!r} is not in the catalogue")
@@ -137,6 +139,13 @@ def sign_certificate(
         kid=signer.kid,
         sign=signer.sign,
     )
+    # Signed with the same key in the same step: the card is stored with the certificate by one
+    # conditional put, so a retry or a duplicate never yields a second card for this version.
+    shc = (
+        issue_card(record, iss=card.iss, kid=card.kid, cvx=product.cvx, issued_at=issued_at, sign=signer.sign)
+        if card
+        else None
+    )
     return Certificate(
         hcid=hcid,
         uci=uci,
@@ -148,6 +157,7 @@ def sign_certificate(
         vaccine_key=product.key,
         mobile=event.person.mobile,
         qr=qr,
+        shc=shc,
         kid=base64.b64encode(signer.kid).decode(),
         issued_at=issued_at,
         expires_at=expires_at,
@@ -260,6 +270,7 @@ def issue_for_event(
     issuer: IssuerProfile,
     now: datetime,
     max_corrections: int = 5,
+    card: CardIssuer | None = None,
 ) -> Certificate | None:
     """Issue the certificate of one event revision; None when an edit was rejected (nothing to issue).
 
@@ -289,6 +300,7 @@ def issue_for_event(
             issuer=issuer,
             now=now,
             supersedes=stored.supersedes,
+            card=card,
         )
         if store.put_certificate(candidate):
             certificate = candidate

@@ -32,6 +32,7 @@ def to_item(c: Certificate) -> CertificateItem:
         vaccineKey=c.vaccine_key,
         kid=c.kid,
         qr=c.qr,
+        shc=c.shc,
         record=c.record.model_dump(mode="json"),
         smsStatus=c.sms_status.value,
         supersedes=c.supersedes,
@@ -54,6 +55,7 @@ def from_item(item: CertificateItem) -> Certificate:
         vaccine_key=item.vaccineKey,
         mobile=item.mobile,
         qr=item.qr,
+        shc=item.shc,
         kid=item.kid,
         issued_at=datetime.fromisoformat(item.issuedAt),
         expires_at=datetime.fromisoformat(item.expiresAt),
@@ -105,6 +107,11 @@ class CertificateRepository:
         return [
             i.uci for i in CertificateItem.by_revocation.query(REVOKED_PARTITION, attributes_to_get=["uci"])
         ]
+
+    def revoked_cards(self) -> list[tuple[str, str]]:
+        """(hcid, HC1 kid) of every REVOKED or SUPERSEDED certificate: the SMART Health Card CRLs."""
+        items = CertificateItem.by_revocation.query(REVOKED_PARTITION, attributes_to_get=["hcid", "kid"])
+        return [(i.hcid, i.kid) for i in items]
 
     def claim_supersession(self, old_hcid: str, new_hcid: str) -> bool:
         """Reserve a VALID, unclaimed certificate for replacement by `new_hcid` (idempotent for it)."""
