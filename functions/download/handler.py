@@ -63,6 +63,7 @@ def _documents() -> CertificateDocuments:
         load_catalogue(_settings.vaccine_catalogue_file),
         issuer_name=_settings.issuer_name,
         verify_url=_settings.portal_url.rstrip("/") + "/verify",
+        shc_qr=_settings.pdf_shc_qr,
     )
 
 
