@@ -1,4 +1,4 @@
-"""The certificate PDF with the SMART Health Card QR (PDF_SHC_QR): both codes decode, HC1 stays the main one."""
+"""The certificate PDF with the SMART Health Card QR (PDF_SHC_QR): both decode, HC1 stays the main one."""
 
 from __future__ import annotations
 
