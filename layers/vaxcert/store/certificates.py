@@ -108,10 +108,12 @@ class CertificateRepository:
             i.uci for i in CertificateItem.by_revocation.query(REVOKED_PARTITION, attributes_to_get=["uci"])
         ]
 
-    def revoked_cards(self) -> list[tuple[str, str]]:
-        """(hcid, HC1 kid) of every REVOKED or SUPERSEDED certificate: the SMART Health Card CRLs."""
-        items = CertificateItem.by_revocation.query(REVOKED_PARTITION, attributes_to_get=["hcid", "kid"])
-        return [(i.hcid, i.kid) for i in items]
+    def revoked_cards(self) -> list[tuple[str, str, str]]:
+        """(hcid, HC1 kid, status) of every REVOKED or SUPERSEDED certificate: the SMART Health Card CRLs."""
+        items = CertificateItem.by_revocation.query(
+            REVOKED_PARTITION, attributes_to_get=["hcid", "kid", "status"]
+        )
+        return [(i.hcid, i.kid, i.status) for i in items]
 
     def claim_supersession(self, old_hcid: str, new_hcid: str) -> bool:
         """Reserve a VALID, unclaimed certificate for replacement by `new_hcid` (idempotent for it)."""

@@ -43,11 +43,11 @@ def card_keys(entries: Iterable[TrustEntry], *, include_withdrawn: bool = False)
     return [k for k in keys if k is not None]
 
 
-def revoked_rids(keys: Iterable[CardKey], revoked: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """SHC kid -> rids of the revoked/superseded certificates (hcid, HC1 kid) that key signed."""
+def revoked_rids(keys: Iterable[CardKey], revoked: Iterable[tuple[str, str, str]]) -> dict[str, list[str]]:
+    """SHC kid -> rids of the revoked/superseded certificates (hcid, HC1 kid, status) that key signed."""
     by_hc1 = {k.hc1_kid: k.kid for k in keys}
     rids: dict[str, set[str]] = {kid: set() for kid in by_hc1.values()}
-    for hcid, hc1_kid in revoked:
+    for hcid, hc1_kid, _ in revoked:
         kid = by_hc1.get(hc1_kid)
         if kid is not None:
             rids[kid].add(rid_for(hcid))
