@@ -24,8 +24,9 @@ from vaxcert.formats.ddcc import DdccRecord
 
 PREFIX = "shc:/"
 HEALTH_CARD = "https://smarthealth.cards#health-card"
-# Types a wallet uses to file the card (the spec lists them beside health-card).
-CARD_TYPES = (HEALTH_CARD, "https://smarthealth.cards#immunization", "https://smarthealth.cards#covid19")
+# The specification deprecated the other type codes (#immunization, #covid19): wallets file a card by
+# its FHIR content.
+CARD_TYPES = (HEALTH_CARD,)
 FHIR_VERSION = "4.0.1"
 CVX = "http://hl7.org/fhir/sid/cvx"
 ICD11 = "http://id.who.int/icd11/mms"
