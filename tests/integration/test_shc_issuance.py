@@ -158,3 +158,24 @@ def test_after_key_rotation_new_cards_use_the_new_key_and_both_are_published(
     jwks = _jwks(invoke)
     assert {_kid(first["shc"]), _kid(second["shc"])} <= {k["kid"] for k in jwks["keys"]}
     assert _verifies(first["shc"], jwks) and _verifies(second["shc"], jwks)
+
+
+def test_backfill_signs_cards_for_certificates_issued_before_cards(
+    aws, trust_material, invoke: Invoker, form, capsys
+) -> None:
+    import argparse
+
+    from vaxcert.commands.shc import run_backfill
+
+    _ingest(invoke, aws, form)
+    [item] = _items(aws)
+    table = boto3.resource("dynamodb").Table(aws["CERTIFICATES_TABLE"])
+    table.update_item(Key={"hcid": item["hcid"]}, UpdateExpression="REMOVE shc")  # as issued before cards
+    assert run_backfill(argparse.Namespace(local=None)) == 0
+    [backfilled] = _items(aws)
+    assert _kid(backfilled["shc"]) == _kid(item["shc"])  # the HC1's own DSC key signs it
+    assert _rid(backfilled["shc"]) == _rid(item["shc"])
+    assert _verifies(backfilled["shc"], _jwks(invoke))
+    assert run_backfill(argparse.Namespace(local=None)) == 0  # idempotent
+    assert _items(aws)[0]["shc"] == backfilled["shc"]
+    assert "0 SMART Health Cards signed" in capsys.readouterr().out.splitlines()[-1]

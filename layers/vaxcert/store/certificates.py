@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -114,6 +115,24 @@ class CertificateRepository:
             REVOKED_PARTITION, attributes_to_get=["hcid", "kid", "status"]
         )
         return [(i.hcid, i.kid, i.status) for i in items]
+
+    def without_card(self) -> Iterator[Certificate]:
+        """Certificates issued before SMART Health Cards existed (a scan: for the one-off backfill)."""
+        for item in CertificateItem.scan(CertificateItem.shc.does_not_exist()):
+            yield from_item(item)
+
+    def add_card(self, hcid: str, jws: str) -> bool:
+        """Attach a SMART Health Card unless the certificate has one (conditional: never two cards)."""
+        try:
+            CertificateItem(hcid).update(
+                actions=[CertificateItem.shc.set(jws)],
+                condition=CertificateItem.hcid.exists() & CertificateItem.shc.does_not_exist(),
+            )
+        except UpdateError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
 
     def claim_supersession(self, old_hcid: str, new_hcid: str) -> bool:
         """Reserve a VALID, unclaimed certificate for replacement by `new_hcid` (idempotent for it)."""
