@@ -419,13 +419,15 @@ function renderKept() {
     const printButton = el("button", { type: "button", class: "button button--secondary" }, "Print");
     const removeButton = el("button", { type: "button", class: "button button--secondary" }, "Remove from this phone");
     const status = statusOf(c.status);
-    const item = el("li", { class: `kept-card${c.status === "VALID" ? "" : " kept-card--inactive"}`, "data-hcid": c.hcid },
+    const current = c.status === "VALID";
+    // A kept copy learns at the next sign-in that it was revoked or replaced: then no QR to show.
+    const item = el("li", { class: `kept-card${current ? "" : " kept-card--inactive"}`, "data-hcid": c.hcid },
       el("div", { class: "cert-card__head" },
         el("h3", {}, `${c.name} — ${doseText(c).toLowerCase()}`),
         el("span", { class: `badge ${status.badge}` }, status.label)),
-      qrPanel(c, `kept-${c.hcid}`),
+      current ? qrPanel(c, `kept-${c.hcid}`) : el("p", {}, "This certificate is no longer valid. Sign in to see the current one."),
       el("p", { class: "hint kept-saved" }, `Saved on this phone on ${formatDate(c.savedAt)}.`),
-      el("div", { class: "button-row" }, fullButton, printButton, removeButton),
+      el("div", { class: "button-row" }, current ? fullButton : null, current ? printButton : null, removeButton),
       message);
     fullButton.addEventListener("click", () => openFullScreen(c, currentFormat(item)));
     printButton.addEventListener("click", () => printCertificate(c));
