@@ -18,7 +18,18 @@ def _entry(
     key: object, *, kid: bytes, origin: str = "OWN", kind: str = "DSC", status: str = "ACTIVE"
 ) -> TrustEntry:
     _, der = self_signed_dsc(key)  # type: ignore[arg-type]
-    return TrustEntry(kid, "JM", kind, der, origin, status, "key", False, NOW, NOW)
+    return TrustEntry(
+        kid=kid,
+        country="JM",
+        certificate_type=kind,
+        der=der,
+        origin=origin,
+        status=status,
+        key_id="key",
+        signing=False,
+        not_before=NOW,
+        not_after=NOW,
+    )
 
 
 EC1, EC2 = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
