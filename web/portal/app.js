@@ -217,15 +217,18 @@ function personKey(c) {
   return `${(c.name || "").toLowerCase()}|${c.dob}`;
 }
 
-/** hcids of each person's latest current dose (the one to show first at a counter). */
+/** hcids of the latest current dose of each person with several (the one to show first at a counter). */
 function latestDoses(certificates) {
   const latest = new Map();
+  const count = new Map();
   for (const c of certificates) {
     if (c.status !== "VALID") continue;
-    const best = latest.get(personKey(c));
-    if (!best || c.date > best.date || (c.date === best.date && c.dose > best.dose)) latest.set(personKey(c), c);
+    const key = personKey(c);
+    count.set(key, (count.get(key) || 0) + 1);
+    const best = latest.get(key);
+    if (!best || c.date > best.date || (c.date === best.date && c.dose > best.dose)) latest.set(key, c);
   }
-  return new Set([...latest.values()].map((c) => c.hcid));
+  return new Set([...latest].filter(([key]) => count.get(key) > 1).map(([, c]) => c.hcid));
 }
 
 function details(c) {
