@@ -221,3 +221,24 @@ def test_tries_left_absent_keeps_the_plain_message(page: Page) -> None:
     page.get_by_role("button", name="Continue").click()
     page.wait_for_selector("#otp-error:not(:empty)")
     assert page.locator("#otp-error").inner_text() == "That code is not right. Check the SMS and try again."
+
+
+def test_a_certificate_without_a_card_shows_its_hc1_only(
+    page: Page, stack: LocalStack, new_form: Callable[..., dict[str, Any]]
+) -> None:
+    """Certificates issued before SMART Health Cards (shcQr null): no switch, no wallet button."""
+    local, e164, certificate = _issue(stack, new_form, first_name="Nadia")
+
+    def without_cards(route: Any) -> None:
+        response = route.fetch()
+        data = response.json()
+        for row in data["certificates"]:
+            row["shcQr"] = None
+        route.fulfill(response=response, json=data)
+
+    page.route("**/v1/citizen/certificates", without_cards)
+    _sign_in(page, stack, local, e164)
+    card = page.locator(f'.cert-card[data-hcid="{certificate["hcid"]}"]')
+    assert card.get_by_role("button", name="SMART Health Card").count() == 0
+    assert card.get_by_role("button", name="Add to health wallet").count() == 0
+    assert _decoded(card.locator(".qr-figure svg")) == [certificate["qr"]]
