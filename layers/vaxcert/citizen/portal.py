@@ -22,7 +22,7 @@ from vaxcert.documents.people import ordered, summary
 from vaxcert.documents.service import CertificateDocuments
 from vaxcert.errors import InvalidInput, NotFound, Problem
 from vaxcert.facility.search import CertificateFinder
-from vaxcert.formats.shc_card import qr_text
+from vaxcert.formats.shc_card import qr_text_if_one_chunk
 from vaxcert.issuance.certificate import Certificate
 from vaxcert.notify.budget import SmsBudgetExhausted
 from vaxcert.sources.phone import InvalidMobile, mask_mobile, normalise_mobile
@@ -135,10 +135,7 @@ class CitizenPortal:
             self.actor(principal.mobile), Action.CITIZEN_LIST, request, result_hcids=[c.hcid for c in found]
         )
         # The citizen's own HC1 and SMART Health Card QR texts, so the page shows the QR without the PDF.
-        return [
-            {**summary(c, self.catalogue), "qr": c.qr, "shcQr": qr_text(c.shc) if c.shc else None}
-            for c in found
-        ]
+        return [{**summary(c, self.catalogue), "qr": c.qr, "shcQr": _card_qr(c)} for c in found]
 
     def pdf(self, principal: CitizenPrincipal, hcid: str, request: RequestInfo) -> tuple[Certificate, bytes]:
         certificate = self._own(principal, hcid, Action.CITIZEN_PDF, request)
@@ -168,6 +165,10 @@ class CitizenPortal:
             raise NotFound("no such certificate for this mobile number")
         self.audit.record(actor, action, request, hcid=hcid)
         return certificate
+
+
+def _card_qr(certificate: Certificate) -> str | None:
+    return qr_text_if_one_chunk(certificate.shc) if certificate.shc else None
 
 
 def _plausible_hcid(hcid: str) -> bool:

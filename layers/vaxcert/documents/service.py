@@ -19,7 +19,7 @@ from typing import Protocol
 from vaxcert.catalogue import Catalogue
 from vaxcert.documents.models import CertificateDocument, DoseLine
 from vaxcert.documents.people import same_person, vaccine_name
-from vaxcert.formats.shc_card import qr_text
+from vaxcert.formats.shc_card import qr_text_if_one_chunk
 from vaxcert.issuance.certificate import Certificate, CertificateStatus
 
 LAYOUT_VERSION = "2"  # bump when documents/pdf.py changes what it draws
@@ -79,7 +79,7 @@ def build_document(
     return CertificateDocument(
         hcid=certificate.hcid,
         qr_payload=certificate.qr,
-        shc_qr_payload=qr_text(certificate.shc) if shc_qr and certificate.shc else None,
+        shc_qr_payload=qr_text_if_one_chunk(certificate.shc) if shc_qr and certificate.shc else None,
         status=certificate.status.value,
         issuer_name=issuer_name,
         holder_name=person.name,

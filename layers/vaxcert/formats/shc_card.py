@@ -88,7 +88,7 @@ def rid_for(hcid: str) -> str:
     return b64url(hashlib.sha256(b"vaxcert-shc-rid\x00" + hcid.encode("ascii")).digest()[:RID_BYTES])
 
 
-def fhir_bundle(record: DdccRecord, *, cvx: str | None) -> dict[str, Any]:
+def fhir_bundle(record: DdccRecord, *, cvx: str | None, performer: bool = True) -> dict[str, Any]:
     """A minified FHIR R4 `collection` Bundle: the Patient and the Immunization of this certificate.
 
     No `id`, `meta`, `text` or `display` elements (the spec's size rules); references `resource:N`.
@@ -111,7 +111,7 @@ def fhir_bundle(record: DdccRecord, *, cvx: str | None) -> dict[str, Any]:
         "occurrenceDateTime": v.date.isoformat(),
         "lotNumber": v.lot,
     }
-    if v.centre:
+    if v.centre and performer:
         immunization["performer"] = [{"actor": {"display": v.centre}}]
     # The dose number (a card holds one dose per certificate; a second dose is not "dose 1 of 1").
     immunization["protocolApplied"] = [{"doseNumberPositiveInt": v.dose}]
@@ -132,7 +132,9 @@ def fhir_bundle(record: DdccRecord, *, cvx: str | None) -> dict[str, Any]:
     }
 
 
-def card_payload(record: DdccRecord, *, iss: str, cvx: str | None, issued_at: datetime) -> dict[str, Any]:
+def card_payload(
+    record: DdccRecord, *, iss: str, cvx: str | None, issued_at: datetime, performer: bool = True
+) -> dict[str, Any]:
     if not iss or iss.endswith("/"):
         raise ValueError("iss must be an URL without a trailing slash")
     return {
@@ -140,7 +142,10 @@ def card_payload(record: DdccRecord, *, iss: str, cvx: str | None, issued_at: da
         "nbf": int(issued_at.timestamp()),
         "vc": {
             "type": list(CARD_TYPES),
-            "credentialSubject": {"fhirVersion": FHIR_VERSION, "fhirBundle": fhir_bundle(record, cvx=cvx)},
+            "credentialSubject": {
+                "fhirVersion": FHIR_VERSION,
+                "fhirBundle": fhir_bundle(record, cvx=cvx, performer=performer),
+            },
             "rid": rid_for(record.certificate.hcid),
         },
     }
@@ -160,8 +165,16 @@ def encode_jws(payload: dict[str, Any], *, kid: str, sign: Sign) -> str:
 def issue_card(
     record: DdccRecord, *, iss: str, kid: str, cvx: str | None, issued_at: datetime, sign: Sign
 ) -> str:
-    """The signed SMART Health Card (compact JWS) of one certificate."""
-    return encode_jws(card_payload(record, iss=iss, cvx=cvx, issued_at=issued_at), kid=kid, sign=sign)
+    """The signed SMART Health Card (compact JWS) of one certificate.
+
+    Names, lot and centre at their longest can pass one QR chunk: the performer (optional in FHIR)
+    then goes, so the card still scans as one QR.
+    """
+    jws = encode_jws(card_payload(record, iss=iss, cvx=cvx, issued_at=issued_at), kid=kid, sign=sign)
+    if len(jws) > MAX_SINGLE_CHUNK_JWS and record.vaccination.centre:
+        payload = card_payload(record, iss=iss, cvx=cvx, issued_at=issued_at, performer=False)
+        jws = encode_jws(payload, kid=kid, sign=sign)
+    return jws
 
 
 # --- QR and file -----------------------------------------------------------------------------------
@@ -172,6 +185,11 @@ def qr_text(jws: str) -> str:
     if len(jws) > MAX_SINGLE_CHUNK_JWS:
         raise ValueError(f"JWS of {len(jws)} characters does not fit one QR chunk ({MAX_SINGLE_CHUNK_JWS})")
     return PREFIX + "".join(f"{ord(c) - 45:02d}" for c in jws)
+
+
+def qr_text_if_one_chunk(jws: str) -> str | None:
+    """The QR text, or None for a card too long for one QR (it still goes into wallets as a file)."""
+    return qr_text(jws) if len(jws) <= MAX_SINGLE_CHUNK_JWS else None
 
 
 def qr_segments(text: str) -> list[tuple[str, str]]:

@@ -155,3 +155,26 @@ def test_non_ascii_names_survive() -> None:
     payload = json.loads(zlib.decompress(_b64(jws.split(".")[1]), -15))
     patient = payload["vc"]["credentialSubject"]["fhirBundle"]["entry"][0]["resource"]
     assert patient["name"] == [{"family": "O'Brien-Campbell", "given": ["Zoë"]}]
+
+
+def test_longest_fields_still_fit_one_qr_chunk() -> None:
+    import random
+    import string
+
+    rng = random.Random(4)
+
+    def noise(n: int) -> str:  # incompressible: the worst case for DEFLATE
+        return "".join(rng.choice(string.ascii_letters) for _ in range(n))
+
+    record = example_record(
+        person={"given_name": noise(80), "family_name": noise(80)},
+        vaccination={"centre": noise(120), "lot": noise(60)},
+    )
+    long_iss = "https://vaxcert.moh.gov.jm.example-ministry-of-health-and-wellness.org/shc"
+    jwk = shc_card.issuer_jwk(KEY.public_key())
+    jws = shc_card.issue_card(
+        record, iss=long_iss, kid=jwk["kid"], cvx="208", issued_at=ISSUED, sign=es256_signer(KEY)
+    )
+    assert len(jws) <= shc_card.MAX_SINGLE_CHUNK_JWS
+    assert shc_card.qr_version(shc_card.qr_text(jws)) <= 22
+    assert shc_card.qr_text_if_one_chunk("a" * 1196) is None
