@@ -242,3 +242,21 @@ def test_a_certificate_without_a_card_shows_its_hc1_only(
     assert card.get_by_role("button", name="SMART Health Card").count() == 0
     assert card.get_by_role("button", name="Add to health wallet").count() == 0
     assert _decoded(card.locator(".qr-figure svg")) == [certificate["qr"]]
+
+
+def test_print_view_shows_the_holder_and_both_qr_codes(
+    page: Page, stack: LocalStack, new_form: Callable[..., dict[str, Any]]
+) -> None:
+    local, e164, certificate = _issue(stack, new_form, first_name="Kerry-Ann")
+    page.add_init_script("window.print = () => { window.printed = (window.printed || 0) + 1; };")
+    _sign_in(page, stack, local, e164)
+    page.locator(f'.cert-card[data-hcid="{certificate["hcid"]}"]').get_by_role("button", name="Print").click()
+    assert page.evaluate("window.printed") == 1
+    page.emulate_media(media="print")
+    sheet = page.locator("#print-view")
+    assert sheet.is_visible() and page.locator("#step-list").is_hidden()
+    assert "Kerry-Ann" in sheet.inner_text() and certificate["hcid"] in sheet.inner_text()
+    screenshot(page, "portal-phone-6-print-view")
+    found = set(_decoded(page))
+    assert {certificate["qr"], _shc_text(certificate["shc"])} <= found
+    page.emulate_media(media="screen")
