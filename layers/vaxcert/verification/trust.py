@@ -162,7 +162,13 @@ class InMemoryTrustStore:
             self._by_kid.setdefault(certificate.kid, []).append(certificate)
         else:
             self._others.setdefault(certificate.framework, []).append(certificate)
-            self._by_key_id.setdefault((certificate.framework, certificate.kid), []).append(certificate)
+            names = {certificate.kid}
+            if certificate.framework == "divoc":
+                # A key listed under a DID URL with a fragment ("did:jamaica#key-1") also answers proofs
+                # naming the bare DID, as the offline page does.
+                names.add(certificate.kid.split(b"#")[0])
+            for name in names:
+                self._by_key_id.setdefault((certificate.framework, name), []).append(certificate)
 
     def certificates_for(self, kid: bytes) -> list[TrustedCertificate]:
         return self._by_kid.get(kid, [])
