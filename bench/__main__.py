@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from bench import artefacts, cold, e2e, issue, pdf, shc, verify
+from bench import artefacts, cold, e2e, formats, issue, pdf, shc, verify
 from bench.common import log, machine
 
 # Issue 8's targets: (figure, comparison, limit). Figures without a target are reported only.
@@ -28,6 +28,10 @@ TARGETS: dict[str, tuple[str, float]] = {
     # Issue 14: a SMART Health Card costs about what the HC1 does; one QR chunk (version <= 22, level L).
     "shc_sign_ms": ("<=", 1.0),
     "shc_qr_version": ("<=", 22.0),
+    # Issue 13: every format's engine p50 (canonicalisation included for DIVOC).
+    "verify_engine_by_format_ratio.HC1": ("<=", 5.0),
+    "verify_engine_by_format_ratio.SHC": ("<=", 5.0),
+    "verify_engine_divoc_p50_ms": ("<=", 20.0),
     "cold_import_ms.verify": ("<=", 250.0),
     "cold_import_ms.ingest": ("<=", 250.0),
     "cold_import_ms.issue": ("<=", 350.0),
@@ -40,6 +44,10 @@ NOTES = {
     "verify_dynamodb_getitem_moto_p50_us and verify_no_revocation_p50_us)",
     "verify_engine_p50_us": "verify_qr engine only, in-memory trust store, no revocation check",
     "verify_floor_ratio": "verify_p50_us / one ECDSA P-256 verify (ecdsa_p256_verify_us)",
+    "verify_engine_by_format_p50_us": "verify_qr per format with our own vectors (tests/vectors.py), "
+    "in-memory trust store; DIVOC includes URDNA2015 canonicalisation of the credential and the proof "
+    "options; ICAO includes the CSCA check of the signer certificate",
+    "verify_engine_by_format_ratio": "verify_engine_by_format_p50_us / one ECDSA P-256 verify",
     "issue_cpu_ms": "sign_certificate (DDCC record + HC1 with QR-size fitting + ES256 with a local key)",
     "issue_floor_ratio": "issue_cpu_ms / (ECDSA P-256 sign + zlib + Base45 of the same COSE payload)",
     "issue_e2e_per_s": "local stack over HTTP: one process (moto server, gateway, worker, handlers)",
@@ -89,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         figures.update(issue.qr_version())
         figures.update(shc.run(int(3000 * scale)))
         figures.update(verify.run(int(3000 * scale)))
+        figures.update(formats.run(int(2000 * scale)))
         figures.update(pdf.run(max(10, int(60 * scale))))
         figures.update(cold.run(repeats=3 if args.quick else 5))
         if not args.skip_artefacts:

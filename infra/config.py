@@ -49,6 +49,10 @@ class DeployConfig:
     # Global daily SMS budget (vaxcert.notify.budget): set to at most the SNS monthly spend limit /
     # (price of one SMS x 31). The functions enforce it; alarms fire at 80% and on any refusal.
     sms_daily_budget: int = 20_000
+    # The ministry's DIVOC public key (PEM or JWK, with its DID; vaxcert.trust.configured) and the DID
+    # of a bare PEM key: DIVOC certificates issued before vaxcert verify from the first day.
+    divoc_public_key: str = ""
+    divoc_did: str = ""
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -96,6 +100,7 @@ class DeployConfig:
             content_security_policy=str(csp) if csp else None,
             alarm_email=str(get("alarmEmail", "")) or None,
             sms_daily_budget=_positive_int("smsDailyBudget", get("smsDailyBudget", 20_000)),
+            **_divoc_key(get("divocPublicKey", ""), str(get("divocDid", ""))),
         )
 
 
@@ -104,3 +109,18 @@ def _positive_int(key: str, value: object) -> int:
     if number < 1:
         raise ValueError(f"vaxcert:{key} must be a positive integer, got {number}")
     return number
+
+
+def _divoc_key(value: object, did: str) -> dict[str, str]:
+    """vaxcert:divocPublicKey as the DIVOC_PUBLIC_KEY text (an object or list in cdk.json becomes JSON),
+    checked now so a bad key fails the synth, not the verify function."""
+    import json
+
+    from vaxcert.trust.configured import divoc_entries
+
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    try:
+        divoc_entries(text, did or None)
+    except ValueError as exc:
+        raise ValueError(f"vaxcert:divocPublicKey: {exc}") from None
+    return {"divoc_public_key": text, "divoc_did": did}

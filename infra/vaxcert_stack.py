@@ -45,6 +45,8 @@ class VaxcertStack(cdk.Stack):
             "CERTIFICATE_VALIDITY_DAYS": str(config.certificate_validity_days),
             "INGEST_HEADER": config.ingest_header,
             "SMS_DAILY_BUDGET": str(config.sms_daily_budget),
+            **({"DIVOC_PUBLIC_KEY": config.divoc_public_key} if config.divoc_public_key else {}),
+            **({"DIVOC_DID": config.divoc_did} if config.divoc_did else {}),
         }
         functions = Functions(
             self,

@@ -16,7 +16,7 @@ from constructs import Construct
 from infra import ROOT
 from infra.config import DeployConfig
 from infra.nag import acknowledge, logical_id
-from vaxcert.routes import WEB_PAGES
+from vaxcert.routes import WEB_PAGES, web_content_security_policy
 
 WEB_DIR = ROOT / "web"
 # Signed lists verifiers poll: a few minutes of edge caching absorbs polling storms, and a revocation
@@ -84,13 +84,7 @@ class Web(Construct):
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
 
-        csp = config.content_security_policy or (
-            # frame-src blob: the certificate PDF is previewed and printed in an iframe from a blob URL.
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; frame-src blob:; "
-            f"connect-src 'self' https://cognito-idp.{stack.region}.amazonaws.com; "
-            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
-        )
+        csp = config.content_security_policy or web_content_security_policy(stack.region)
         headers = cloudfront.ResponseHeadersPolicy(
             self,
             "SecurityHeaders",
@@ -264,7 +258,9 @@ class Web(Construct):
             # left out here); the next part, which runs after this one, re-uploads it as no-cache.
             ("DeployScripts", ["*"], ["*.js"], [short], "text/javascript"),
             ("DeployServiceWorker", ["*"], ["sw.js"], [s3deploy.CacheControl.no_cache()], "text/javascript"),
-            ("DeployAssets", [*REVALIDATE, "*.js"], [], [short], None),
+            # The verifier's QR reader: browsers compile it while streaming only if it is application/wasm.
+            ("DeployWasm", ["*"], ["*.wasm"], [short], "application/wasm"),
+            ("DeployAssets", [*REVALIDATE, "*.js", "*.wasm"], [], [short], None),
         ]
         previous: s3deploy.BucketDeployment | None = None
         for i, (construct_id, exclude, include, cache_control, content_type) in enumerate(parts):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import mimetypes
+import os
 import threading
 import time
 import traceback
@@ -22,9 +23,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from local_stack.lambda_runtime import LocalLambdas
-from vaxcert.routes import WEB_PAGES, match
+from vaxcert.routes import WEB_PAGES, match, web_content_security_policy
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+# The headers CloudFront adds to the web files (infra/web.py), so pages meet the same policy locally.
+WEB_HEADERS = {
+    "Content-Security-Policy": web_content_security_policy(os.environ.get("AWS_REGION", "us-east-1")),
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
+    "X-Content-Type-Options": "nosniff",
+}
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 DOCS_FILES = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png")
 DOCS_PAGE = """<!doctype html>
@@ -217,9 +224,8 @@ class Gateway:
                 content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
                 if file.suffix == ".js":
                     content_type = "text/javascript"
-                self._send(
-                    200, {"Content-Type": content_type, "Cache-Control": "no-cache"}, file.read_bytes()
-                )
+                headers = {"Content-Type": content_type, "Cache-Control": "no-cache", **WEB_HEADERS}
+                self._send(200, headers, file.read_bytes())
 
             def do_GET(self) -> None:
                 self._handle()

@@ -2,7 +2,7 @@
 // the certificates kept on this phone) available without a network.
 // Network first (fresh files after a deploy), the cached copy when the network fails or stalls.
 // API responses (/v1/...) are never cached here: the page caches the lists itself, with their fetch time.
-const CACHE = "vaxcert-pages-v2";
+const CACHE = "vaxcert-pages-v3";
 const PRECACHE = [
   "/",
   "/portal/app.js",
@@ -21,6 +21,23 @@ const PRECACHE = [
   "/verifier/x509.js",
   "/verifier/revocation.js",
   "/verifier/lists.js",
+  "/verifier/common.js",
+  "/verifier/countries.js",
+  "/verifier/divoc.js",
+  "/verifier/qr.js",
+  "/verifier/shc.js",
+  "/verifier/verify.js",
+  "/verifier/verdicts.js",
+  // The QR reader for browsers without BarcodeDetector, and DIVOC's canonicaliser with its JSON-LD contexts.
+  "/verifier/vendor/barcode-detector/ponyfill.js",
+  "/verifier/vendor/barcode-detector/zxing-exported.js",
+  "/verifier/vendor/zxing-wasm/zxing_reader.wasm",
+  "/verifier/vendor/jsonld/jsonld.esm.min.js",
+  "/verifier/contexts/W32018CredentialsV1.json",
+  "/verifier/contexts/DIVOCVaccinationContextV1.json",
+  "/verifier/contexts/DIVOCVaccinationContextV2.json",
+  "/verifier/contexts/security-v1.jsonld",
+  "/verifier/contexts/security-v2.jsonld",
 ];
 const NETWORK_TIMEOUT_MS = 4000;
 

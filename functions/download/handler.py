@@ -43,7 +43,16 @@ _session_key = KmsSigner(_settings.session_key_id)
 _sessions = SessionTokens(_session_key, _session_key.public_key_der)
 _id_tokens = pool_id_tokens(_settings.region, _settings.user_pool_id, _settings.user_pool_client_id)
 _pepper = SecretValue(_settings.otp_pepper_secret_arn)
-_audit = AuditTrail(DynamoAuditStore())
+
+
+@cache
+def _hasher() -> OtpHasher:
+    # The pepper is read once per process: rotating it takes effect at the next cold start.
+    return OtpHasher(_pepper.get().encode())
+
+
+# Searched numbers are indexed by the same keyed hash citizens are recorded under.
+_audit = AuditTrail(DynamoAuditStore(), mobile_ref=lambda e164: _hasher().ref(e164))
 _certificates = CertificateRepository()
 _login = CognitoPasswordLogin(_settings.user_pool_client_id)
 
@@ -69,8 +78,7 @@ def _documents() -> CertificateDocuments:
 
 @cache
 def _portal() -> CitizenPortal:
-    # The pepper is read once per process: rotating it takes effect at the next cold start.
-    otps = OtpService(DynamoOtpStore(), OtpHasher(_pepper.get().encode()))
+    otps = OtpService(DynamoOtpStore(), _hasher())
     return CitizenPortal(
         otps=otps,
         sessions=_sessions,

@@ -16,6 +16,7 @@ from vaxcert.intake import IntakeStatus, receive
 from vaxcert.routes import Auth
 from vaxcert.runtime.wiring import settings
 from vaxcert.sources.commcare import event_from_commcare, field_names, load_mapping
+from vaxcert.sources.person_keys import refuse_reserved_source
 from vaxcert.sources.vaccination import VaccinationEvent, parse_event, resolve_vaccine
 from vaxcert.store.aws import transient_on_aws_errors
 from vaxcert.store.events import EventLog
@@ -34,7 +35,12 @@ api = Api(
 _log = EventLog()
 _queue = IssueQueue(_settings.issue_queue_url)
 
-STATUS_CODES = {IntakeStatus.ACCEPTED: 202, IntakeStatus.DUPLICATE: 200, IntakeStatus.CORRECTION: 202}
+STATUS_CODES = {
+    IntakeStatus.ACCEPTED: 202,
+    IntakeStatus.DUPLICATE: 200,
+    IntakeStatus.CORRECTION: 202,
+    IntakeStatus.STALE: 200,
+}
 
 
 @transient_on_aws_errors
@@ -69,7 +75,8 @@ def ingest_commcare() -> Response:
 def ingest_vaccination() -> Response:
     try:
         event = resolve_vaccine(
-            parse_event(api.json_body()), load_catalogue(_settings.vaccine_catalogue_file)
+            refuse_reserved_source(parse_event(api.json_body())),
+            load_catalogue(_settings.vaccine_catalogue_file),
         )
     except InvalidInput as exc:
         return _rejected(exc)

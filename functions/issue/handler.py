@@ -14,17 +14,19 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from vaxcert.audit.trail import AuditTrail
 from vaxcert.catalogue import load_catalogue
 from vaxcert.errors import TransientFailure
 from vaxcert.issuance.ports import CardIssuer
-from vaxcert.issuance.service import IssuerProfile, issue_for_event
+from vaxcert.issuance.service import IssuerProfile, issue_for_event, send_notice_once
 from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
 from vaxcert.runtime.wiring import settings
 from vaxcert.signing.kms import KmsDocumentSigner
 from vaxcert.signing.shc import card_issuer
+from vaxcert.store.audit import DynamoAuditStore
 from vaxcert.store.certificates import DynamoIssuanceStore
-from vaxcert.store.queue import parse_issue_message
+from vaxcert.store.queue import parse_issue_message, parse_notice_message
 from vaxcert.store.revocation import RevocationPublisher
 from vaxcert.store.sms_budget import DynamoSmsBudgetCounter
 from vaxcert.store.trust import TrustRepository
@@ -33,6 +35,8 @@ logger = Logger(service="vaxcert-issue")
 _settings = settings()
 _processor = BatchProcessor(event_type=EventType.SQS)
 _store = DynamoIssuanceStore()
+# ingest.issue / ingest.edit / ingest.edit_conflict entries (append-only, once per certificate).
+_audit = AuditTrail(DynamoAuditStore())
 # Past the daily SMS budget `send` raises SmsBudgetExhausted (a TransientFailure): send_sms_once
 # releases the SMS claim and the message is retried, so the notification is late, never lost.
 _sms = BudgetedSms(SnsSms(), DynamoSmsBudgetCounter(), _settings.sms_daily_budget, purpose="certificate")
@@ -73,7 +77,23 @@ def current_signer() -> KmsDocumentSigner:
     return _current()[1]
 
 
+def notice_record(hcid: str) -> None:
+    """A revoked certificate's number is told once (the claim makes a redelivery send nothing)."""
+    certificate = _store.get_certificate(hcid)
+    if certificate is None:
+        logger.warning("notice for an unknown certificate", extra={"hcid": hcid})
+        return
+    sent = send_notice_once(
+        certificate, store=_store, sms=_sms, portal_url=_settings.portal_url, now=datetime.now(UTC)
+    )
+    logger.info("certificate notice", extra={"hcid": hcid, "sent": sent})
+
+
 def issue_record(record: SQSRecord) -> None:
+    notice = parse_notice_message(record.body)
+    if notice is not None:
+        notice_record(notice)
+        return
     event_id, revision = parse_issue_message(record.body)
     _, signer, card = _current()
     certificate = issue_for_event(
@@ -87,6 +107,7 @@ def issue_record(record: SQSRecord) -> None:
         issuer=_issuer,
         now=datetime.now(UTC),
         max_corrections=_settings.max_corrections,
+        audit=_audit,
     )
     if certificate is None:
         logger.info("edit not issued", extra={"eventId": event_id})

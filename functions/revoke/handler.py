@@ -32,7 +32,17 @@ logger = Logger(service="vaxcert-revoke")
 _settings = settings()
 _id_tokens = pool_id_tokens(_settings.region, _settings.user_pool_id, _settings.user_pool_client_id)
 _pepper = SecretValue(_settings.otp_pepper_secret_arn)
-_audit = AuditTrail(DynamoAuditStore())
+_pepper_hasher: list[OtpHasher] = []
+
+
+def _mobile_ref(e164: str) -> str:
+    """The keyed hash citizens and searched numbers are recorded under (see vaxcert.audit.trail)."""
+    if not _pepper_hasher:
+        _pepper_hasher.append(OtpHasher(_pepper.get().encode()))
+    return _pepper_hasher[0].ref(e164)
+
+
+_audit = AuditTrail(DynamoAuditStore(), mobile_ref=_mobile_ref)
 
 _publisher = RevocationPublisher(
     bucket=_settings.artefacts_bucket,
@@ -82,6 +92,7 @@ def audit_entries() -> Response:
     if sum(bool(v) for v in (hcid, actor, mobile)) != 1:
         raise InvalidInput([Problem("hcid", "give exactly one of hcid, actor or mobile")])
     query: dict[str, Any] = {}
+    e164 = ""
     if hcid:
         query["hcid"] = hcid
     elif actor:
@@ -91,11 +102,14 @@ def audit_entries() -> Response:
             e164 = normalise_mobile(mobile)
         except InvalidMobile as exc:
             raise InvalidInput([Problem("mobile", str(exc))]) from None
-        # Citizens are recorded under a keyed hash of their number (see vaxcert.audit.trail).
-        actor = "citizen:" + OtpHasher(_pepper.get().encode()).ref(e164)
         query["mobile"] = e164
     _audit.record(api.principal.actor, Action.ADMIN_AUDIT, _request(), query=query)
-    entries = _audit.find(hcid=hcid or None, actor=actor or None, limit=limit)
+    if hcid:  # every action that disclosed or changed it (searches, prints, views, ingest, ...)
+        entries = _audit.disclosing(hcid[:64], limit)
+    elif e164:  # the citizen's own actions and every search for the number
+        entries = _audit.about_mobile(_mobile_ref(e164), limit)
+    else:
+        entries = _audit.find(actor=actor, limit=limit)
     logger.info("audit queried", extra={"count": len(entries)})
     return json_response(200, {"entries": [e.as_json() for e in entries]})
 

@@ -19,6 +19,7 @@ from vaxcert.store.certificates import CertificateRepository
 from vaxcert.store.revocation import RevocationListObjects
 from vaxcert.store.trust import TrustRepository
 from vaxcert.trust import shc_keys
+from vaxcert.trust.configured import divoc_entries
 from vaxcert.verification.engine import verify_qr
 from vaxcert.verification.models import VerificationResult
 from vaxcert.verification.sources import OwnRevocations, StoredTrustStore
@@ -26,7 +27,20 @@ from vaxcert.verification.sources import OwnRevocations, StoredTrustStore
 logger = Logger(service="vaxcert-verify")
 _settings = settings()
 api = Api("verify")
-_trust = StoredTrustStore()
+
+
+def _configured_keys() -> list[Any]:
+    """The ministry's DIVOC key from the deployment: verified with and published in the trust list.
+    `cdk synth` refuses a bad value; should one reach here, verification of everything else goes on."""
+    try:
+        return divoc_entries(_settings.divoc_public_key, _settings.divoc_did or None, _settings.country)
+    except ValueError as exc:
+        logger.error("DIVOC_PUBLIC_KEY is not usable", extra={"problem": str(exc)})
+        return []
+
+
+_configured = _configured_keys()
+_trust = StoredTrustStore(configured=_configured)
 _revocations = OwnRevocations(_settings.country)
 # Public, cacheable documents: CloudFront and verifier apps may keep them for a few minutes.
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
@@ -156,7 +170,9 @@ def _latest_revocation_list() -> dict[str, Any] | None:
 
 @transient_on_aws_errors
 def _active() -> list[Any]:
-    return TrustRepository().active()
+    stored = TrustRepository().active()
+    keys = {e.item_key for e in stored}
+    return [*stored, *(e for e in _configured if e.item_key not in keys)]
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from vaxcert.sources.vaccination import VaccinationEvent
+from vaxcert.sources.vaccination import VaccinationEvent, edit_time, is_source_edit
 from vaxcert.store.events import ISSUED, REJECTED, Recorded
 
 
@@ -23,6 +23,7 @@ class IntakeStatus(StrEnum):
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
     CORRECTION = "correction"
+    STALE = "stale"  # an edit not newer than one already received for the form: nothing changes
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class IntakeResult:
 class EventLogPort(Protocol):
     def record(self, event: VaccinationEvent, content_hash: str, now: datetime) -> Recorded: ...
     def mark_queued(self, event_id: str, revision: str, now: datetime) -> None: ...
+    def revisions(self, event_id: str) -> list[str]: ...
 
 
 class QueuePort(Protocol):
@@ -47,7 +49,26 @@ def content_hash(event: VaccinationEvent) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def is_stale_edit(revision: str, known: list[str]) -> bool:
+    """An edit at or before the latest edit already received for the form (compared as times)."""
+    if revision == "0" or revision in known:
+        return False  # the original, or a re-delivery (answered "duplicate")
+    edits = [t for t in (_time_or_none(r) for r in known if is_source_edit(r)) if t is not None]
+    return bool(edits) and edit_time(revision) <= max(edits)
+
+
+def _time_or_none(revision: str) -> datetime | None:
+    try:
+        return edit_time(revision)
+    except ValueError:  # stored before edits were checked on arrival
+        return None
+
+
 def receive(event: VaccinationEvent, *, log: EventLogPort, queue: QueuePort, now: datetime) -> IntakeResult:
+    # A late, older edit must not undo a newer one: refused here, so no 2xx is ever silently dropped.
+    # (Two edits racing past this check are ordered again by the issue worker.)
+    if event.revision != "0" and is_stale_edit(event.revision, log.revisions(event.event_id)):
+        return IntakeResult(event.event_id, IntakeStatus.STALE)
     recorded = log.record(event, content_hash(event), now)
     is_edit = event.revision != "0" and recorded.original_exists
     # An edit is queued like a new event: the issue worker re-issues the event's current certificate

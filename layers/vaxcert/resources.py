@@ -92,6 +92,10 @@ CERTIFICATES = Table(
         # Sparse: only REVOKED and SUPERSEDED certificates carry `revocationList`, so the revocation
         # list is rebuilt from this index without scanning the table.
         Index("ByRevocation", Key("revocationList"), Key("hcid")),
+        # Sparse: person link keys (sources.person_keys), so "the same person's other doses" is a
+        # query: the same case of a source system, or the same identifier.
+        Index("ByCase", Key("caseKey"), Key("hcid")),
+        Index("ByIdentity", Key("identityKey"), Key("hcid")),
     ),
 )
 
@@ -117,6 +121,9 @@ AUDIT = Table(
     indexes=(
         Index("ByHcid", Key("hcid"), Key("at")),
         Index("ByActor", Key("actor"), Key("at")),
+        # Index items (store.models.AuditIndexItem): "hcid#<HCID>" for each certificate an entry
+        # disclosed or changed, "mobile#<keyed hash>" for each number searched.
+        Index("ByIndexKey", Key("indexKey"), Key("at")),
     ),
 )
 
@@ -254,6 +261,8 @@ FUNCTIONS: dict[str, FunctionGrants] = {
             CERTIFICATES.logical_id: "readwrite",
             TRUST.logical_id: "read",
             STATS.logical_id: "write",
+            # ingest.issue / ingest.edit / ingest.edit_conflict entries.
+            AUDIT.logical_id: "append",
         },
         # The revocation list, republished after a batch that superseded certificates.
         buckets={ARTEFACTS.logical_id: "readwrite"},

@@ -103,3 +103,18 @@ def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         else:
             return route, params
     return None
+
+
+def web_content_security_policy(region: str) -> str:
+    """The pages' Content-Security-Policy: CloudFront sends it (infra/web.py), the local gateway too.
+
+    'wasm-unsafe-eval' lets the verifier compile its vendored QR reader (zxing-wasm, served from our
+    own origin) in browsers without BarcodeDetector; it allows no JavaScript eval. frame-src blob: the
+    certificate PDF is previewed and printed in an iframe from a blob URL.
+    """
+    return (
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; frame-src blob:; "
+        f"connect-src 'self' https://cognito-idp.{region}.amazonaws.com; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+    )

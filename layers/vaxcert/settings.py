@@ -65,6 +65,11 @@ class Settings(BaseModel):
     sms_daily_budget: int = Field(default=20_000, ge=0, le=10_000_000)
     sms_otp_budget_share: float = Field(default=0.8, gt=0, le=1)
 
+    # The ministry's DIVOC public key (PEM or JWK, with its DID; see vaxcert.trust.configured): certificates
+    # DIVOC issued before vaxcert verify from the first day. DIVOC_DID names the DID of a bare PEM key.
+    divoc_public_key: str = ""
+    divoc_did: str = ""
+
     # CommCare "API Key" auth: the header name is configured in CommCare alongside the secret.
     ingest_header: str = "X-Vaxcert-Key"
     # Path of a JSON field mapping overriding the packaged default (config/commcare-mapping.json).

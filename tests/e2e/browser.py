@@ -53,8 +53,13 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser, stack: LocalStack) -> Iterator[BrowserContext]:
-    """A fresh profile per test (no cached lists, no service worker), phone-sized, on the stack's origin."""
-    ctx = browser.new_context(base_url=stack.api, viewport=PHONE, locale="en-JM", service_workers="allow")
+    """A fresh profile per test (no cached lists, no service worker), phone-sized, on the stack's origin.
+
+    bypass_csp: Playwright evaluates string predicates (wait_for_function) with eval, which the pages' CSP
+    forbids; tests/e2e/test_web_verifier_scan.py runs the verifier under the real CSP."""
+    ctx = browser.new_context(
+        base_url=stack.api, viewport=PHONE, locale="en-JM", service_workers="allow", bypass_csp=True
+    )
     ctx.set_default_timeout(15_000)
     yield ctx
     ctx.close()

@@ -101,15 +101,17 @@ def example_form() -> dict[str, Any]:
 
 @pytest.fixture
 def new_form(example_form: dict[str, Any]) -> Callable[..., dict[str, Any]]:
-    """The example CommCare form with a fresh id (and optional changes to recipient/vaccination fields)."""
+    """The example CommCare form with a fresh id and a fresh case (one person; pass `case_id` to give
+    another dose of the same person), and optional changes to recipient/vaccination fields."""
     import copy
     import uuid
 
-    def make(**changes: Any) -> dict[str, Any]:
+    def make(case_id: str | None = None, **changes: Any) -> dict[str, Any]:
         form = copy.deepcopy(example_form)
         form_id = str(uuid.uuid4())
         form["id"] = form_id
         form["form"]["meta"]["instanceID"] = form_id
+        form["form"]["case"]["@case_id"] = case_id or str(uuid.uuid4())
         for key, value in changes.items():
             section = "recipient" if key in form["form"]["recipient"] else "vaccination"
             form["form"][section][key] = value

@@ -94,9 +94,18 @@ def test_citizen_and_facility_flow(stack: LocalStack, new_form: Callable[..., di
     admin = _staff_token(stack, "admin")
     response = stack.request("GET", f"/v1/admin/audit?hcid={hcid}", headers=_bearer(admin))
     assert response.status == 200
-    assert [e["action"] for e in response.json()["entries"]] == ["staff.print", "citizen.pdf"]
+    # Every action that disclosed it (issue 11): the searches and the list whose results held it too.
+    assert [e["action"] for e in response.json()["entries"]] == [
+        "staff.print",
+        "staff.search",
+        "staff.search",
+        "citizen.pdf",
+        "citizen.list",
+        "ingest.issue",
+    ]
     response = stack.request("GET", f"/v1/admin/audit?mobile={local}", headers=_bearer(admin))
     assert [(e["action"], e["outcome"]) for e in response.json()["entries"]] == [
+        ("staff.search", "ok"),  # the facility's search for the number
         ("citizen.pdf", "not_found"),  # the probe for someone else's HCID
         ("citizen.pdf", "ok"),
         ("citizen.list", "ok"),

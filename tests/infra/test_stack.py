@@ -438,8 +438,13 @@ def test_layer_bundle_contents(synth: Synth) -> None:
         "segno",
         "fpdf",
         "cbor2",
+        "pyld",
+        "lxml",
     ):
         assert (python / package).is_dir(), package
+    # DIVOC canonicalisation never fetches a context: the documents ship in the layer.
+    assert (python / "vaxcert" / "formats" / "jsonld" / "security-v2.jsonld").is_file()
+    assert (python / "vaxcert" / "formats" / "jsonld" / "NOTICE").is_file()
     for excluded in ("boto3", "botocore", "s3transfer"):
         assert not (python / excluded).exists(), excluded
     native = list((python / "pydantic_core").glob("*.so"))
@@ -596,8 +601,12 @@ def test_web_security_headers_allow_blob_pdf_preview(synth: Synth) -> None:
     directives = {d.split()[0]: d.split()[1:] for d in (x.strip() for x in csp.split(";")) if d}
     assert directives["frame-src"] == ["blob:"]
     assert directives["img-src"] == ["'self'", "data:", "blob:"]
-    assert directives["script-src"] == ["'self'"]  # no inline scripts
+    # No inline scripts, no eval: 'wasm-unsafe-eval' only compiles the verifier's QR reader (zxing-wasm).
+    assert directives["script-src"] == ["'self'", "'wasm-unsafe-eval'"]
     assert directives["frame-ancestors"] == ["'none'"]
+    from vaxcert.routes import web_content_security_policy
+
+    assert csp == web_content_security_policy("REGION")  # the one the local gateway sends too
 
 
 def test_web_files_cache_control_and_content_types(synth: Synth) -> None:
@@ -610,8 +619,9 @@ def test_web_files_cache_control_and_content_types(synth: Synth) -> None:
         "content-type": "text/javascript",
     }
     assert by_include[("*.js",)]["SystemMetadata"]["content-type"] == "text/javascript"
+    assert by_include[("*.wasm",)]["SystemMetadata"]["content-type"] == "application/wasm"
     rest = by_include[()]
-    assert {"*.html", "*.js", "sw.js", "config.json"} <= set(rest["Exclude"])
+    assert {"*.html", "*.js", "*.wasm", "sw.js", "config.json"} <= set(rest["Exclude"])
     assert rest["SystemMetadata"]["cache-control"].startswith("public, max-age=")
     # sw.js is also uploaded by the *.js part: the no-cache upload must run after it.
     ids = {
@@ -712,6 +722,19 @@ def test_sms_budget_reaches_the_functions_and_alarms_at_80_percent_and_on_refusa
 def test_sms_budget_context_is_validated(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="smsDailyBudget"):
         synthesize(tmp_path, {"vaxcert:smsDailyBudget": 0})
+
+
+def test_divoc_public_key_reaches_the_functions_and_is_validated(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from vaxcert.trust.keys import jwk_from_public_key
+
+    jwk = {**jwk_from_public_key(ed25519.Ed25519PrivateKey.generate().public_key()), "kid": "did:jamaica"}
+    with pytest.raises(ValueError, match="divocPublicKey"):
+        synthesize(tmp_path / "bad", {"vaxcert:divocPublicKey": {"kty": "OKP", "crv": "Ed25519"}})
+    synth = synthesize(tmp_path / "good", {"vaxcert:divocPublicKey": jwk})
+    variables = app_functions(synth)["verify"]["Properties"]["Environment"]["Variables"]
+    assert json.loads(variables["DIVOC_PUBLIC_KEY"]) == jwk
 
 
 def test_staff_sign_in_does_not_reveal_which_users_exist(synth: Synth, template: Template) -> None:

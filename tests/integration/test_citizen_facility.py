@@ -55,6 +55,9 @@ def people(aws, trust_material, invoke: Invoker) -> dict[str, str]:
             base, first_name="Ann", last_name="Dvořák", mobile_number=OTHER_MOBILE, date_of_birth="1984-03-07"
         ),
     }
+    # Each person is their own CommCare case; Marcia's two doses share hers.
+    forms["son"]["form"]["case"]["@case_id"] = "case-of-jerome"
+    forms["ann"]["form"]["case"]["@case_id"] = "case-of-ann"
     for form in forms.values():
         assert invoke.http("POST", "/v1/ingest/commcare", form, {"X-Vaxcert-Key": key})[0] == 202
     invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])
@@ -381,10 +384,14 @@ def test_audit_records_citizen_and_staff_access(aws, people, invoke: Invoker) ->
     _raw_pdf(invoke, f"/v1/facility/certificates/{people['marcia1']}/pdf", staff)
     admin = _staff(aws, invoke, "admin.two", "ministry-admin")
 
+    # Every action that disclosed it: prints and PDFs, and the list and search whose results held it.
     by_hcid = _audit(invoke, admin, f"hcid={people['marcia1']}")
     assert [(e["action"], e["role"]) for e in by_hcid] == [
         ("staff.print", "staff"),
+        ("staff.search", "staff"),
         ("citizen.pdf", "citizen"),
+        ("citizen.list", "citizen"),
+        ("ingest.issue", "system"),
     ]
     assert by_hcid[0]["actor"] == "nurse.five" and by_hcid[0]["sourceIp"] == "192.0.2.10"
 

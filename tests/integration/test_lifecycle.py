@@ -336,12 +336,15 @@ def test_admin_search_and_dashboard(aws, issued, invoke, admin) -> None:
     assert invoke.http("GET", "/v1/admin/certificates?dob=1984-03-07", headers=admin)[0] == 422
 
     invoke.http("POST", f"/v1/admin/certificates/{issued['hcid']}/revoke", {"reason": "r"}, admin)
+    # The revocation queued the holder's notice SMS for the issue worker.
+    invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])
     status, _, board = invoke.http("GET", "/v1/admin/dashboard", headers=admin)
     assert status == 200, board
     assert len(board["issuedPerDay"]) == 30 and sum(d["count"] for d in board["issuedPerDay"]) == 1
     assert board["certificates"] == {"valid": 0, "revoked": 1, "superseded": 0, "issued": 1}
     assert board["sms"] == {"sent": 1, "failed": 0, "pending": 0}
     assert board["queue"] == {"depth": 0, "deadLetters": 0}
+    assert board["edits"] == {"conflicts": 0}
 
 
 # --- authorization ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from bench import cold, issue, pdf, verify
+from bench import cold, formats, issue, pdf, verify
 from bench.__main__ import TARGETS, met
 
 
@@ -60,3 +60,18 @@ def test_targets_and_met_map() -> None:
     assert result["cold_import_ms.verify"] is True
     assert result["issue_e2e_per_s"] is None
     json.dumps(result)
+
+
+def test_engine_per_format() -> None:
+    figures = formats.run(iterations=10)
+    assert set(figures["verify_engine_by_format_p50_us"]) == {
+        "HC1",
+        "WHO",
+        "DIVOC",
+        "DIVOC_RSA",
+        "SHC",
+        "ICAO",
+    }
+    assert all(v > 0 for v in figures["verify_engine_by_format_ratio"].values())
+    _numbers(figures, "verify_engine_divoc_p50_ms", "ecdsa_p256_verify_us_formats")
+    assert {"verify_engine_by_format_ratio.SHC", "verify_engine_divoc_p50_ms"} <= set(TARGETS)

@@ -21,6 +21,9 @@ const ACTIONS = {
   "certificate.issued": "Certificate issued",
   "certificate.superseded": "Certificate superseded",
   "certificate.revoked": "Certificate revoked",
+  "ingest.issue": "Issued from the source system",
+  "ingest.edit": "Source system edit applied",
+  "ingest.edit_conflict": "Source edit changed a corrected field",
 };
 
 function when(iso) {

@@ -127,12 +127,14 @@ export function renderDashboard(data, { width } = {}) {
   const certificates = data.certificates || {};
   const dead = number(queue.deadLetters);
   const failed = number(sms.failed);
+  const conflicts = number((data.edits || {}).conflicts);
   return [
     el("div", { class: "stat-groups" },
       group("Certificates", "stats-certificates",
         stat("Valid", certificates.valid),
         stat("Revoked", certificates.revoked),
-        stat("Superseded", certificates.superseded)),
+        stat("Superseded", certificates.superseded),
+        stat("Edit conflicts", conflicts, { hint: conflicts > 0 ? "CommCare edits that changed a field an admin had corrected: see the audit trail." : null })),
       group("SMS to holders", "stats-sms",
         stat("Sent", sms.sent),
         stat("Failed", sms.failed, { warn: failed > 0, hint: failed > 0 ? "Check the numbers; failed sends are retried." : null }),

@@ -8,10 +8,9 @@ import { decode as cborDecode } from "./cbor.js";
 import { ES256, PS256, parseSign1 } from "./cose.js";
 import { isRevoked } from "./revocation.js";
 import { parseCertificate } from "./x509.js";
+import { CLOCK_SKEW_SECONDS, CannotCheckHere, base64ToBytes, bytesToBase64, inflate, result as baseResult, text } from "./common.js";
 
 export const PREFIX = "HC1:";
-const CLOCK_SKEW_SECONDS = 300; // issuing systems' and phones' clocks drift
-const MAX_INFLATED = 256 * 1024;
 
 const VACCINES = {
   "EU/1/20/1528": "Comirnaty (Pfizer-BioNTech)",
@@ -25,37 +24,7 @@ const VACCINES = {
   "Sputnik-V": "Sputnik V",
 };
 
-export function base64ToBytes(text) {
-  const raw = atob(String(text).replace(/\s+/g, ""));
-  return Uint8Array.from(raw, (c) => c.charCodeAt(0));
-}
-
-export function bytesToBase64(bytes) {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
-async function inflate(bytes) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-  const reader = stream.getReader();
-  const parts = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > MAX_INFLATED) {
-      await reader.cancel();
-      throw new Error("decompressed data too large");
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
-}
+export { base64ToBytes, bytesToBase64 };
 
 function plain(value) {
   if (value instanceof Map) {
@@ -65,10 +34,6 @@ function plain(value) {
   }
   if (Array.isArray(value)) return value.map(plain);
   return value;
-}
-
-function text(value) {
-  return typeof value === "string" && value.trim() ? value.trim() : null;
 }
 
 function integer(value) {
@@ -93,29 +58,58 @@ function hcidFromUci(uci) {
   return uci;
 }
 
-/** Trust list JSON (GET /v1/trust-list) -> Map kid(base64) -> [{spki, keyType, keys, notBefore, notAfter, country}]. */
+/** Trust list entries of the HC1 framework (today's entries have no `framework`: they are HC1 DSCs). */
+export function isHc1Entry(entry) {
+  return !entry.framework || String(entry.framework).toLowerCase() === "hc1";
+}
+
+/** Trust list JSON (GET /v1/trust-list) -> Map kid(base64) -> [{spki | jwk, keyType, keys, notBefore, notAfter, country}]. */
 export async function prepareTrustList(document) {
   const byKid = new Map();
   const entries = document && Array.isArray(document.certificates) ? document.certificates : [];
   for (const entry of entries) {
+    if (!entry || !isHc1Entry(entry)) continue;
     if (entry.certificateType && entry.certificateType !== "DSC") continue;
     try {
-      const der = base64ToBytes(entry.rawData);
-      const cert = parseCertificate(der);
-      const kid = entry.kid || bytesToBase64(new Uint8Array(await crypto.subtle.digest("SHA-256", der)).slice(0, 8));
-      if (!cert.keyType.startsWith("EC-P") && cert.keyType !== "RSA") continue;
-      // Validate the key once now (an unusable key is skipped); RSA-PSS keys are re-imported per hash.
-      const validated = await importKey(cert.spki, cert.keyType, "SHA-256");
-      const notBefore = entry.notBefore ? new Date(entry.notBefore) : cert.notBefore;
-      const notAfter = entry.notAfter ? new Date(entry.notAfter) : cert.notAfter;
-      const item = { spki: cert.spki, keyType: cert.keyType, keys: new Map([[cert.keyType === "RSA" ? "SHA-256" : "EC", Promise.resolve(validated)]]), notBefore, notAfter, country: entry.country || null };
-      if (!byKid.has(kid)) byKid.set(kid, []);
-      byKid.get(kid).push(item);
+      const item = entry.rawData ? await fromCertificate(entry) : await fromJwk(entry);
+      if (!item) continue;
+      if (!byKid.has(item.kid)) byKid.set(item.kid, []);
+      byKid.get(item.kid).push(item);
     } catch {
       // An unreadable entry is skipped; the others still work.
     }
   }
   return byKid;
+}
+
+async function fromCertificate(entry) {
+  const der = base64ToBytes(entry.rawData);
+  const cert = parseCertificate(der);
+  const kid = entry.kid || bytesToBase64(new Uint8Array(await crypto.subtle.digest("SHA-256", der)).slice(0, 8));
+  if (!cert.keyType.startsWith("EC-P") && cert.keyType !== "RSA") return null;
+  // Validate the key once now (an unusable key is skipped); RSA-PSS keys are re-imported per hash.
+  const validated = await importKey(cert.spki, cert.keyType, "SHA-256");
+  const notBefore = entry.notBefore ? new Date(entry.notBefore) : cert.notBefore;
+  const notAfter = entry.notAfter ? new Date(entry.notAfter) : cert.notAfter;
+  return { kid, spki: cert.spki, keyType: cert.keyType, keys: new Map([[cert.keyType === "RSA" ? "SHA-256" : "EC", Promise.resolve(validated)]]), notBefore, notAfter, country: entry.country || null };
+}
+
+/** A key imported from a JWKS (no certificate): its validity is what the trust list says. */
+async function fromJwk(entry) {
+  const jwk = entry.jwk;
+  if (!entry.kid || !jwk || typeof jwk !== "object") return null;
+  const keyType = jwk.kty === "EC" && ["P-256", "P-384", "P-521"].includes(jwk.crv) ? `EC-${jwk.crv}` : jwk.kty === "RSA" ? "RSA" : null;
+  if (!keyType) return null;
+  const validated = await importKey({ jwk }, keyType, "SHA-256");
+  return {
+    kid: entry.kid,
+    spki: { jwk },
+    keyType,
+    keys: new Map([[keyType === "RSA" ? "SHA-256" : "EC", Promise.resolve(validated)]]),
+    notBefore: entry.notBefore ? new Date(entry.notBefore) : new Date(0),
+    notAfter: entry.notAfter ? new Date(entry.notAfter) : new Date(8.64e15),
+    country: entry.country || null,
+  };
 }
 
 // COSE algorithm -> [family, hash]. The hash comes from alg, the curve from the DSC's key (as the EU reference
@@ -132,8 +126,10 @@ const EC_SIGNATURE_LENGTH = { "EC-P-256": 64, "EC-P-384": 96, "EC-P-521": 132 };
 const HASH_LENGTH = { "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 };
 
 function importKey(spki, keyType, hash) {
-  if (keyType === "RSA") return crypto.subtle.importKey("spki", spki, { name: "RSA-PSS", hash }, false, ["verify"]);
-  return crypto.subtle.importKey("spki", spki, { name: "ECDSA", namedCurve: keyType.slice(3) }, false, ["verify"]);
+  // spki: DER bytes, or {jwk} for a key that came without a certificate.
+  const [format, data] = spki instanceof Uint8Array ? ["spki", spki] : ["jwk", { ...spki.jwk, alg: undefined, key_ops: undefined, use: undefined }];
+  if (keyType === "RSA") return crypto.subtle.importKey(format, data, { name: "RSA-PSS", hash }, false, ["verify"]);
+  return crypto.subtle.importKey(format, data, { name: "ECDSA", namedCurve: keyType.slice(3) }, false, ["verify"]);
 }
 
 async function signatureMatches(candidate, alg, signature, toBeSigned) {
@@ -155,7 +151,7 @@ async function signatureMatches(candidate, alg, signature, toBeSigned) {
 }
 
 function result(status, reason, extra = {}) {
-  return { valid: status === "VALID", status, reason, format: "HC1", issuer: null, kid: null, certificate: null, ...extra };
+  return baseResult(status, reason, { format: "HC1", ...extra });
 }
 
 /** Decode without checking anything: throws on malformed input. */
@@ -171,8 +167,9 @@ export async function decodeHc1(qrText) {
   let cose = bytes;
   if (bytes.length && bytes[0] === 0x78) {
     try {
-      cose = await inflate(bytes);
-    } catch {
+      cose = await inflate(bytes, "deflate");
+    } catch (e) {
+      if (e instanceof CannotCheckHere) throw e;
       throw new Error("the QR text is damaged (decompression failed)");
     }
   }
@@ -185,18 +182,51 @@ export async function decodeHc1(qrText) {
   }
   if (!(claims instanceof Map)) throw new Error("the certificate content is not a CWT claims map");
   const hcert = claims.get(-260);
-  if (!(hcert instanceof Map)) throw new Error("no health certificate (-260) in the claims");
+  // WHO's own DDCC QR: the same envelope around a flat DDCC:VS map ("name", "birthDate", ...) instead of CWT claims.
+  const who = hcert === undefined && typeof claims.get("name") === "string" ? plain(claims) : null;
+  if (!who && !(hcert instanceof Map)) throw new Error("no health certificate (-260) in the claims");
   return {
     sign1,
+    format: who ? "WHO" : "HC1",
     issuer: text(claims.get(1)),
     exp: epoch(claims.get(4)),
     iat: epoch(claims.get(6)),
-    eu: hcert.has(1) ? plain(hcert.get(1)) : null,
-    ddcc: hcert.get(3) instanceof Map ? hcert.get(3) : null,
+    eu: hcert instanceof Map && hcert.has(1) ? plain(hcert.get(1)) : null,
+    ddcc: hcert instanceof Map && hcert.get(3) instanceof Map ? hcert.get(3) : null,
+    who,
+  };
+}
+
+/** A DDCC date ("2022-07-08" or a date-time) as the start or the end of that day (UTC), or null. */
+function dayEdge(value, end) {
+  const s = text(value);
+  if (!s) return null;
+  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T${end ? "23:59:59.999" : "00:00:00"}Z` : s);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+function coded(value) {
+  if (value && typeof value === "object") return text(value.display) || text(value.code);
+  return text(value);
+}
+
+function summariseWho(who) {
+  return {
+    kind: "vaccination",
+    name: text(who.name),
+    dateOfBirth: text(who.birthDate) ? text(who.birthDate).slice(0, 10) : null,
+    vaccine: coded(who.brand) || coded(who.vaccine),
+    dose: integer(who.dose),
+    totalDoses: integer(who.total_doses),
+    date: text(who.date) ? text(who.date).slice(0, 10) : null,
+    country: coded(who.country),
+    certificateId: text(who.hcid),
+    hcid: text(who.hcid),
   };
 }
 
 export function summarise(doc) {
+  if (doc.who) return summariseWho(doc.who);
   const eu = doc.eu || {};
   const nam = eu.nam || {};
   const name = [text(nam.gn) || text(nam.gnt), text(nam.fn) || text(nam.fnt)].filter(Boolean).join(" ") || null;
@@ -220,30 +250,35 @@ export function summarise(doc) {
 }
 
 /**
- * Verify one scanned text.
+ * Verify one scanned HC1 (EU DCC or WHO DDCC) text.
  * @param trust Map from prepareTrustList
  * @param options {revocation: prepared revocation list or null, now: Date}
- * @returns {valid, status, reason, format, issuer, kid, certificate, checks}
+ * @returns {valid, status, reason, format, issuer, kid, certificate, checks}; certificate also on
+ *   UNKNOWN_ISSUER (decoded, NOT verified: the page labels it so), never on SIGNATURE_INVALID / MALFORMED.
  */
 export async function verifyHc1(qrText, trust, { revocation = null, now = new Date() } = {}) {
   const qr = String(qrText ?? "").trim();
   if (!qr) return result("MALFORMED", "nothing to verify: the QR text is empty", { format: null });
-  if (!qr.startsWith(PREFIX)) {
-    const format = qr.startsWith("B64:") ? "DIVOC" : qr.startsWith("shc:/") ? "SHC" : null;
-    const what = format ? `a ${format} certificate, which this offline verifier cannot check` : "not a recognised vaccination certificate QR";
-    return result("MALFORMED", what, { format });
-  }
+  if (!qr.startsWith(PREFIX)) return result("MALFORMED", "not a recognised vaccination certificate QR", { format: null });
   let doc;
   try {
     doc = await decodeHc1(qr);
   } catch (e) {
-    return result("MALFORMED", e.message || "unreadable certificate");
+    if (e instanceof CannotCheckHere) return result("NEEDS_CONNECTION", e.message);
+    return result("MALFORMED", e.message || "unreadable certificate", { damaged: true });
   }
   const { sign1 } = doc;
-  const common = { issuer: doc.issuer, kid: sign1.kid ? bytesToBase64(sign1.kid) : null };
-  if (!sign1.kid) return result("UNKNOWN_ISSUER", "no key identifier (kid) in the certificate", common);
+  const common = { format: doc.format, issuer: doc.issuer, kid: sign1.kid ? bytesToBase64(sign1.kid) : null };
+  const unverified = () => {
+    try {
+      return summarise(doc);
+    } catch {
+      return null;
+    }
+  };
+  if (!sign1.kid) return result("UNKNOWN_ISSUER", "no key identifier (kid) in the certificate", { ...common, certificate: unverified() });
   const candidates = trust.get(common.kid) || [];
-  if (!candidates.length) return result("UNKNOWN_ISSUER", "the signing key is not in the trust list", common);
+  if (!candidates.length) return result("UNKNOWN_ISSUER", "the signing key is not in the trust list", { ...common, certificate: unverified() });
   let signer = null;
   for (const candidate of candidates) {
     if (await signatureMatches(candidate, sign1.alg, sign1.signature, sign1.toBeSigned)) {
@@ -262,11 +297,15 @@ export async function verifyHc1(qrText, trust, { revocation = null, now = new Da
   const revoked = revocation
     ? await isRevoked(revocation, { uci: certificate.certificateId, country: certificate.country, signature: sign1.signature, alg: sign1.alg })
     : false;
+  // WHO's flat DDCC map has its own validity (valid_from, valid_until or period.end), used without CWT dates.
+  const who = doc.who || {};
+  const whoUntil = doc.exp === null ? dayEdge(who.valid_until || (who.period && who.period.end), true) : null;
+  const whoFrom = doc.iat === null ? dayEdge(who.valid_from || (who.period && who.period.start), false) : null;
   const failures = {};
   if (revoked) failures.REVOKED = "this certificate has been revoked by its issuer";
-  if (expired) failures.EXPIRED = "the certificate has expired";
+  if (expired || (whoUntil && now > whoUntil)) failures.EXPIRED = "the certificate has expired";
   else if (now > signer.notAfter) failures.EXPIRED = "the issuer's signing certificate has expired";
-  if (premature) failures.NOT_YET_VALID = "the certificate is not valid yet (check this device's clock)";
+  if (premature || (whoFrom && now < whoFrom)) failures.NOT_YET_VALID = "the certificate is not valid yet (check this device's clock)";
   else if (now < signer.notBefore) failures.NOT_YET_VALID = "the issuer's signing certificate is not valid yet";
   const status = ["REVOKED", "EXPIRED", "NOT_YET_VALID"].find((s) => s in failures) || "VALID";
   return result(status, failures[status] || "signature and validity checked", {
@@ -276,7 +315,7 @@ export async function verifyHc1(qrText, trust, { revocation = null, now = new Da
     issuedAt: doc.iat ? new Date(doc.iat * 1000).toISOString() : null,
     checks: {
       signature: true,
-      expiry: !(expired || premature),
+      expiry: !("EXPIRED" in failures || "NOT_YET_VALID" in failures),
       signerValidity: now >= signer.notBefore && now <= signer.notAfter,
       notRevoked: revocation ? !revoked : null,
     },

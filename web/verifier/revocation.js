@@ -7,7 +7,8 @@
 // The JWS (ES256, header {"alg": "ES256", "kid", "typ"}) signs the JSON of every other field. It is checked with
 // WebCrypto against the trust-list certificate with that kid (any type: it is the CSCA today), and only the
 // SIGNED payload is used, never the unsigned copy beside it. Hash input: the UCI exactly as in the HC1 `ci`
-// (e.g. "URN:UVCI:01:JM:7Q2K9M4XHD3R8T6WB1NC#X"), UTF-8. An expired list is still used (it can only add
+// (e.g. "URN:UVCI:01:JM:7Q2K9M4XHD3R8T6WB1NC#X"), UTF-8; `divocHashes` (when present): the same hash of a
+// migrated DIVOC certificate's certificateId. An expired list is still used (it can only add
 // revocations, never remove one) but is reported as out of date.
 import { parseCertificate } from "./x509.js";
 
@@ -113,7 +114,9 @@ export async function verifyRevocationList(document, trustDocument, { now = new 
   }
   return {
     hashes: new Set(payload.hashes.map(String)),
-    count: payload.hashes.length,
+    // Migrated legacy DIVOC certificates whose vaxcert certificate is revoked or superseded (absent in older lists).
+    divocHashes: new Set((Array.isArray(payload.divocHashes) ? payload.divocHashes : []).map(String)),
+    count: payload.hashes.length + (Array.isArray(payload.divocHashes) ? payload.divocHashes.length : 0),
     issuedAt,
     expiresAt,
     expired: now.getTime() > expiresAt.getTime(),
@@ -144,6 +147,12 @@ export async function prepareRevocationList(document, trustDocument, { now = new
 export async function isRevoked(prepared, { uci }) {
   if (!prepared || !prepared.hashes || !uci) return false;
   return prepared.hashes.has(await hash16(new TextEncoder().encode(uci)));
+}
+
+/** A legacy DIVOC certificate (its `evidence[].certificateId`, exactly) listed in the signed `divocHashes`. */
+export async function isDivocRevoked(prepared, certificateId) {
+  if (!prepared || !prepared.divocHashes || !certificateId) return false;
+  return prepared.divocHashes.has(await hash16(new TextEncoder().encode(certificateId)));
 }
 
 /** The list's expiry (Date) from its signed content, if it was verified. */

@@ -11,12 +11,15 @@ read it (GET /v1/admin/audit); nothing from it is logged.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
+
+from vaxcert.errors import Conflict
 
 MAX_USER_AGENT = 256
 # A GSI key (hcid) must stay under 2 KB; the query a caller typed is kept readable, not verbatim.
@@ -44,12 +47,22 @@ class Action(StrEnum):
     ADMIN_CORRECT = "admin.correct"
     ADMIN_REVOKE = "admin.revoke"
     ADMIN_DASHBOARD = "admin.dashboard"
+    # Written by the issue worker (actor `source:<name>`): a certificate issued from a source's event,
+    # a source's edit applied (changed field names only), an edit that met an admin's correction.
+    INGEST_ISSUE = "ingest.issue"
+    INGEST_EDIT = "ingest.edit"
+    INGEST_EDIT_CONFLICT = "ingest.edit_conflict"
+
+
+# Staff searches: the number they searched for is indexed, so "?mobile=N" finds who looked N up.
+SEARCH_ACTIONS = frozenset({Action.STAFF_SEARCH, Action.ADMIN_SEARCH})
 
 
 class Role(StrEnum):
     CITIZEN = "citizen"
     STAFF = "staff"
     ADMIN = "admin"
+    SYSTEM = "system"  # a source system through ingest (CommCare, another API client)
 
 
 class Outcome(StrEnum):
@@ -107,11 +120,28 @@ class AuditEntry:
 
 
 class AuditStore(Protocol):
-    def append(self, entry: AuditEntry) -> None: ...
+    def append(self, entry: AuditEntry) -> None:
+        """Write once; raises errors.Conflict when that entry id exists."""
+        ...
 
     def by_hcid(self, hcid: str, limit: int) -> list[AuditEntry]: ...
 
     def by_actor(self, actor: str, limit: int) -> list[AuditEntry]: ...
+
+    def append_index(self, entry: AuditEntry, keys: Sequence[str]) -> None:
+        """One index item per key, each findable by `by_index_key` (idempotent per entry and key)."""
+        ...
+
+    def by_index_key(self, key: str, limit: int) -> list[AuditEntry]: ...
+
+
+def hcid_index_key(hcid: str) -> str:
+    return f"hcid#{hcid}"
+
+
+def mobile_index_key(mobile_ref: str) -> str:
+    """A searched number is indexed by its keyed hash (citizen.otp.OtpHasher.ref), never in clear."""
+    return f"mobile#{mobile_ref}"
 
 
 def _bounded(query: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -135,6 +165,8 @@ def _bounded(query: dict[str, Any] | None) -> dict[str, Any] | None:
 class AuditTrail:
     store: AuditStore
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Keyed hash of an E.164 number (the OTP pepper's HMAC): searched numbers are indexed by it.
+    mobile_ref: Callable[[str], str] | None = None
 
     def record(
         self,
@@ -148,8 +180,45 @@ class AuditTrail:
         result_hcids: Sequence[str] | None = None,
     ) -> AuditEntry:
         """Append one entry. Failures propagate: what cannot be audited is not served."""
-        entry = AuditEntry(
-            entry_id=uuid.uuid4().hex,
+        entry = self._entry(uuid.uuid4().hex, actor, action, request, outcome, hcid, query, result_hcids)
+        self._append(entry)
+        return entry
+
+    def record_once(
+        self,
+        key: str,
+        actor: Actor,
+        action: Action,
+        *,
+        hcid: str,
+        query: dict[str, Any] | None = None,
+        result_hcids: Sequence[str] | None = None,
+        outcome: Outcome = Outcome.OK,
+    ) -> bool:
+        """Append the entry named by `key` unless it exists (a retried worker step): True if written."""
+        entry_id = hashlib.sha256(f"{action.value}\n{key}".encode()).hexdigest()[:32]
+        entry = self._entry(
+            entry_id, actor, action, RequestInfo(None, None), outcome, hcid, query, result_hcids
+        )
+        try:
+            self._append(entry)
+        except Conflict:
+            return False
+        return True
+
+    def _entry(
+        self,
+        entry_id: str,
+        actor: Actor,
+        action: Action,
+        request: RequestInfo,
+        outcome: Outcome,
+        hcid: str | None,
+        query: dict[str, Any] | None,
+        result_hcids: Sequence[str] | None,
+    ) -> AuditEntry:
+        return AuditEntry(
+            entry_id=entry_id,
             at=self.clock(),
             actor=actor.id,
             actor_label=actor.label,
@@ -162,15 +231,53 @@ class AuditTrail:
             source_ip=request.source_ip,
             user_agent=(request.user_agent or "")[:MAX_USER_AGENT] or None,
         )
+
+    def _append(self, entry: AuditEntry) -> None:
+        # The index first, the entry last: a crash in between leaves index items a retry rewrites
+        # (or that point at nothing), never an entry missing from "who saw X?".
+        keys = self.index_keys(entry)
+        if keys:
+            self.store.append_index(entry, keys)
         self.store.append(entry)
-        return entry
+
+    def index_keys(self, entry: AuditEntry) -> list[str]:
+        """One key per HCID the entry disclosed or changed, and one per number it searched for. The
+        entry's own `hcid` needs none: the ByHcid index finds it (`disclosing` asks both)."""
+        others = dict.fromkeys(h for h in entry.result_hcids or [] if h and h != entry.hcid)
+        keys = [hcid_index_key(h) for h in others]
+        mobile = (entry.query or {}).get("mobile") if entry.action in SEARCH_ACTIONS else None
+        if isinstance(mobile, str) and mobile.startswith("+") and self.mobile_ref is not None:
+            keys.append(mobile_index_key(self.mobile_ref(mobile)))
+        return keys
+
+    def disclosing(self, hcid: str, limit: int = 100) -> list[AuditEntry]:
+        """Every entry that disclosed or changed `hcid`, newest first: the entries about it (ByHcid,
+        also those written before the index existed) and those whose results included it."""
+        return _newest(
+            [*self.store.by_index_key(hcid_index_key(hcid), limit), *self.store.by_hcid(hcid, limit)], limit
+        )
+
+    def about_mobile(self, mobile_ref: str, limit: int = 100) -> list[AuditEntry]:
+        """The citizen's own actions (actor `citizen:<ref>`) and every search for their number."""
+        return _newest(
+            [
+                *self.store.by_actor(f"citizen:{mobile_ref}", limit),
+                *self.store.by_index_key(mobile_index_key(mobile_ref), limit),
+            ],
+            limit,
+        )
 
     def find(
         self, *, hcid: str | None = None, actor: str | None = None, limit: int = 100
     ) -> list[AuditEntry]:
         """Newest first."""
         if hcid:
-            return self.store.by_hcid(hcid, limit)
+            return self.disclosing(hcid, limit)
         if actor:
             return self.store.by_actor(actor, limit)
         raise ValueError("hcid or actor is required")
+
+
+def _newest(entries: list[AuditEntry], limit: int) -> list[AuditEntry]:
+    unique = {e.entry_id: e for e in entries}
+    return sorted(unique.values(), key=lambda e: (e.at, e.entry_id), reverse=True)[:limit]

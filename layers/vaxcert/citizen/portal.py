@@ -18,8 +18,8 @@ from vaxcert.audit.trail import Action, Actor, AuditTrail, Outcome, RequestInfo,
 from vaxcert.catalogue import Catalogue
 from vaxcert.citizen.otp import OtpOutcome, OtpService
 from vaxcert.citizen.sessions import CitizenPrincipal, SessionTokens
-from vaxcert.documents.people import ordered, summary
-from vaxcert.documents.service import CertificateDocuments
+from vaxcert.documents.people import linked_certificates, ordered, summary
+from vaxcert.documents.service import CertificateDocuments, dose_certificates
 from vaxcert.errors import InvalidInput, NotFound, Problem
 from vaxcert.facility.search import CertificateFinder
 from vaxcert.formats.shc_card import qr_text_if_one_chunk
@@ -138,9 +138,16 @@ class CitizenPortal:
         return [{**summary(c, self.catalogue), "qr": c.qr, "shcQr": _card_qr(c)} for c in found]
 
     def pdf(self, principal: CitizenPrincipal, hcid: str, request: RequestInfo) -> tuple[Certificate, bytes]:
-        certificate = self._own(principal, hcid, Action.CITIZEN_PDF, request)
-        others = self.certificates.by_dob(certificate.dob.isoformat())
-        return certificate, self.documents.pdf(certificate, others)
+        certificate = self.certificates.get(hcid) if _plausible_hcid(hcid) else None
+        actor = self.actor(principal.mobile)
+        if certificate is None or certificate.mobile != principal.mobile:
+            # Same answer for "no such certificate" and "someone else's": never confirm an HCID.
+            self.audit.record(actor, Action.CITIZEN_PDF, request, outcome=Outcome.NOT_FOUND, hcid=hcid[:40])
+            raise NotFound("no such certificate for this mobile number")
+        # Only doses linked by a person key join it; the audit names every certificate the PDF shows.
+        shown = dose_certificates(certificate, linked_certificates(certificate, self.certificates))
+        self.audit.record(actor, Action.CITIZEN_PDF, request, hcid=hcid, result_hcids=[c.hcid for c in shown])
+        return certificate, self.documents.pdf(certificate, shown)
 
     def health_card(self, principal: CitizenPrincipal, hcid: str, request: RequestInfo) -> Certificate:
         """The certificate whose SMART Health Card file is downloaded (NotFound when it has none)."""

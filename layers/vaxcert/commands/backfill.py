@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from vaxcert.commands._target import LOCAL_CREDENTIALS, local_credentials
+from vaxcert.spreadsheet import write_csv
 
-PERSON_COLUMNS = ("givenName", "familyName", "birthDate", "sex", "mobile")
+# caseId: the source system's id of the person; doses with the same one are linked on the PDF.
+PERSON_COLUMNS = ("givenName", "familyName", "birthDate", "sex", "mobile", "caseId")
 VACCINATION_COLUMNS = (
     "vaccine", "lot", "date", "dose", "totalDoses", "country",
     "centre", "centreCode", "practitioner", "practitionerId", "nextDose",
@@ -176,11 +178,16 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write("\n")
     bad = [o for o in outcomes if o.status in ("rejected", "failed")]
     with errors_file.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["row", "eventId", "status", "field", "problem"])
-        for o in bad:
-            for p in o.problems or [{"field": "-", "problem": "-"}]:
-                writer.writerow([o.row, o.event_id, o.status, p.get("field", ""), p.get("problem", "")])
+        # Values come from the input file (and the API's answers): spreadsheet-safe cells only.
+        write_csv(
+            f,
+            ["row", "eventId", "status", "field", "problem"],
+            (
+                [o.row, o.event_id, o.status, p.get("field", ""), p.get("problem", "")]
+                for o in bad
+                for p in o.problems or [{"field": "", "problem": ""}]
+            ),
+        )
     counts = {
         s: sum(1 for o in outcomes if o.status == s) for s in ("accepted", "duplicate", "rejected", "failed")
     }

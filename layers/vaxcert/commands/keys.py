@@ -64,14 +64,22 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from vaxcert.store.trust import TrustRepository
+    from vaxcert.store.trust import HC1, TrustRepository, stored_time
 
     target_settings(args)
-    for e in sorted(TrustRepository().all(), key=lambda e: (e.origin, e.certificate_type, e.not_before)):
+    entries = TrustRepository().all()
+    for e in sorted(entries, key=lambda e: (e.framework, e.origin, e.certificate_type, e.not_before)):
         flags = " signing" if e.signing else ""
-        print(
-            f"{e.origin:8} {e.certificate_type:4} {e.country} kid={e.kid_b64} {e.status}{flags} "
+        framework = "" if e.framework == HC1 else f"{e.framework} "
+        issuer = f" {e.issuer}" if e.issuer else ""
+        valid = (
             f"{e.not_before:%Y-%m-%d}..{e.not_after:%Y-%m-%d}"
+            if stored_time(e.not_before)
+            else "no validity period"
+        )
+        print(
+            f"{framework}{e.origin:8} {e.certificate_type:4} {e.country or '-'}{issuer} kid={e.key_ref} "
+            f"{e.status}{flags} {valid}"
         )
     return 0
 

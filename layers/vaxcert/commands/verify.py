@@ -21,13 +21,28 @@ _FETCH_TIMEOUT_SECONDS = 15
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "verify",
-        help="verify a vaccination certificate QR (HC1/EU DCC, WHO DDCC, DIVOC, SHC)",
+        help="verify a vaccination certificate QR (HC1/EU DCC, WHO DDCC, DIVOC, SHC, ICAO VDS-NC)",
         description="Verify the text of a QR code offline. Exit 0 when valid, 1 when not, 2 on usage error.",
     )
     parser.add_argument("--qr-file", required=True, help="file holding the QR text ('-' for stdin)")
     parser.add_argument(
         "--dsc-file", action="append", default=[], help="trusted signing certificate, DER or PEM (repeatable)"
     )
+    parser.add_argument(
+        "--trust-file",
+        action="append",
+        default=[],
+        help="trusted keys of --framework: JWKS, JWK, DID document(s), trust list, PEM/DER (repeatable)",
+    )
+    parser.add_argument(
+        "--framework",
+        choices=("hc1", "shc", "divoc", "icao"),
+        default="hc1",
+        help="whose keys --trust-file has",
+    )
+    parser.add_argument("--issuer", help="shc: the iss URL of the --trust-file keys")
+    parser.add_argument("--country", help="ISO 3166-1 alpha-2 of --trust-file keys that do not name one")
+    parser.add_argument("--kid", help="key id of a bare PEM public key in --trust-file (divoc: the DID)")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--trust-list-url", help="URL of a trust list (GET /v1/trust-list JSON)")
     source.add_argument("--trust-list-file", help="trust list JSON file (GET /v1/trust-list format)")
@@ -81,8 +96,10 @@ def parse_time(value: str) -> datetime:
 
 
 def _trust_store(args: argparse.Namespace) -> InMemoryTrustStore:
-    if not (args.dsc_file or args.trust_list_url or args.trust_list_file):
-        raise ValueError("give --dsc-file, --trust-list-file or --trust-list-url: nothing to trust otherwise")
+    if not (args.dsc_file or args.trust_list_url or args.trust_list_file or args.trust_file):
+        raise ValueError(
+            "give --dsc-file, --trust-file, --trust-list-file or --trust-list-url: nothing to trust otherwise"
+        )
     if args.trust_list_file:
         store = InMemoryTrustStore.from_trust_list(Path(args.trust_list_file).read_bytes())
     elif args.trust_list_url:
@@ -91,6 +108,17 @@ def _trust_store(args: argparse.Namespace) -> InMemoryTrustStore:
         store = InMemoryTrustStore()
     for certificate in InMemoryTrustStore.from_files(args.dsc_file).all():
         store.add(certificate)
+    from vaxcert.verification.trust_files import read_trust_file
+
+    for path in args.trust_file:
+        for key in read_trust_file(
+            Path(path).read_bytes(),
+            framework=args.framework,
+            issuer=args.issuer,
+            country=args.country.upper() if args.country else None,
+            key_id=args.kid,
+        ):
+            store.add(key)
     return store
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Any, Protocol
 
 from vaxcert.catalogue import Catalogue
 from vaxcert.formats.ddcc import Person
@@ -51,19 +51,36 @@ def name_matches(person: Person, prefix: str) -> bool:
     return any(token.startswith(prefix) for token in name_tokens(person))
 
 
-def same_person(a: Person, b: Person) -> bool:
-    """Same identifier when both have one; otherwise same date of birth and the same full name."""
-    if a.birth_date != b.birth_date:
-        return False
-    if a.identifier and b.identifier:
-        return (a.identifier.type.casefold(), a.identifier.value.strip()) == (
-            b.identifier.type.casefold(),
-            b.identifier.value.strip(),
-        )
-    return (normalise_name(a.family_name), normalise_name(a.given_name)) == (
-        normalise_name(b.family_name),
-        normalise_name(b.given_name),
-    )
+def same_person(a: Certificate, b: Certificate) -> bool:
+    """Linked by a reliable key only (sources.person_keys): the same case of a source system, or the
+    same identifier on both records. Name and date of birth alone never make two doses one person's."""
+    return bool(set(a.person_keys) & set(b.person_keys))
+
+
+class PersonKeyFinder(Protocol):
+    def by_person_key(self, key: str) -> list[Certificate]: ...
+
+
+# Bounds the walk over linked keys (one person has a handful of doses; a key shared by more is wrong).
+MAX_LINKED = 50
+
+
+def linked_certificates(certificate: Certificate, finder: PersonKeyFinder) -> list[Certificate]:
+    """The other certificates of this certificate's person: each a query by link key, following keys
+    the linked certificates add (dose 1 by case id, dose 3 by the TRN dose 2 also carries)."""
+    found: dict[str, Certificate] = {certificate.hcid: certificate}
+    pending = list(certificate.person_keys)
+    seen_keys: set[str] = set()
+    while pending and len(found) < MAX_LINKED:
+        key = pending.pop(0)
+        if key in seen_keys:
+            continue
+        seen_keys.add(key)
+        for other in finder.by_person_key(key):
+            if other.hcid not in found and key in other.person_keys:
+                found[other.hcid] = other
+                pending.extend(k for k in other.person_keys if k not in seen_keys)
+    return [c for h, c in found.items() if h != certificate.hcid][:MAX_LINKED]
 
 
 def vaccine_name(certificate: Certificate, catalogue: Catalogue) -> str:

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from vaxcert.catalogue import Catalogue
 from vaxcert.documents.models import CertificateDocument, DoseLine
-from vaxcert.documents.people import same_person, vaccine_name
+from vaxcert.documents.people import vaccine_name
 from vaxcert.formats.shc_card import qr_text_if_one_chunk
 from vaxcert.issuance.certificate import Certificate, CertificateStatus
 
@@ -38,19 +38,26 @@ def mask_identifier(kind: str, value: str) -> str:
     return f"{kind} {'•' * max(len(value) - len(shown), 3)}{shown}"
 
 
-def dose_lines(certificate: Certificate, others: list[Certificate], catalogue: Catalogue) -> list[DoseLine]:
-    """Every dose of this certificate's person: its own, plus the person's other current certificates."""
-    person = certificate.record.person
+def dose_certificates(certificate: Certificate, others: list[Certificate]) -> list[Certificate]:
+    """The certificates whose doses this certificate's PDF lists: its own, plus the other current
+    certificates linked to it by person keys (`others` from documents.people.linked_certificates,
+    which follows the keys transitively), one per dose."""
     chosen: dict[tuple[int, str], Certificate] = {}
     for c in [certificate, *others]:
-        # Superseded versions are replaced by their correction (which is also in `others`).
+        # Superseded versions are replaced by their correction (which is linked too); a revoked
+        # certificate's dose is not vouched for.
         other = c.hcid != certificate.hcid
-        if other and (c.status is CertificateStatus.SUPERSEDED or not same_person(person, c.record.person)):
+        if other and c.status is not CertificateStatus.VALID:
             continue
         v = c.record.vaccination
         key = (v.dose, v.date.isoformat())
         if key not in chosen or c.hcid == certificate.hcid:
             chosen[key] = c
+    return list(chosen.values())
+
+
+def dose_lines(certificate: Certificate, others: list[Certificate], catalogue: Catalogue) -> list[DoseLine]:
+    """Every dose of this certificate's person: its own, plus the linked certificates' doses."""
     lines = [
         DoseLine(
             dose=c.record.vaccination.dose,
@@ -61,7 +68,7 @@ def dose_lines(certificate: Certificate, others: list[Certificate], catalogue: C
             centre=c.record.vaccination.centre,
             country=c.record.vaccination.country,
         )
-        for c in chosen.values()
+        for c in dose_certificates(certificate, others)
     ]
     return sorted(lines, key=lambda d: (d.date, d.dose))
 
@@ -109,7 +116,7 @@ class CertificateDocuments:
     shc_qr: bool = True  # settings.pdf_shc_qr: the SMART Health Card QR on the page too
 
     def pdf(self, certificate: Certificate, others: list[Certificate]) -> bytes:
-        """The PDF of `certificate`; `others` are certificates that may be the same person's (by dob)."""
+        """The PDF of `certificate`; `others`: certificates linked to it (people.linked_certificates)."""
         doc = build_document(
             certificate,
             others,

@@ -9,8 +9,8 @@ from typing import Any
 
 from vaxcert.audit.trail import Action, Actor, AuditTrail, Outcome, RequestInfo, Role
 from vaxcert.catalogue import Catalogue
-from vaxcert.documents.people import ordered, summary
-from vaxcert.documents.service import CertificateDocuments
+from vaxcert.documents.people import linked_certificates, ordered, summary
+from vaxcert.documents.service import CertificateDocuments, dose_certificates
 from vaxcert.errors import NotFound
 from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, parse_search
 from vaxcert.issuance.certificate import Certificate
@@ -52,9 +52,17 @@ class FacilityDesk:
         return {"certificates": [summary(c, self.catalogue) for c in found], "truncated": truncated}
 
     def pdf(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> tuple[Certificate, bytes]:
-        certificate = self._certificate(staff, hcid, Action.STAFF_PRINT, request)
-        others = self.certificates.by_dob(certificate.dob.isoformat())
-        return certificate, self.documents.pdf(certificate, others)
+        certificate = self.certificates.get(hcid) if 16 <= len(hcid) <= 32 and hcid.isalnum() else None
+        if certificate is None:
+            self.audit.record(
+                staff.actor, Action.STAFF_PRINT, request, outcome=Outcome.NOT_FOUND, hcid=hcid[:40]
+            )
+            raise NotFound("no such certificate")
+        shown = dose_certificates(certificate, linked_certificates(certificate, self.certificates))
+        self.audit.record(
+            staff.actor, Action.STAFF_PRINT, request, hcid=hcid, result_hcids=[c.hcid for c in shown]
+        )
+        return certificate, self.documents.pdf(certificate, shown)
 
     def health_card(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> Certificate:
         """The certificate whose SMART Health Card file is downloaded (NotFound when it has none)."""

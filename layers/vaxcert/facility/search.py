@@ -27,6 +27,8 @@ class CertificateFinder(Protocol):
 
     def by_dob(self, dob: str) -> list[Certificate]: ...
 
+    def by_person_key(self, key: str) -> list[Certificate]: ...
+
 
 @dataclass(frozen=True)
 class SearchQuery:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+import math
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
 import cbor2
@@ -15,8 +20,11 @@ from vaxcert.formats import base45, cose
 from vaxcert.formats.countries import alpha2
 from vaxcert.formats.ddcc import DdccRecord
 from vaxcert.formats.ddcc_ext import DEFAULT_FIELDS, PRIORITY, ddcc_extension
+from vaxcert.formats.decoded import DecodedCertificate, KeyRequest, Signer, from_timestamp
 from vaxcert.formats.errors import Base45Error, CwtError, DecompressionError, PrefixError
 from vaxcert.formats.eu_dcc import EuVaccineCodes, eu_payload
+from vaxcert.formats.summary import content, day, integer, mapping, text
+from vaxcert.formats.uvci import split_uci
 
 PREFIX = "HC1:"
 # CWT claim keys (RFC 8392) and the HCERT claim (EU DCC / WHO smart-trust).
@@ -200,8 +208,8 @@ def _int_or_none(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, float):  # some issuers write float NumericDates
-        return int(value)
+    if isinstance(value, float):  # some issuers write float NumericDates (Uruguay's test QR: NaN)
+        return int(value) if math.isfinite(value) else None
     return None
 
 
@@ -242,3 +250,81 @@ def decode_hc1(text: str) -> Hc1Document:
         signature=sign1.signature,
         sig_structure=sign1.sig_structure,
     )
+
+
+# --- verification: the engine's view of an HC1 (EU DCC) certificate --------------------------------
+
+
+def signature_check(doc: Hc1Document) -> Callable[[Sequence[Any]], Signer | None]:
+    """COSE signature check against trusted DSCs (ES256 / PS256, as the COSE alg says)."""
+
+    def check(anchors: Sequence[Any]) -> Signer | None:
+        for anchor in anchors:
+            if cose.verify_signature(doc.alg, anchor.public_key, doc.sig_structure, doc.signature):
+                return Signer(anchor.not_before, anchor.not_after, "signing certificate (DSC)")
+        return None
+
+    return check
+
+
+def key_request(doc: Hc1Document) -> KeyRequest | None:
+    if doc.kid is None:
+        return None
+    return KeyRequest("hc1", key_id=base64.b64encode(doc.kid).decode(), certificate_type="DSC")
+
+
+def hc1_certificate(doc: Hc1Document) -> DecodedCertificate:
+    """An EU DCC (HC1) certificate: content from the EU payload and our DDCC extension (hcert claim 3)."""
+    eu = doc.eu or {}
+    nam = mapping(eu.get("nam"))
+    entries = eu.get("v")
+    entry = mapping(entries[0]) if isinstance(entries, list) and entries else {}
+    uci = text(entry.get("ci"))
+    ext = doc.ddcc or {}
+    name = " ".join(
+        p
+        for p in (text(nam.get("gn")) or text(nam.get("gnt")), text(nam.get("fn")) or text(nam.get("fnt")))
+        if p
+    )
+    shown = content(
+        name=name or None,
+        date_of_birth=text(eu.get("dob")),
+        hcid=text(ext.get(11)) or _hcid_from_uci(uci),
+        vaccine=_vaccine_name(text(entry.get("mp"))),
+        dose=integer(entry.get("dn")),
+        total_doses=integer(entry.get("sd")),
+        date=day(entry.get("dt")),
+        country=text(entry.get("co")),
+    )
+    return DecodedCertificate(
+        format="HC1",
+        issuer=doc.issuer,
+        kid=base64.b64encode(doc.kid).decode() if doc.kid else None,
+        key=key_request(doc),
+        content=shown,
+        check_signature=signature_check(doc),
+        not_before=from_timestamp(doc.issued_at),
+        not_after=from_timestamp(doc.expires_at),
+        identifier=uci,
+        country=shown.country,
+        signature=doc.signature,
+        no_key_reason="signing key not in the trust list",
+    )
+
+
+def _hcid_from_uci(uci: str | None) -> str | None:
+    """Our UVCIs are URN:UVCI:01:<CC>:<HCID>#<check>; for others the UVCI is the identifier."""
+    if not uci:
+        return None
+    split = split_uci(uci)
+    return split[1] if split else uci
+
+
+@cache
+def _vaccine_names() -> dict[str, str]:
+    catalogue = json.loads((files("vaxcert") / "config" / "vaccines.json").read_text())
+    return {v["eu"]["mp"]: v["display"] for v in catalogue["vaccines"].values() if "eu" in v}
+
+
+def _vaccine_name(mp: str | None) -> str | None:
+    return _vaccine_names().get(mp, mp) if mp else None

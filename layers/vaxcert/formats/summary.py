@@ -2,22 +2,52 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 
-@dataclass(frozen=True)
-class CertificateContent:
-    format: str  # "HC1" | "WHO" | "DIVOC" | "SHC"
-    issuer: str | None = None  # issuer as the format names it (country code, URL, ...)
+
+class CertificateContent(BaseModel):
+    """Minimal disclosure: what a person checking the certificate needs to see, nothing more.
+
+    The one content type of every format (HC1, WHO, DIVOC, SHC, ICAO); field names are the JSON contract
+    of ``certificate`` in ``POST /v1/verify``. Build it with ``content(...)``: the values are already typed,
+    and pydantic validation would cost more than the signature check.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
     name: str | None = None
-    date_of_birth: str | None = None
+    dateOfBirth: str | None = None  # camelCase: JSON contract
     hcid: str | None = None  # the certificate's own identifier
     vaccine: str | None = None
     dose: int | None = None
-    total_doses: int | None = None
+    totalDoses: int | None = None
     date: str | None = None  # of the (latest) vaccination
     country: str | None = None
+
+
+def content(
+    *,
+    name: str | None = None,
+    date_of_birth: str | None = None,
+    hcid: str | None = None,
+    vaccine: str | None = None,
+    dose: int | None = None,
+    total_doses: int | None = None,
+    date: str | None = None,
+    country: str | None = None,
+) -> CertificateContent:
+    return CertificateContent.model_construct(
+        name=name,
+        dateOfBirth=date_of_birth,
+        hcid=hcid,
+        vaccine=vaccine,
+        dose=dose,
+        totalDoses=total_doses,
+        date=date,
+        country=country,
+    )
 
 
 def text(value: Any) -> str | None:

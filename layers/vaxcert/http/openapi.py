@@ -66,8 +66,15 @@ class CommCareMeta(_Loose):
     instanceID: str | None = None
 
 
+class CommCareCase(_Loose):
+    case_id: str | None = Field(
+        default=None, alias="@case_id", description="the person's case: links their doses (person.caseId)"
+    )
+
+
 class CommCareFormData(_Loose):
     meta: CommCareMeta | None = None
+    case: CommCareCase | None = None
     recipient: CommCareRecipient
     vaccination: CommCareVaccination
 
@@ -77,7 +84,10 @@ class CommCareForm(_Loose):
     (config/commcare-mapping.json; a deployment may map other paths)."""
 
     id: str = Field(min_length=1, description="the form's instanceID: the event id")
-    edited_on: str | None = Field(default=None, description="set when the form was edited (a correction)")
+    edited_on: str | None = Field(
+        default=None,
+        description="set when the form was edited (a correction): an ISO 8601 date-time, compared as a time",
+    )
     form: CommCareFormData
 
 
@@ -177,9 +187,9 @@ QUERY_PARAMETERS: dict[tuple[str, str], type[BaseModel]] = {
 _SUCCESS: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/v1/ingest/commcare"): {
         202: "accepted (a new vaccination) or correction (an edited form), queued",
-        200: "duplicate: the same form again",
+        200: "duplicate: the same form again; stale: an edit not later than one already received",
     },
-    ("POST", "/v1/vaccinations"): {202: "accepted, queued", 200: "duplicate"},
+    ("POST", "/v1/vaccinations"): {202: "accepted, queued", 200: "duplicate, or stale (an older edit)"},
     ("POST", "/v1/citizen/otp"): {202: "a code was sent if the number has certificates (always 202)"},
     ("POST", "/v1/admin/certificates/{hcid}/corrections"): {202: "the correction is being issued"},
     ("GET", "/v1/revocation-list"): {200: "the signed revocation list"},

@@ -26,6 +26,15 @@ class SmsStatus(StrEnum):
     UNCONFIRMED = "UNCONFIRMED"
 
 
+class SmsSlot(StrEnum):
+    """The SMS a certificate can owe, each sent at most once with its own claim (PENDING -> SENDING ->
+    SENT): ISSUE tells the new certificate's holder it is ready; NOTICE tells the holder's number
+    that this certificate stopped being valid (revoked, or replaced by a correction)."""
+
+    ISSUE = "sms"
+    NOTICE = "notice"
+
+
 class Certificate(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -50,6 +59,20 @@ class Certificate(BaseModel):
     superseded_by: str | None = None  # set when a correction is claimed; status SUPERSEDED once issued
     revoked_at: datetime | None = None  # REVOKED or SUPERSEDED since
     revocation_reason: str | None = None
+    # Person link keys (sources.person_keys): the only way other doses join this one's PDF.
+    case_key: str | None = None
+    identity_key: str | None = None
+    notice_status: SmsStatus = SmsStatus.NONE
+    notice_claimed_at: datetime | None = None
+
+    def sms_state(self, slot: SmsSlot) -> tuple[SmsStatus, datetime | None]:
+        if slot is SmsSlot.NOTICE:
+            return self.notice_status, self.notice_claimed_at
+        return self.sms_status, self.sms_claimed_at
+
+    @property
+    def person_keys(self) -> tuple[str, ...]:
+        return tuple(k for k in (self.case_key, self.identity_key) if k)
 
     @property
     def correction_pending(self) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from vaxcert.issuance.certificate import Certificate
+from vaxcert.issuance.certificate import Certificate, SmsSlot
 from vaxcert.sources.vaccination import VaccinationEvent
 
 
@@ -17,6 +17,15 @@ class StoredEvent:
     # Corrections (admin or CommCare edit): the certificate replaced and the new version number.
     supersedes: str | None = None
     version: int | None = None
+    # A source's edit applied on a corrected certificate (lifecycle.edits): `event` is what is issued,
+    # `form` the edit as the source sent it; `conflicts` the admin-corrected fields the edit changed.
+    form: VaccinationEvent | None = None
+    conflicts: tuple[str, ...] = ()
+
+    @property
+    def as_sent(self) -> VaccinationEvent:
+        """The revision as the source sent it (before it was applied on top of a correction)."""
+        return self.form or self.event
 
 
 class IssuanceStore(Protocol):
@@ -32,17 +41,17 @@ class IssuanceStore(Protocol):
         """Store unless that HCID exists (conditional write); False when it already existed."""
         ...
 
-    def claim_sms(self, hcid: str, now: datetime, token: str) -> bool:
+    def claim_sms(self, hcid: str, now: datetime, token: str, slot: SmsSlot = SmsSlot.ISSUE) -> bool:
         """PENDING -> SENDING, atomically: True for exactly one caller."""
         ...
 
-    def release_sms(self, hcid: str) -> None:
+    def release_sms(self, hcid: str, slot: SmsSlot = SmsSlot.ISSUE) -> None:
         """SENDING -> PENDING after a failed send, so a retry can claim it again."""
         ...
 
-    def sms_sent(self, hcid: str, message_id: str, now: datetime) -> None: ...
+    def sms_sent(self, hcid: str, message_id: str, now: datetime, slot: SmsSlot = SmsSlot.ISSUE) -> None: ...
 
-    def sms_unconfirmed(self, hcid: str, claimed_at: datetime) -> None:
+    def sms_unconfirmed(self, hcid: str, claimed_at: datetime, slot: SmsSlot = SmsSlot.ISSUE) -> None:
         """SENDING -> UNCONFIRMED for a claim (of that time) whose worker died."""
         ...
 
@@ -53,16 +62,31 @@ class IssuanceStore(Protocol):
         """The highest version issued for the event (any status)."""
         ...
 
-    def attach_correction(self, event_id: str, revision: str, supersedes: str, version: int) -> StoredEvent:
-        """Record which certificate an edit replaces (unless already recorded); returns the stored event."""
+    def attach_correction(
+        self,
+        event_id: str,
+        revision: str,
+        supersedes: str,
+        version: int,
+        *,
+        applied: VaccinationEvent | None = None,
+        conflicts: tuple[str, ...] = (),
+    ) -> StoredEvent:
+        """Record which certificate an edit replaces and the content it issues (`applied`, keeping the
+        form as sent), unless already recorded; returns the stored event."""
         ...
 
     def claim_supersession(self, old_hcid: str, new_hcid: str) -> bool:
         """Reserve `old` for replacement by `new` (only while VALID and unclaimed); True if `new` holds it."""
         ...
 
-    def mark_superseded(self, old_hcid: str, new_hcid: str, now: datetime) -> bool:
-        """VALID -> SUPERSEDED once `new` is issued; False if it was not VALID (e.g. revoked meanwhile)."""
+    def mark_superseded(self, old_hcid: str, new_hcid: str, now: datetime, notify: bool = False) -> bool:
+        """VALID -> SUPERSEDED once `new` is issued; False if it was not VALID (e.g. revoked meanwhile).
+        `notify`: the old certificate's number is owed the notice SMS (SmsSlot.NOTICE -> PENDING)."""
+        ...
+
+    def count_edit_conflict(self) -> None:
+        """One more source edit that met an admin correction (dashboard)."""
         ...
 
     def reject_event(self, event_id: str, revision: str, reason: str) -> None:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from vaxcert.catalogue import Catalogue
 from vaxcert.errors import InvalidInput, Problem
-from vaxcert.sources.vaccination import VaccinationEvent, problems_from, resolve_vaccine
+from vaxcert.sources.vaccination import VaccinationEvent, is_source_edit, problems_from, resolve_vaccine
 
 PERSON_FIELDS = ("givenName", "familyName", "birthDate", "sex", "identifier", "mobile")
 VACCINATION_FIELDS = ("vaccine", "lot", "date", "dose", "totalDoses", "centre", "practitioner", "nextDose")
@@ -102,4 +102,4 @@ def correction_revision(version: int, hcid: str) -> str:
 
 def is_commcare_edit(revision: str) -> bool:
     """Revisions other than the original ("0") and admin corrections are CommCare `edited_on` edits."""
-    return revision != "0" and not revision.startswith("admin-")
+    return is_source_edit(revision)

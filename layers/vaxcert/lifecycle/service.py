@@ -20,7 +20,7 @@ from vaxcert.errors import Conflict, InvalidInput, NotFound, Problem, TransientF
 from vaxcert.facility.desk import StaffPrincipal
 from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, parse_search
 from vaxcert.intake import content_hash
-from vaxcert.issuance.certificate import Certificate, CertificateStatus
+from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStatus
 from vaxcert.issuance.hcid import is_hcid, new_hcid
 from vaxcert.issuance.ports import StoredEvent
 from vaxcert.lifecycle.corrections import (
@@ -39,7 +39,7 @@ class LifecycleCertificates(CertificateFinder, Protocol):
 
     def claim_supersession(self, old_hcid: str, new_hcid: str) -> bool: ...
 
-    def revoke(self, hcid: str, reason: str, now: datetime) -> bool: ...
+    def revoke(self, hcid: str, reason: str, now: datetime, notify: bool = False) -> bool: ...
 
 
 class LifecycleEvents(Protocol):
@@ -62,6 +62,8 @@ class LifecycleEvents(Protocol):
 
 class IssueQueuePort(Protocol):
     def send(self, event_id: str, revision: str) -> None: ...
+
+    def send_notice(self, hcid: str) -> None: ...
 
 
 class StatsPort(Protocol):
@@ -176,7 +178,8 @@ class Lifecycle:
         reason = reason.strip()
         certificate = self._certificate(staff, Action.ADMIN_REVOKE, hcid, request)
         if certificate.status is CertificateStatus.VALID:
-            if self.certificates.revoke(hcid, reason, self.clock()):
+            # The holder's number is owed one SMS saying so (set in the same write).
+            if self.certificates.revoke(hcid, reason, self.clock(), notify=bool(certificate.mobile)):
                 self.stats.revoked()
             certificate = self.certificates.get(hcid) or certificate
         if certificate.status is CertificateStatus.SUPERSEDED:
@@ -195,6 +198,9 @@ class Lifecycle:
         self.audit.record(staff.actor, Action.ADMIN_REVOKE, request, hcid=hcid, query={"reason": reason})
         # Every call republishes (idempotent): a retry after a failed publication completes it.
         self.publish_revocations([certificate.uci])
+        if certificate.notice_status is SmsStatus.PENDING:
+            # The issue worker sends it, through the SMS budget; its claim makes a repeat send nothing.
+            self.queue.send_notice(hcid)
         return {
             "hcid": hcid,
             "status": certificate.status.value,
@@ -257,6 +263,8 @@ class Lifecycle:
                 "superseded": counts["superseded"],
                 "issued": counts["issued"],
             },
+            # Source edits that changed a field an administrator had corrected (ingest.edit_conflict).
+            "edits": {"conflicts": counts.get("editConflicts", 0)},
         }
 
     # --- helpers -------------------------------------------------------------------------------

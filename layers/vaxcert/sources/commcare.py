@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from vaxcert.errors import InvalidInput, Problem
-from vaxcert.sources.vaccination import VaccinationEvent, parse_event
+from vaxcert.sources.vaccination import VaccinationEvent, check_revision, parse_event
 
 SOURCE = "commcare"
 
@@ -35,6 +36,8 @@ _TARGETS: dict[str, str] = {
     "centre": "vaccination.centre",
     "practitioner": "vaccination.practitioner",
     "practitionerId": "vaccination.practitionerId",
+    # The CommCare case the form updates: the person's link key across their doses.
+    "caseId": "person.caseId",
 }
 
 
@@ -92,9 +95,16 @@ def submission_identity(form: Any) -> tuple[str, str]:
     return form_id.strip(), (edited_on or "0")
 
 
-def event_from_commcare(form: Any, mapping: FieldMapping) -> VaccinationEvent:
+def event_from_commcare(form: Any, mapping: FieldMapping, now: datetime | None = None) -> VaccinationEvent:
     """Map a forwarded form; InvalidInput names the CommCare question path of every bad field."""
     event_id, revision = submission_identity(form)
+    # `edited_on` orders edits: a time, not text (checked with the other fields, all named at once).
+    stamp_problems: list[Problem] = []
+    if revision != "0":
+        try:
+            check_revision(revision, "edited_on", now)
+        except InvalidInput as exc:
+            stamp_problems, revision = exc.problems, "0"
     person: dict[str, Any] = {}
     vaccination: dict[str, Any] = {}
     # Errors name what the form designer sees: the submission's own fields, not the event's.
@@ -131,7 +141,7 @@ def event_from_commcare(form: Any, mapping: FieldMapping) -> VaccinationEvent:
         if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
             problems.append(Problem(path or field, "must be text"))
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput([*stamp_problems, *problems])
     if middle and person.get("givenName"):
         person["givenName"] = f"{person['givenName']} {middle}"
     if id_value:
@@ -139,8 +149,6 @@ def event_from_commcare(form: Any, mapping: FieldMapping) -> VaccinationEvent:
         if id_path:
             names["person.identifier.value"] = id_path
 
-    if problems:
-        raise InvalidInput(problems)
     data = {
         "eventId": event_id,
         "source": SOURCE,
@@ -148,7 +156,13 @@ def event_from_commcare(form: Any, mapping: FieldMapping) -> VaccinationEvent:
         "person": person,
         "vaccination": vaccination,
     }
-    return parse_event(data, names)
+    try:
+        event = parse_event(data, names)
+    except InvalidInput as exc:
+        raise InvalidInput([*stamp_problems, *exc.problems]) from None
+    if stamp_problems:
+        raise InvalidInput(stamp_problems)
+    return event
 
 
 def field_names(mapping: FieldMapping) -> dict[str, str]:

@@ -25,14 +25,58 @@ EARLIEST_BIRTH = date(1900, 1, 1)
 # Forms are filled in local time (UTC-5); allow a day for clock and time-zone skew.
 FUTURE_SKEW = timedelta(days=1)
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Invisible or spoofing characters: controls (C0, DEL, C1 escapes), format characters (bidi
+# overrides, zero-width spaces and joiners), private use, lone surrogates, line/paragraph separators.
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+# Scripts that write one language together: a Japanese or Korean name mixes these legitimately.
+_SCRIPT_FAMILIES = {"CJK": "HAN", "HIRAGANA": "HAN", "KATAKANA": "HAN", "HANGUL": "HAN", "IDEOGRAPHIC": "HAN"}
+# First words of letter names that are not scripts (MODIFIER LETTER APOSTROPHE, U+02BC, in Ng'ang'a).
+_NOT_SCRIPTS = frozenset({"MODIFIER", "FEMININE", "MASCULINE"})
+
+
+def refused_character(value: str) -> str | None:
+    """The first character of a refused category, described (`U+202E RIGHT-TO-LEFT OVERRIDE`)."""
+    for c in value:
+        if unicodedata.category(c) in REFUSED_CATEGORIES:
+            return f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}"
+    return None
+
+
+def letter_script(c: str) -> str | None:
+    """The script of a letter, from its Unicode name (LATIN, CYRILLIC, GREEK, ...); None otherwise."""
+    if not unicodedata.category(c).startswith("L"):
+        return None
+    word = unicodedata.name(c, "").split(" ", 1)[0]
+    if not word or word in _NOT_SCRIPTS:
+        return None
+    return _SCRIPT_FAMILIES.get(word, word)
+
+
+def mixed_script_part(value: str) -> str | None:
+    """A name part (between spaces and hyphens) whose letters come from two scripts: "Marcia" with a
+    Cyrillic U+041C for its M is a look-alike. Accents and combining marks belong to no script."""
+    for part in re.split(r"[\s\-\u2010\u2011]+", value):
+        scripts = {s for s in map(letter_script, part) if s}
+        if len(scripts) > 1:
+            return part
+    return None
 
 
 def _clean_text(value: str) -> str:
-    value = unicodedata.normalize("NFC", value).strip()
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    return re.sub(r"\s+", " ", value)
+    value = unicodedata.normalize("NFC", value)
+    bad = refused_character(value)
+    if bad:
+        raise ValueError(f"must not contain invisible or control characters ({bad})")
+    return re.sub(r"\s+", " ", value.strip())
+
+
+def _clean_name(value: str) -> str:
+    value = _clean_text(value)
+    part = mixed_script_part(value)
+    if part is not None:
+        scripts = sorted({s for s in map(letter_script, part) if s})
+        raise ValueError(f"mixes letters of {' and '.join(scripts)} in one name part (look-alike letters)")
+    return value
 
 
 def _mobile(value: str) -> str:
@@ -47,6 +91,7 @@ def _today() -> date:
 
 
 CleanText = Annotated[str, AfterValidator(_clean_text)]
+PersonName = Annotated[str, AfterValidator(_clean_name)]
 Mobile = Annotated[str, AfterValidator(_mobile)]
 
 
@@ -60,12 +105,15 @@ class IdentifierIn(_Model):
 
 
 class PersonIn(_Model):
-    given_name: CleanText = Field(default="", max_length=80)
-    family_name: CleanText = Field(min_length=1, max_length=80)
+    given_name: PersonName = Field(default="", max_length=80)
+    family_name: PersonName = Field(min_length=1, max_length=80)
     birth_date: date
     sex: Literal["male", "female", "other", "unknown"] | None = None
     identifier: IdentifierIn | None = None
     mobile: Mobile | None = None
+    # The source system's own id of the person (CommCare: `form.case.@case_id`): doses that carry the
+    # same one are the same person's. Namespaced by channel when stored (sources.person_keys).
+    case_id: CleanText | None = Field(default=None, min_length=1, max_length=100)
 
     @model_validator(mode="after")
     def _checks(self) -> PersonIn:
@@ -115,6 +163,44 @@ class VaccinationEvent(_Model):
         if self.person.birth_date > self.vaccination.date:
             raise ValueError("person.birthDate: after the vaccination date")
         return self
+
+
+# An edit stamped later than this is a wrong clock or a forged order (it would win over every real edit).
+EDIT_FUTURE_SKEW = timedelta(minutes=5)
+_DATE_TIME_EXAMPLE = "must be an ISO 8601 date-time, e.g. 2021-12-15T10:22:31.123456Z"
+
+
+def edit_time(revision: str) -> datetime:
+    """An edit's revision (CommCare's `edited_on`) as a time; UTC when it names no offset.
+
+    Edits are ordered by this, never by the text: "2021-12-15T10:00:00+01:00" is before
+    "2021-12-15T09:30:00Z". ValueError when it is not an ISO 8601 date-time."""
+    text = revision.strip()
+    if len(text) < 16 or text[10] not in "Tt ":
+        raise ValueError(_DATE_TIME_EXAMPLE)
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(_DATE_TIME_EXAMPLE) from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def is_source_edit(revision: str) -> bool:
+    """Revisions other than the original ("0") and admin corrections are a source's edits (`edited_on`)."""
+    return revision != "0" and not revision.startswith("admin-")
+
+
+def check_revision(revision: str, field: str, now: datetime | None = None) -> datetime:
+    """A source's edit stamp: a date-time, not more than 5 minutes in the future (422 naming `field`)."""
+    if len(revision) > 40:
+        raise InvalidInput([Problem(field, "must be an ISO 8601 date-time (at most 40 characters)")])
+    try:
+        at = edit_time(revision)
+    except ValueError as exc:
+        raise InvalidInput([Problem(field, str(exc))]) from None
+    if at > (now or datetime.now(UTC)) + EDIT_FUTURE_SKEW:
+        raise InvalidInput([Problem(field, "is in the future (more than 5 minutes ahead)")])
+    return at
 
 
 def problems_from(exc: ValidationError, field_names: dict[str, str] | None = None) -> list[Problem]:

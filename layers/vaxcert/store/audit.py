@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import PutError
 
 from vaxcert.audit.trail import Action, AuditEntry, Outcome, Role
 from vaxcert.errors import Conflict
 from vaxcert.store.aws import is_conditional_failure, transient_on_aws_errors
-from vaxcert.store.models import AuditItem
+from vaxcert.store.models import AuditIndexItem, AuditItem
 
 
 def _item(entry: AuditEntry) -> AuditItem:
@@ -47,6 +49,50 @@ def _entry(item: AuditItem) -> AuditEntry:
     )
 
 
+def _index_item(entry: AuditEntry, key: str) -> AuditIndexItem:
+    return AuditIndexItem(
+        f"{entry.entry_id}#{hashlib.sha256(key.encode()).hexdigest()[:16]}",
+        indexKey=key,
+        at=entry.at.isoformat(timespec="microseconds"),
+        indexOf=entry.entry_id,
+        entry=_as_stored(entry),
+    )
+
+
+def _as_stored(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "at": entry.at.isoformat(timespec="microseconds"),
+        "actor": entry.actor,
+        "actorLabel": entry.actor_label,
+        "role": entry.role.value,
+        "action": entry.action.value,
+        "outcome": entry.outcome.value,
+        "hcid": entry.hcid,
+        "query": entry.query,
+        "resultHcids": entry.result_hcids,
+        "sourceIp": entry.source_ip,
+        "userAgent": entry.user_agent,
+    }
+
+
+def _from_index(item: AuditIndexItem) -> AuditEntry:
+    e = item.entry
+    return AuditEntry(
+        entry_id=item.indexOf,
+        at=datetime.fromisoformat(e["at"]),
+        actor=e["actor"],
+        actor_label=e.get("actorLabel"),
+        role=Role(e["role"]),
+        action=Action(e["action"]),
+        outcome=Outcome(e["outcome"]),
+        hcid=e.get("hcid"),
+        query=e.get("query"),
+        result_hcids=e.get("resultHcids"),
+        source_ip=e.get("sourceIp"),
+        user_agent=e.get("userAgent"),
+    )
+
+
 class DynamoAuditStore:
     @transient_on_aws_errors
     def append(self, entry: AuditEntry) -> None:
@@ -64,6 +110,20 @@ class DynamoAuditStore:
     @transient_on_aws_errors
     def by_actor(self, actor: str, limit: int) -> list[AuditEntry]:
         return _entries(AuditItem.by_actor.query(actor, scan_index_forward=False, limit=limit))
+
+    @transient_on_aws_errors
+    def append_index(self, entry: AuditEntry, keys: Sequence[str]) -> None:
+        for key in keys:
+            try:
+                _index_item(entry, key).save(condition=AuditIndexItem.entryId.does_not_exist())
+            except PutError as exc:
+                if not is_conditional_failure(exc):  # written by an earlier attempt: done
+                    raise
+
+    @transient_on_aws_errors
+    def by_index_key(self, key: str, limit: int) -> list[AuditEntry]:
+        items = AuditIndexItem.by_index_key.query(key, scan_index_forward=False, limit=limit)
+        return [_from_index(i) for i in items]
 
 
 def _entries(items: Iterable[AuditItem]) -> list[AuditEntry]:

@@ -10,8 +10,9 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from vaxcert.formats.ddcc import DdccRecord
-from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStatus
+from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsSlot, SmsStatus
 from vaxcert.issuance.ports import StoredEvent
+from vaxcert.sources.vaccination import VaccinationEvent
 from vaxcert.store.aws import is_conditional_failure, transient_on_aws_errors
 from vaxcert.store.events import EventLog
 from vaxcert.store.models import CertificateItem
@@ -41,6 +42,9 @@ def to_item(c: Certificate) -> CertificateItem:
         revokedAt=c.revoked_at.isoformat() if c.revoked_at else None,
         revocationReason=c.revocation_reason,
         revocationList=REVOKED_PARTITION if c.status is not CertificateStatus.VALID else None,
+        caseKey=c.case_key,
+        identityKey=c.identity_key,
+        noticeStatus=c.notice_status.value if c.notice_status is not SmsStatus.NONE else None,
     )
 
 
@@ -66,6 +70,10 @@ def from_item(item: CertificateItem) -> Certificate:
         superseded_by=item.supersededBy,
         revoked_at=datetime.fromisoformat(item.revokedAt) if item.revokedAt else None,
         revocation_reason=item.revocationReason,
+        case_key=item.caseKey,
+        identity_key=item.identityKey,
+        notice_status=SmsStatus(item.noticeStatus) if item.noticeStatus else SmsStatus.NONE,
+        notice_claimed_at=datetime.fromisoformat(item.noticeClaimedAt) if item.noticeClaimedAt else None,
     )
 
 
@@ -94,6 +102,11 @@ class CertificateRepository:
 
     def by_dob(self, dob: str) -> list[Certificate]:
         return [from_item(i) for i in CertificateItem.by_dob.query(dob)]
+
+    def by_person_key(self, key: str, limit: int = 50) -> list[Certificate]:
+        """Certificates carrying this person link key (a case key or an identity key), at most `limit`."""
+        index = CertificateItem.by_case if key.startswith("case:") else CertificateItem.by_identity
+        return [from_item(i) for i in index.query(key, limit=limit)]
 
     def for_event(self, event_id: str) -> list[Certificate]:
         """Every version issued for one vaccination event (a correction chain), oldest first."""
@@ -151,18 +164,23 @@ class CertificateRepository:
             raise
         return True
 
-    def mark_superseded(self, old_hcid: str, new_hcid: str, now: datetime) -> bool:
+    def mark_superseded(self, old_hcid: str, new_hcid: str, now: datetime, notify: bool = False) -> bool:
+        """VALID -> SUPERSEDED; `notify`: its number is owed the notice SMS (set in the same write)."""
         return self._revoke_if_valid(
             old_hcid,
             CertificateStatus.SUPERSEDED,
             now,
-            [CertificateItem.revocationReason.set(f"superseded by {new_hcid}")],
+            [CertificateItem.revocationReason.set(f"superseded by {new_hcid}"), *_notice_owed(notify)],
             CertificateItem.supersededBy == new_hcid,
         )
 
-    def revoke(self, hcid: str, reason: str, now: datetime) -> bool:
+    def revoke(self, hcid: str, reason: str, now: datetime, notify: bool = False) -> bool:
         return self._revoke_if_valid(
-            hcid, CertificateStatus.REVOKED, now, [CertificateItem.revocationReason.set(reason)], None
+            hcid,
+            CertificateStatus.REVOKED,
+            now,
+            [CertificateItem.revocationReason.set(reason), *_notice_owed(notify)],
+            None,
         )
 
     def _revoke_if_valid(
@@ -186,70 +204,84 @@ class CertificateRepository:
         return True
 
     def _transition_sms(
-        self, hcid: str, want: SmsStatus, to: SmsStatus, stamp: tuple[str, str] | None
+        self, hcid: str, want: SmsStatus, to: SmsStatus, slot: SmsSlot = SmsSlot.ISSUE
     ) -> bool:
-        actions: list[Action] = [CertificateItem.smsStatus.set(to.value)]
-        if stamp:
-            actions.append(getattr(CertificateItem, stamp[0]).set(stamp[1]))
         try:
-            CertificateItem(hcid).update(actions=actions, condition=CertificateItem.smsStatus == want.value)
+            CertificateItem(hcid).update(
+                actions=[_sms_attr(slot, "Status").set(to.value)],
+                condition=_sms_attr(slot, "Status") == want.value,
+            )
         except UpdateError as exc:
             if is_conditional_failure(exc):
                 return False
             raise
         return True
 
-    def claim_sms(self, hcid: str, now: datetime, token: str) -> bool:
+    def claim_sms(self, hcid: str, now: datetime, token: str, slot: SmsSlot = SmsSlot.ISSUE) -> bool:
+        status, claim = _sms_attr(slot, "Status"), _sms_attr(slot, "Claim")
         try:
             CertificateItem(hcid).update(
                 actions=[
-                    CertificateItem.smsStatus.set(SmsStatus.SENDING.value),
-                    CertificateItem.smsClaimedAt.set(now.isoformat()),
-                    CertificateItem.smsClaim.set(token),
+                    status.set(SmsStatus.SENDING.value),
+                    _sms_attr(slot, "ClaimedAt").set(now.isoformat()),
+                    claim.set(token),
                 ],
-                condition=CertificateItem.smsStatus == SmsStatus.PENDING.value,
+                condition=status == SmsStatus.PENDING.value,
             )
         except UpdateError as exc:
             # Taken by someone, or unknown (the reply was lost, maybe after our write landed, and
             # the SDK's retry was refused or failed too): the stored token says whose claim it is.
             item = CertificateItem.get(
-                hcid, consistent_read=True, attributes_to_get=["smsStatus", "smsClaim"]
+                hcid, consistent_read=True, attributes_to_get=[status.attr_name, claim.attr_name]
             )
-            ours = item.smsStatus == SmsStatus.SENDING.value and item.smsClaim == token
+            ours = (
+                getattr(item, status.attr_name) == SmsStatus.SENDING.value
+                and getattr(item, claim.attr_name) == token
+            )
             if not ours and not is_conditional_failure(exc):
                 raise
             return ours
         return True
 
-    def release_sms(self, hcid: str) -> None:
-        self._transition_sms(hcid, SmsStatus.SENDING, SmsStatus.PENDING, None)
+    def release_sms(self, hcid: str, slot: SmsSlot = SmsSlot.ISSUE) -> None:
+        self._transition_sms(hcid, SmsStatus.SENDING, SmsStatus.PENDING, slot)
 
-    def sms_sent(self, hcid: str, message_id: str, now: datetime) -> None:
+    def sms_sent(self, hcid: str, message_id: str, now: datetime, slot: SmsSlot = SmsSlot.ISSUE) -> None:
+        message = _sms_attr(slot, "MessageId")
         try:
             CertificateItem(hcid).update(
                 actions=[
-                    CertificateItem.smsStatus.set(SmsStatus.SENT.value),
-                    CertificateItem.smsSentAt.set(now.isoformat()),
-                    CertificateItem.smsMessageId.set(message_id),
+                    _sms_attr(slot, "Status").set(SmsStatus.SENT.value),
+                    _sms_attr(slot, "SentAt").set(now.isoformat()),
+                    message.set(message_id),
                 ],
-                condition=CertificateItem.smsStatus == SmsStatus.SENDING.value,
+                condition=_sms_attr(slot, "Status") == SmsStatus.SENDING.value,
             )
         except UpdateError:
             # Already SENT with this message: our own write landed and its reply was lost.
-            item = CertificateItem.get(hcid, consistent_read=True, attributes_to_get=["smsMessageId"])
-            if item.smsMessageId != message_id:
+            item = CertificateItem.get(hcid, consistent_read=True, attributes_to_get=[message.attr_name])
+            if getattr(item, message.attr_name) != message_id:
                 raise
 
-    def sms_unconfirmed(self, hcid: str, claimed_at: datetime) -> None:
+    def sms_unconfirmed(self, hcid: str, claimed_at: datetime, slot: SmsSlot = SmsSlot.ISSUE) -> None:
         try:
             CertificateItem(hcid).update(
-                actions=[CertificateItem.smsStatus.set(SmsStatus.UNCONFIRMED.value)],
-                condition=(CertificateItem.smsStatus == SmsStatus.SENDING.value)
-                & (CertificateItem.smsClaimedAt == claimed_at.isoformat()),
+                actions=[_sms_attr(slot, "Status").set(SmsStatus.UNCONFIRMED.value)],
+                condition=(_sms_attr(slot, "Status") == SmsStatus.SENDING.value)
+                & (_sms_attr(slot, "ClaimedAt") == claimed_at.isoformat()),
             )
         except UpdateError as exc:
             if not is_conditional_failure(exc):
                 raise
+
+
+def _sms_attr(slot: SmsSlot, suffix: str) -> Any:
+    """The attribute of one SMS slot: smsStatus, noticeClaimedAt, ..."""
+    return getattr(CertificateItem, f"{slot.value}{suffix}")
+
+
+def _notice_owed(notify: bool) -> list[Action]:
+    return [CertificateItem.noticeStatus.set(SmsStatus.PENDING.value)] if notify else []
 
 
 class DynamoIssuanceStore:
@@ -285,22 +317,24 @@ class DynamoIssuanceStore:
         return stored
 
     @transient_on_aws_errors
-    def claim_sms(self, hcid: str, now: datetime, token: str) -> bool:
-        return self.certificates.claim_sms(hcid, now, token)
+    def claim_sms(self, hcid: str, now: datetime, token: str, slot: SmsSlot = SmsSlot.ISSUE) -> bool:
+        return self.certificates.claim_sms(hcid, now, token, slot)
 
     @transient_on_aws_errors
-    def sms_unconfirmed(self, hcid: str, claimed_at: datetime) -> None:
-        self.certificates.sms_unconfirmed(hcid, claimed_at)
+    def sms_unconfirmed(self, hcid: str, claimed_at: datetime, slot: SmsSlot = SmsSlot.ISSUE) -> None:
+        self.certificates.sms_unconfirmed(hcid, claimed_at, slot)
 
     @transient_on_aws_errors
-    def release_sms(self, hcid: str) -> None:
-        self.certificates.release_sms(hcid)
-        self.stats.sms_failed()  # released only after a failed send
+    def release_sms(self, hcid: str, slot: SmsSlot = SmsSlot.ISSUE) -> None:
+        self.certificates.release_sms(hcid, slot)
+        if slot is SmsSlot.ISSUE:  # the dashboard's SMS figures are the certificates' own
+            self.stats.sms_failed()  # released only after a failed send
 
     @transient_on_aws_errors
-    def sms_sent(self, hcid: str, message_id: str, now: datetime) -> None:
-        self.certificates.sms_sent(hcid, message_id, now)
-        self.stats.sms_sent()
+    def sms_sent(self, hcid: str, message_id: str, now: datetime, slot: SmsSlot = SmsSlot.ISSUE) -> None:
+        self.certificates.sms_sent(hcid, message_id, now, slot)
+        if slot is SmsSlot.ISSUE:
+            self.stats.sms_sent()
 
     @transient_on_aws_errors
     def mark_event_issued(self, event_id: str, revision: str, hcid: str, now: datetime) -> None:
@@ -311,16 +345,30 @@ class DynamoIssuanceStore:
         return self.certificates.latest_for_event(event_id)
 
     @transient_on_aws_errors
-    def attach_correction(self, event_id: str, revision: str, supersedes: str, version: int) -> StoredEvent:
-        return self.events.attach_correction(event_id, revision, supersedes, version)
+    def attach_correction(
+        self,
+        event_id: str,
+        revision: str,
+        supersedes: str,
+        version: int,
+        *,
+        applied: VaccinationEvent | None = None,
+        conflicts: tuple[str, ...] = (),
+    ) -> StoredEvent:
+        return self.events.attach_correction(
+            event_id, revision, supersedes, version, applied=applied, conflicts=conflicts
+        )
+
+    def count_edit_conflict(self) -> None:
+        self.stats.edit_conflict()
 
     @transient_on_aws_errors
     def claim_supersession(self, old_hcid: str, new_hcid: str) -> bool:
         return self.certificates.claim_supersession(old_hcid, new_hcid)
 
     @transient_on_aws_errors
-    def mark_superseded(self, old_hcid: str, new_hcid: str, now: datetime) -> bool:
-        changed = self.certificates.mark_superseded(old_hcid, new_hcid, now)
+    def mark_superseded(self, old_hcid: str, new_hcid: str, now: datetime, notify: bool = False) -> bool:
+        changed = self.certificates.mark_superseded(old_hcid, new_hcid, now, notify)
         if changed:
             self.stats.superseded()
         return changed

@@ -54,6 +54,13 @@ class EventLog:
         original = event.revision == "0" or self.exists(event.event_id, "0")
         return Recorded(True, content_hash, RECEIVED, original)
 
+    def revisions(self, event_id: str) -> list[str]:
+        """Every revision stored for one event (its original, edits and admin corrections)."""
+        return [
+            i.revision
+            for i in EventItem.query(event_id, consistent_read=True, attributes_to_get=["revision"])
+        ]
+
     def exists(self, event_id: str, revision: str) -> bool:
         try:
             EventItem.get(event_id, revision, consistent_read=True, attributes_to_get=["eventId"])
@@ -129,10 +136,29 @@ class EventLog:
             correctionReason=reason,
         ).save(condition=EventItem.eventId.does_not_exist())
 
-    def attach_correction(self, event_id: str, revision: str, supersedes: str, version: int) -> StoredEvent:
+    def attach_correction(
+        self,
+        event_id: str,
+        revision: str,
+        supersedes: str,
+        version: int,
+        *,
+        applied: VaccinationEvent | None = None,
+        conflicts: tuple[str, ...] = (),
+    ) -> StoredEvent:
+        actions: list[Any] = [EventItem.supersedes.set(supersedes), EventItem.version.set(version)]
+        if applied is not None:
+            sent = self.load_stored(event_id, revision)
+            if sent is not None and sent.supersedes is None and sent.event != applied:
+                actions += [
+                    EventItem.event.set(applied.model_dump(mode="json", by_alias=True)),
+                    EventItem.form.set(sent.event.model_dump(mode="json", by_alias=True)),
+                ]
+            if conflicts:
+                actions.append(EventItem.editConflicts.set(list(conflicts)))
         try:
             EventItem(event_id, revision).update(
-                actions=[EventItem.supersedes.set(supersedes), EventItem.version.set(version)],
+                actions=actions,
                 condition=EventItem.eventId.exists() & EventItem.supersedes.does_not_exist(),
             )
         except UpdateError as exc:
@@ -156,4 +182,6 @@ def _stored(item: EventItem) -> StoredEvent:
         item.hcid,
         supersedes=item.supersedes,
         version=int(item.version) if item.version is not None else None,
+        form=VaccinationEvent.model_validate(item.form) if item.form else None,
+        conflicts=tuple(item.editConflicts or ()),
     )

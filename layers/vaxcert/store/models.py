@@ -47,6 +47,22 @@ class CertificatesByEvent(_Index):
     version = NumberAttribute(range_key=True)
 
 
+class CertificatesByCase(_Index):
+    class Meta(_Index.Meta):
+        index_name = "ByCase"
+
+    caseKey = UnicodeAttribute(hash_key=True)
+    hcid = UnicodeAttribute(range_key=True)
+
+
+class CertificatesByIdentity(_Index):
+    class Meta(_Index.Meta):
+        index_name = "ByIdentity"
+
+    identityKey = UnicodeAttribute(hash_key=True)
+    hcid = UnicodeAttribute(range_key=True)
+
+
 class CertificatesByRevocation(_Index):
     class Meta(_Index.Meta):
         index_name = "ByRevocation"
@@ -87,11 +103,23 @@ class CertificateItem(Model):
     revokedAt = UnicodeAttribute(null=True)
     revocationReason = UnicodeAttribute(null=True)
     revocationList = UnicodeAttribute(null=True)
+    # Person link keys (vaxcert.sources.person_keys); sparse index keys, absent when unknown.
+    caseKey = UnicodeAttribute(null=True)
+    identityKey = UnicodeAttribute(null=True)
+    # The notice SMS (issuance.certificate.SmsSlot.NOTICE): revoked, or replaced by a correction that
+    # goes to another number (or none). Same claim protocol as the sms* attributes.
+    noticeStatus = UnicodeAttribute(null=True)
+    noticeClaimedAt = UnicodeAttribute(null=True)
+    noticeClaim = UnicodeAttribute(null=True)
+    noticeSentAt = UnicodeAttribute(null=True)
+    noticeMessageId = UnicodeAttribute(null=True)
 
     by_mobile = CertificatesByMobile()
     by_dob = CertificatesByDob()
     by_event = CertificatesByEvent()
     by_revocation = CertificatesByRevocation()
+    by_case = CertificatesByCase()
+    by_identity = CertificatesByIdentity()
 
 
 class EventItem(Model):
@@ -117,24 +145,32 @@ class EventItem(Model):
     correctionReason = UnicodeAttribute(null=True)
     # Why an edit was not issued (e.g. the certificate was revoked); status REJECTED.
     rejectedReason = UnicodeAttribute(null=True)
+    # A source's edit applied on top of an admin correction (lifecycle.edits): `event` then holds what
+    # is issued, `form` the edit as the source sent it, `editConflicts` the fields both changed.
+    form = JSONAttribute(null=True)
+    editConflicts = JSONAttribute(null=True)
 
 
 class TrustItem(Model):
-    """A certificate of the trust list: our CSCA and DSCs, and imported foreign DSCs."""
+    """A trusted key: our CSCA and DSCs, imported DSCs, and other frameworks' keys (shc, divoc, icao)."""
 
     class Meta:
         table_name = "vaxcert-trust"
 
-    kid = UnicodeAttribute(hash_key=True)  # base64 of the 8-byte kid
-    country = UnicodeAttribute()
+    kid = UnicodeAttribute(hash_key=True)  # hc1: base64 of the 8-byte kid; others: framework#issuer#keyRef
+    country = UnicodeAttribute()  # "" when a key names none (SMART Health Card issuers)
     certificateType = UnicodeAttribute()  # DSC | CSCA
-    rawData = UnicodeAttribute()  # base64 DER
+    rawData = UnicodeAttribute()  # base64 DER, "" for a bare key (JWK, PEM public key)
+    framework = UnicodeAttribute(null=True)  # hc1 (also when absent) | shc | divoc | icao
+    keyRef = UnicodeAttribute(null=True)  # the key id as its framework names it (not hc1)
+    issuer = UnicodeAttribute(null=True)  # shc: the iss URL
+    jwk = UnicodeAttribute(null=True)  # JSON of the public JWK (bare keys)
     origin = UnicodeAttribute()  # OWN | IMPORTED
     status = UnicodeAttribute(default="ACTIVE")  # ACTIVE | WITHDRAWN
     keyId = UnicodeAttribute(null=True)  # KMS key of our own DSCs
     signing = BooleanAttribute(default=False)  # the DSC new certificates are signed with
-    notBefore = UnicodeAttribute()
-    notAfter = UnicodeAttribute()
+    notBefore = UnicodeAttribute(null=True)  # absent for a bare key
+    notAfter = UnicodeAttribute(null=True)
     createdAt = UnicodeAttribute()
 
 
@@ -200,6 +236,34 @@ class AuditItem(Model):
     by_actor = AuditByActor()
 
 
+class AuditByIndexKey(_Index):
+    class Meta(_Index.Meta):
+        index_name = "ByIndexKey"
+
+    indexKey = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+
+
+class AuditIndexItem(Model):
+    """An index item of the audit table: one per HCID an entry disclosed and per number it searched.
+
+    It lives in the audit table (append-only like the entries) under `<entryId>#<key hash>`, carries
+    the entry as written (`entry`) and nothing else, so it shows only through the ByIndexKey index:
+    a listing of entries skips items that have `indexOf`.
+    """
+
+    class Meta:
+        table_name = "vaxcert-audit"
+
+    entryId = UnicodeAttribute(hash_key=True)
+    indexKey = UnicodeAttribute()
+    at = UnicodeAttribute()
+    indexOf = UnicodeAttribute()  # the entry's own id
+    entry = JSONAttribute()
+
+    by_index_key = AuditByIndexKey()
+
+
 class StatsItem(Model):
     """Dashboard counters: `day#YYYY-MM-DD` (issued that day) and `totals`; atomic ADD updates only."""
 
@@ -217,6 +281,8 @@ class StatsItem(Model):
     # The daily SMS budget (`sms#YYYY-MM-DD`, vaxcert.store.sms_budget): SMS counted, SMS refused.
     smsUsed = NumberAttribute(null=True)
     smsRefused = NumberAttribute(null=True)
+    # Source edits that changed a field an administrator had corrected (ingest.edit_conflict).
+    editConflicts = NumberAttribute(null=True)
 
 
 _MODELS: dict[str, type[Model]] = {
@@ -227,6 +293,8 @@ _MODELS: dict[str, type[Model]] = {
     resources.AUDIT.logical_id: AuditItem,
     resources.STATS.logical_id: StatsItem,
 }
+# Further models on the same tables.
+_SHARED_TABLE_MODELS: dict[str, tuple[type[Model], ...]] = {resources.AUDIT.logical_id: (AuditIndexItem,)}
 
 
 def bind_tables(settings: Settings) -> None:
@@ -240,5 +308,6 @@ def bind_tables(settings: Settings) -> None:
         resources.STATS.logical_id: settings.stats_table,
     }
     for logical_id, model in _MODELS.items():
-        model.Meta.table_name = names[logical_id]
-        model.Meta.region = settings.region
+        for m in (model, *_SHARED_TABLE_MODELS.get(logical_id, ())):
+            m.Meta.table_name = names[logical_id]
+            m.Meta.region = settings.region

@@ -17,6 +17,17 @@ def parse_issue_message(body: str) -> tuple[str, str]:
     return str(data["eventId"]), str(data["revision"])
 
 
+def notice_message(hcid: str) -> str:
+    """Send a certificate's notice SMS (it was revoked): the issue worker owns every certificate SMS."""
+    return json.dumps({"notice": hcid}, separators=(",", ":"))
+
+
+def parse_notice_message(body: str) -> str | None:
+    """The HCID of a notice message; None for an issue message."""
+    data = json.loads(body)
+    return str(data["notice"]) if isinstance(data, dict) and "notice" in data else None
+
+
 class IssueQueue:
     def __init__(self, url: str, sqs: Any | None = None):
         self.url = url
@@ -25,6 +36,10 @@ class IssueQueue:
     def send(self, event_id: str, revision: str) -> None:
         sqs = self._sqs or client("sqs")
         sqs.send_message(QueueUrl=self.url, MessageBody=issue_message(event_id, revision))
+
+    def send_notice(self, hcid: str) -> None:
+        sqs = self._sqs or client("sqs")
+        sqs.send_message(QueueUrl=self.url, MessageBody=notice_message(hcid))
 
 
 def queue_depths(url: str, dead_letter_url: str, sqs: Any | None = None) -> tuple[int, int]:

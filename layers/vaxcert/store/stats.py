@@ -17,7 +17,16 @@ from vaxcert.store.models import StatsItem
 
 logger = logging.getLogger(__name__)
 TOTALS = "totals"
-FIELDS = ("issued", "valid", "revoked", "superseded", "smsExpected", "smsSent", "smsFailed")
+FIELDS = (
+    "issued",
+    "valid",
+    "revoked",
+    "superseded",
+    "smsExpected",
+    "smsSent",
+    "smsFailed",
+    "editConflicts",
+)
 
 
 def day_key(day: date) -> str:
@@ -49,6 +58,9 @@ class Stats:
 
     def sms_failed(self) -> None:
         self.add(smsFailed=1)
+
+    def edit_conflict(self) -> None:
+        self.add(editConflicts=1)
 
     def read(self, today: date, days: int = 30) -> dict[str, Any]:
         """Totals and the issued count of each of the last `days` days (oldest first, zeros included)."""

@@ -1,4 +1,4 @@
-"""Trust list publications: the EU-gateway style JSON list and the same keys as a JWKS."""
+"""Trust list publications: the EU-gateway style JSON list (every framework) and the same keys as a JWKS."""
 
 from __future__ import annotations
 
@@ -6,48 +6,55 @@ import base64
 from collections.abc import Iterable
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
-from vaxcert.store.trust import TrustEntry
+from vaxcert.store.trust import HC1, TrustEntry, stored_time
+from vaxcert.trust.keys import algorithm_for, jwk_from_public_key, public_key_from_jwk
 
 
-def _b64url_int(value: int, size: int) -> str:
-    return base64.urlsafe_b64encode(value.to_bytes(size, "big")).rstrip(b"=").decode()
+def _public_key(entry: TrustEntry) -> Any:
+    if entry.der:
+        from vaxcert.verification.trust import load_certificate
+
+        return load_certificate(entry.der).public_key()
+    return public_key_from_jwk(entry.jwk)
 
 
 def jwk_for(entry: TrustEntry) -> dict[str, Any]:
-    """The certificate's public key as a JWK; `kid` is the HC1 kid (base64), `x5c` the certificate."""
-    key = x509.load_der_x509_certificate(entry.der).public_key()
-    jwk: dict[str, Any]
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        numbers = key.public_numbers()
-        jwk = {"kty": "EC", "crv": "P-256", "x": _b64url_int(numbers.x, 32), "y": _b64url_int(numbers.y, 32)}
-        jwk["alg"] = "ES256"
-    elif isinstance(key, rsa.RSAPublicKey):
-        n = key.public_numbers()
-        jwk = {"kty": "RSA", "n": _b64url_int(n.n, (n.n.bit_length() + 7) // 8), "e": _b64url_int(n.e, 3)}
-        jwk["alg"] = "PS256"
-    else:  # pragma: no cover - only EC and RSA certificates are ever stored
-        raise ValueError("unsupported key type")
-    return {**jwk, "kid": entry.kid_b64, "use": "sig", "x5c": [base64.b64encode(entry.der).decode()]}
+    """The key as a public JWK; `kid` as its framework names it (hc1: base64 kid), `x5c` its certificate."""
+    key = _public_key(entry)
+    jwk: dict[str, Any] = {**jwk_from_public_key(key), "alg": algorithm_for(key)}
+    jwk.update({"kid": entry.key_ref, "use": "sig"})
+    if entry.der:
+        jwk["x5c"] = [base64.b64encode(entry.der).decode()]
+    return jwk
+
+
+def trust_list_entry(entry: TrustEntry) -> dict[str, Any]:
+    """One trust-list entry: the EU gateway fields, plus `framework` and `jwk` (and `issuer` for shc).
+
+    `rawData` is present whenever the key is an X.509 certificate; a bare key has no validity period
+    (notBefore/notAfter null)."""
+    item: dict[str, Any] = {
+        "kid": entry.key_ref,
+        "country": entry.country or None,
+        "certificateType": entry.certificate_type,
+    }
+    if entry.der:
+        item["rawData"] = base64.b64encode(entry.der).decode()
+    item["notBefore"] = stored_time(entry.not_before)
+    item["notAfter"] = stored_time(entry.not_after)
+    item["framework"] = entry.framework or HC1
+    item["jwk"] = jwk_for(entry)
+    if entry.issuer:
+        item["issuer"] = entry.issuer
+    return item
 
 
 def trust_list_document(entries: Iterable[TrustEntry]) -> dict[str, Any]:
-    return {
-        "certificates": [
-            {
-                "kid": e.kid_b64,
-                "country": e.country,
-                "certificateType": e.certificate_type,
-                "rawData": base64.b64encode(e.der).decode(),
-                "notBefore": e.not_before.isoformat(),
-                "notAfter": e.not_after.isoformat(),
-            }
-            for e in entries
-        ]
-    }
+    return {"certificates": [trust_list_entry(e) for e in entries]}
 
 
 def jwks_document(entries: Iterable[TrustEntry]) -> dict[str, Any]:
-    return {"keys": [jwk_for(e) for e in entries]}
+    """The HC1 keys only: a JWKS at our origin is read by JOSE verifiers (SMART Health Card verifiers look
+    for ``<iss>/.well-known/jwks.json``) as keys that sign for us, which other frameworks' imported keys
+    must never be taken for."""
+    return {"keys": [jwk_for(e) for e in entries if (e.framework or HC1) == HC1]}

@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from vaxcert.formats.shc_card import crl_document, crl_version, issuer_jwk, rid_for
-from vaxcert.store.trust import ACTIVE, DSC, OWN, TrustEntry
+from vaxcert.store.trust import ACTIVE, DSC, HC1, OWN, TrustEntry
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class CardKey:
 
 def card_key(entry: TrustEntry) -> CardKey | None:
     """The SHC key of one of our DSCs (None for anything else: CSCAs, imported or RSA keys)."""
-    if entry.origin != OWN or entry.certificate_type != DSC:
+    if entry.origin != OWN or entry.certificate_type != DSC or entry.framework != HC1 or not entry.der:
         return None
     key = x509.load_der_x509_certificate(entry.der).public_key()
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):

@@ -1,38 +1,56 @@
 """verify_qr: one QR string in, one VerificationResult out. Never raises on bad input.
 
+The engine only dispatches on the QR's prefix to its format module (formats.hc1 / who / divoc / shc /
+icao_vds), each of which decodes, maps to the one CertificateContent and checks its own signature given
+trusted keys; trust, dates and revocation are applied here, the same way for every format.
+
 Status precedence (worst first): MALFORMED > UNKNOWN_ISSUER > SIGNATURE_INVALID > REVOKED > EXPIRED /
-NOT_YET_VALID > VALID. Signature checks only use certificates whose kid matches: without a match the result is
-UNKNOWN_ISSUER, never a trial of every trusted key (slow, and it would hide a wrong kid).
+NOT_YET_VALID > VALID. UNKNOWN_ISSUER only when no trusted key matches what the certificate names (kid,
+DID, iss + kid, CSCA country); SIGNATURE_INVALID when trusted keys exist and none verifies. Signature
+checks only use keys whose id matches: never a trial of every trusted key (slow, and it would hide a
+wrong kid).
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from importlib.resources import files
 from typing import Any
 
-from vaxcert.formats import cose
+from vaxcert.formats.decoded import DecodedCertificate, FormatName
 from vaxcert.formats.divoc import PREFIX as DIVOC_PREFIX
-from vaxcert.formats.divoc import decode_divoc, divoc_content
 from vaxcert.formats.errors import FormatError
 from vaxcert.formats.hc1 import PREFIX as HC1_PREFIX
-from vaxcert.formats.hc1 import Hc1Document, decode_hc1
 from vaxcert.formats.shc import PREFIX as SHC_PREFIX
-from vaxcert.formats.shc import decode_shc, shc_content
-from vaxcert.formats.summary import CertificateContent, day, integer, mapping, text
-from vaxcert.formats.uvci import split_uci
-from vaxcert.verification.models import PRECEDENCE, CertificateSummary, Format, Status, VerificationResult
-from vaxcert.verification.trust import RevocationCheck, TrustedCertificate, TrustStore
+from vaxcert.formats.summary import CertificateContent
+from vaxcert.verification.models import PRECEDENCE, Format, Status, VerificationResult
+from vaxcert.verification.trust import (
+    CertificateRevocations,
+    RevocationCheck,
+    RevocationQuery,
+    Revocations,
+    TrustedCertificate,
+    TrustStore,
+    normalize_issuer,
+)
 
 # Clocks of issuing systems and phones drift; an iat a few minutes in the future is not a forgery.
 CLOCK_SKEW = timedelta(minutes=5)
 
+_FORMAT_NAMES = {
+    "HC1": "HC1",
+    "WHO": "WHO DDCC",
+    "DIVOC": "DIVOC",
+    "SHC": "SMART Health Card",
+    "ICAO": "ICAO",
+}
+
 
 def verify_qr(
-    text: str, trust: TrustStore, *, at: datetime, revocation: RevocationCheck | None = None
+    text: str,
+    trust: TrustStore,
+    *,
+    at: datetime,
+    revocation: RevocationCheck | CertificateRevocations | None = None,
 ) -> VerificationResult:
     try:
         if at.tzinfo is None:
@@ -42,55 +60,70 @@ def verify_qr(
         return _result("MALFORMED", reason=f"unreadable QR content ({type(exc).__name__})")
 
 
+def decode_certificate(qr: str) -> DecodedCertificate:
+    """Dispatch on the prefix to the format's module; FormatError when the QR is not one we read."""
+    if qr.startswith(HC1_PREFIX):
+        from vaxcert.formats.hc1 import decode_hc1, hc1_certificate
+        from vaxcert.formats.who import who_certificate
+
+        doc = decode_hc1(qr)
+        return who_certificate(doc) if doc.who_ddcc is not None else hc1_certificate(doc)
+    if qr.startswith(DIVOC_PREFIX):
+        from vaxcert.formats.divoc import divoc_certificate
+
+        return divoc_certificate(qr)
+    if qr.startswith(SHC_PREFIX):
+        from vaxcert.formats.shc import shc_certificate
+
+        return shc_certificate(qr)
+    from vaxcert.formats.icao_vds import icao_certificate, looks_like_icao
+
+    if looks_like_icao(qr):
+        return icao_certificate(qr)
+    raise FormatError("not a recognised vaccination certificate QR")
+
+
+def _format_of(qr: str) -> FormatName | None:
+    for prefix, name in ((HC1_PREFIX, "HC1"), (DIVOC_PREFIX, "DIVOC"), (SHC_PREFIX, "SHC")):
+        if qr.startswith(prefix):
+            return name  # type: ignore[return-value]
+    from vaxcert.formats.icao_vds import looks_like_icao
+
+    return "ICAO" if looks_like_icao(qr) else None
+
+
 def _verify(
-    qr: str, trust: TrustStore, at: datetime, revocation: RevocationCheck | None
+    qr: str, trust: TrustStore, at: datetime, revocation: RevocationCheck | CertificateRevocations | None
 ) -> VerificationResult:
     if not isinstance(qr, str):
         return _result("MALFORMED", reason="QR content must be text")
     qr = qr.strip()
-    if qr.startswith(HC1_PREFIX):
-        return _verify_hc1(qr, trust, at, revocation)
-    if qr.startswith(DIVOC_PREFIX):
-        try:
-            content = divoc_content(decode_divoc(qr))
-        except FormatError as exc:
-            return _result("MALFORMED", fmt="DIVOC", reason=f"DIVOC: {exc}")
-        return _result(
-            "UNKNOWN_ISSUER", fmt="DIVOC", reason=f"DIVOC certificate from {content.issuer}: no trusted key"
-        )
-    if qr.startswith(SHC_PREFIX):
-        try:
-            card = decode_shc(qr)
-            content = shc_content(card)
-        except FormatError as exc:
-            return _result("MALFORMED", fmt="SHC", reason=f"SMART Health Card: {exc}")
-        return _result(
-            "UNKNOWN_ISSUER",
-            fmt="SHC",
-            kid=card.kid,
-            reason=f"SMART Health Card from {content.issuer}: no trusted key",
-        )
-    if qr.startswith("{") and '"icao.' in qr[:200]:
-        return _result("MALFORMED", reason="ICAO VDS-NC is not a supported format")
-    return _result("MALFORMED", reason="not a recognised vaccination certificate QR")
-
-
-def _verify_hc1(
-    qr: str, trust: TrustStore, at: datetime, revocation: RevocationCheck | None
-) -> VerificationResult:
     try:
-        doc = decode_hc1(qr)
+        decoded = decode_certificate(qr)
     except FormatError as exc:
-        return _result("MALFORMED", fmt="HC1", reason=f"{exc.stage}: {exc}")
-    fmt: Format = "WHO" if doc.who_ddcc is not None else "HC1"
-    kid = base64.b64encode(doc.kid).decode() if doc.kid else None
-    common: dict[str, Any] = {"fmt": fmt, "issuer": doc.issuer, "kid": kid}
-    if doc.kid is None:
-        return _result("UNKNOWN_ISSUER", reason="no key identifier (kid) in the COSE headers", **common)
-    candidates = [c for c in trust.certificates_for(doc.kid) if c.certificate_type == "DSC"]
-    if not candidates:
-        return _result("UNKNOWN_ISSUER", reason="signing key not in the trust list", **common)
-    signer = _signer(doc, candidates)
+        fmt = _format_of(qr)
+        if fmt is None:
+            return _result("MALFORMED", reason=str(exc))
+        label = f"{exc.stage}" if fmt == "HC1" else _FORMAT_NAMES[fmt]
+        return _result("MALFORMED", fmt=fmt, reason=f"{label}: {exc}")
+
+    common: dict[str, Any] = {"fmt": decoded.format, "issuer": decoded.issuer, "kid": decoded.kid}
+    request = decoded.key
+    if request is None:
+        return _result("UNKNOWN_ISSUER", reason="no key identifier (kid) in the certificate", **common)
+    anchors = [
+        key
+        for key in trust.keys_for(
+            request.framework, key_id=request.key_id, issuer=request.issuer, country=request.country
+        )
+        if key.certificate_type == request.certificate_type and _bound_to(key, request.bound_issuer)
+    ]
+    if not anchors:
+        return _result("UNKNOWN_ISSUER", reason=decoded.no_key_reason, **common)
+    try:
+        signer = decoded.check_signature(anchors)
+    except FormatError as exc:  # e.g. a DIVOC credential too complex to canonicalise
+        return _result("MALFORMED", reason=f"{_FORMAT_NAMES[decoded.format]}: {exc}", **common)
     if signer is None:
         return _result(
             "SIGNATURE_INVALID",
@@ -99,145 +132,65 @@ def _verify_hc1(
             **common,
         )
 
-    content = _hc1_content(doc, fmt)
-    now = at.timestamp()
-    expired = doc.expires_at is not None and doc.expires_at < now
-    premature = doc.issued_at is not None and doc.issued_at > now + CLOCK_SKEW.total_seconds()
-    dsc_valid = signer.valid_at(at)
-    revoked = False
-    if revocation is not None:
-        uci = content.hcid_source or ""
-        revoked = revocation.is_revoked(uci, content.summary.country or "", doc.signature)
+    expired = decoded.not_after is not None and decoded.not_after < at
+    premature = decoded.not_before is not None and decoded.not_before > at + CLOCK_SKEW
+    signer_valid = (signer.not_before is None or signer.not_before <= at) and (
+        signer.not_after is None or at <= signer.not_after
+    )
+    revoked_reason = _revocation_reason(revocation, decoded)
 
     failures: dict[Status, str] = {}
-    if revoked:
-        # A revocation source may say more (e.g. superseded by a correction); never personal data.
-        why = getattr(revocation, "why_revoked", None)
-        failures["REVOKED"] = (
-            why(content.hcid_source or "") if why else None
-        ) or "certificate has been revoked"
+    if revoked_reason is not None:
+        failures["REVOKED"] = revoked_reason
     if expired:
         failures["EXPIRED"] = "certificate has expired"
-    elif at > signer.not_after:
-        failures["EXPIRED"] = "signing certificate (DSC) has expired"
+    elif signer.not_after is not None and at > signer.not_after:
+        failures["EXPIRED"] = f"{signer.what} has expired"
     if premature:
         failures["NOT_YET_VALID"] = "certificate is not valid yet"
-    elif at < signer.not_before:
-        failures["NOT_YET_VALID"] = "signing certificate (DSC) is not valid yet"
+    elif signer.not_before is not None and at < signer.not_before:
+        failures["NOT_YET_VALID"] = f"{signer.what} is not valid yet"
     status: Status = next((s for s in PRECEDENCE if s in failures), "VALID")
     checks = _checks(
         True,
         expiry=not (expired or premature),
-        dsc=dsc_valid,
-        revocation=None if revocation is None else not revoked,
+        dsc=signer_valid,
+        revocation=None if revocation is None else revoked_reason is None,
     )
     return _result(
         status,
-        certificate=content.summary,
+        certificate=decoded.content,
         reason=failures.get(status, "signature and validity checked"),
         checks=checks,
         **common,
     )
 
 
-def _signer(doc: Hc1Document, candidates: list[TrustedCertificate]) -> TrustedCertificate | None:
-    for certificate in candidates:
-        if cose.verify_signature(doc.alg, certificate.public_key, doc.sig_structure, doc.signature):
-            return certificate
-    return None
+def _bound_to(key: TrustedCertificate, issuer: str | None) -> bool:
+    return key.issuer is None or issuer is None or key.issuer == normalize_issuer(issuer)
+
+
+def _revocation_reason(
+    revocation: RevocationCheck | CertificateRevocations | None, decoded: DecodedCertificate
+) -> str | None:
+    """Why the certificate is revoked (no personal data), or None."""
+    if revocation is None:
+        return None
+    query = RevocationQuery(
+        format=decoded.format,
+        issuer=decoded.issuer,
+        kid=decoded.kid,
+        identifier=decoded.identifier,
+        country=decoded.country,
+        signature=decoded.signature,
+    )
+    return Revocations(revocation).revoked(query)
 
 
 def _checks(
     signature: bool, *, expiry: bool | None = None, dsc: bool | None = None, revocation: bool | None = None
 ) -> dict[str, bool | None]:
     return {"signature": signature, "expiry": expiry, "signerValidity": dsc, "notRevoked": revocation}
-
-
-class _Hc1Content:
-    __slots__ = ("hcid_source", "summary")
-
-    def __init__(self, summary: CertificateSummary, hcid_source: str | None) -> None:
-        self.summary = summary
-        self.hcid_source = hcid_source  # the UVCI, for revocation
-
-
-def _hc1_content(doc: Hc1Document, fmt: Format) -> _Hc1Content:
-    if fmt == "WHO":
-        return _Hc1Content(_summary(_who_content(doc.who_ddcc or {})), None)
-    eu = doc.eu or {}
-    nam = mapping(eu.get("nam"))
-    entries = eu.get("v")
-    entry = mapping(entries[0]) if isinstance(entries, list) and entries else {}
-    uci = text(entry.get("ci"))
-    ext = doc.ddcc or {}
-    hcid = text(ext.get(11)) or _hcid_from_uci(uci)
-    name = " ".join(
-        p
-        for p in (text(nam.get("gn")) or text(nam.get("gnt")), text(nam.get("fn")) or text(nam.get("fnt")))
-        if p
-    )
-    content = CertificateContent(
-        format=fmt,
-        issuer=doc.issuer,
-        name=name or None,
-        date_of_birth=text(eu.get("dob")),
-        hcid=hcid,
-        vaccine=_vaccine_name(text(entry.get("mp"))),
-        dose=integer(entry.get("dn")),
-        total_doses=integer(entry.get("sd")),
-        date=day(entry.get("dt")),
-        country=text(entry.get("co")),
-    )
-    return _Hc1Content(_summary(content), uci)
-
-
-def _who_content(claims: dict[Any, Any]) -> CertificateContent:
-    def code(value: Any) -> str | None:
-        return text(value.get("display") or value.get("code")) if isinstance(value, dict) else text(value)
-
-    return CertificateContent(
-        format="WHO",
-        name=text(claims.get("name")),
-        date_of_birth=day(claims.get("birthDate")),
-        hcid=text(claims.get("hcid")),
-        vaccine=code(claims.get("brand")) or code(claims.get("vaccine")),
-        dose=integer(claims.get("dose")),
-        total_doses=integer(claims.get("total_doses")),
-        date=day(claims.get("date")),
-        country=code(claims.get("country")),
-    )
-
-
-def _hcid_from_uci(uci: str | None) -> str | None:
-    """Our UVCIs are URN:UVCI:01:<CC>:<HCID>#<check>; for others the UVCI is the identifier."""
-    if not uci:
-        return None
-    split = split_uci(uci)
-    return split[1] if split else uci
-
-
-@cache
-def _vaccine_names() -> dict[str, str]:
-    catalogue = json.loads((files("vaxcert") / "config" / "vaccines.json").read_text())
-    return {v["eu"]["mp"]: v["display"] for v in catalogue["vaccines"].values() if "eu" in v}
-
-
-def _vaccine_name(mp: str | None) -> str | None:
-    return _vaccine_names().get(mp, mp) if mp else None
-
-
-def _summary(content: CertificateContent) -> CertificateSummary:
-    # model_construct: the values are already typed, and validation would cost more than the ECDSA verify.
-    return CertificateSummary.model_construct(
-        name=content.name,
-        dateOfBirth=content.date_of_birth,
-        hcid=content.hcid,
-        vaccine=content.vaccine,
-        dose=content.dose,
-        totalDoses=content.total_doses,
-        date=content.date,
-        country=content.country,
-    )
 
 
 def _result(
@@ -247,7 +200,7 @@ def _result(
     fmt: Format | None = None,
     issuer: str | None = None,
     kid: str | None = None,
-    certificate: CertificateSummary | None = None,
+    certificate: CertificateContent | None = None,
     checks: dict[str, bool | None] | None = None,
 ) -> VerificationResult:
     return VerificationResult.model_construct(
@@ -260,3 +213,6 @@ def _result(
         reason=reason,
         checks=checks,
     )
+
+
+__all__ = ["CLOCK_SKEW", "TrustedCertificate", "decode_certificate", "verify_qr"]

@@ -6,10 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from vaxcert.formats.summary import CertificateContent
+
 Status = Literal[
     "VALID", "REVOKED", "EXPIRED", "NOT_YET_VALID", "SIGNATURE_INVALID", "UNKNOWN_ISSUER", "MALFORMED"
 ]
-Format = Literal["HC1", "DIVOC", "SHC", "WHO"]
+Format = Literal["HC1", "WHO", "DIVOC", "SHC", "ICAO"]
 
 # Worst first: when several checks fail, the result reports the first status of this list that applies.
 PRECEDENCE: tuple[Status, ...] = (
@@ -23,19 +25,8 @@ PRECEDENCE: tuple[Status, ...] = (
 )
 
 
-class CertificateSummary(BaseModel):
-    """Minimal disclosure: what a person checking the certificate needs to see, nothing more."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str | None = None
-    dateOfBirth: str | None = None  # camelCase: JSON contract
-    hcid: str | None = None
-    vaccine: str | None = None
-    dose: int | None = None
-    totalDoses: int | None = None
-    date: str | None = None
-    country: str | None = None
+# One content type for every format (formats.summary); the old name stays for existing imports.
+CertificateSummary = CertificateContent
 
 
 class VerificationResult(BaseModel):
@@ -46,7 +37,7 @@ class VerificationResult(BaseModel):
     format: Format | None = None
     issuer: str | None = None
     kid: str | None = None  # base64 of the COSE kid
-    certificate: CertificateSummary | None = None
+    certificate: CertificateContent | None = None
     reason: str
     # Beyond the contract: which individual checks passed (None = not checked), for diagnostics and tests.
     checks: dict[str, bool | None] | None = None

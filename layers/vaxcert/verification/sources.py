@@ -3,47 +3,105 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import cast
 
 from vaxcert.formats.uvci import parse_uci_hcid
 from vaxcert.issuance.certificate import CertificateStatus
 from vaxcert.store.certificates import CertificateRepository
-from vaxcert.store.trust import TrustRepository
-from vaxcert.verification.trust import InMemoryTrustStore, TrustedCertificate
+from vaxcert.store.trust import TrustEntry, TrustRepository
+from vaxcert.trust.keys import public_key_from_jwk
+from vaxcert.verification.trust import (
+    FRAMEWORKS,
+    CertificateType,
+    Framework,
+    InMemoryTrustStore,
+    TrustedCertificate,
+)
 
 # Trust lists change on key rotation or import: minutes of staleness are fine, a scan per request is not.
 TRUST_CACHE_S = 60
 UNKNOWN_KID_REFRESH_S = 5
 
 
-class StoredTrustStore:
-    """TrustStore over the trust table (active entries), refreshed every minute."""
+def trusted_key(entry: TrustEntry) -> TrustedCertificate:
+    """The verification engine's view of a stored trust entry (any framework)."""
+    kind: CertificateType = "CSCA" if entry.certificate_type == "CSCA" else "DSC"
+    framework = cast(Framework, entry.framework if entry.framework in FRAMEWORKS else "hc1")
+    if framework == "hc1":
+        return TrustedCertificate.from_der(
+            entry.der, country=entry.country, certificate_type=kind, kid=entry.kid
+        )
+    if entry.der:
+        return TrustedCertificate.from_der(
+            entry.der,
+            country=entry.country or None,
+            certificate_type=kind,
+            framework=framework,
+            issuer=entry.issuer,
+            key_id=entry.key_ref,
+        )
+    return TrustedCertificate.from_public_key(
+        public_key_from_jwk(entry.jwk),
+        framework=framework,
+        key_id=entry.key_ref,
+        country=entry.country or None,
+        issuer=entry.issuer,
+        certificate_type=kind,
+        jwk=entry.jwk,
+    )
 
-    def __init__(self, repository: TrustRepository | None = None, ttl_s: float = TRUST_CACHE_S):
+
+class StoredTrustStore:
+    """TrustStore over the trust table (active entries of every framework), refreshed every minute."""
+
+    def __init__(
+        self,
+        repository: TrustRepository | None = None,
+        ttl_s: float = TRUST_CACHE_S,
+        configured: Sequence[TrustEntry] = (),
+    ):
         self._repository = repository or TrustRepository()
         self._ttl_s = ttl_s
+        self._configured = tuple(configured)  # keys from the deployment's settings (the DIVOC key)
         self._cache: tuple[float, InMemoryTrustStore] | None = None
 
     def _store(self, refresh: bool = False) -> InMemoryTrustStore:
         if refresh or self._cache is None or time.monotonic() - self._cache[0] > self._ttl_s:
-            store = InMemoryTrustStore(
-                TrustedCertificate.from_der(
-                    e.der,
-                    country=e.country,
-                    certificate_type="CSCA" if e.certificate_type == "CSCA" else "DSC",
-                    kid=e.kid,
-                )
-                for e in self._repository.active()
-            )
+            store = InMemoryTrustStore()
+            for entry in (*self._configured, *self._repository.active()):
+                try:
+                    store.add(trusted_key(entry))
+                except ValueError:
+                    continue  # an entry we cannot read must not make every other key unusable
             self._cache = (time.monotonic(), store)
         return self._cache[1]
 
+    def _may_refresh(self) -> bool:
+        loaded_at = self._cache[0] if self._cache else 0.0
+        return time.monotonic() - loaded_at > UNKNOWN_KID_REFRESH_S
+
     def certificates_for(self, kid: bytes) -> list[TrustedCertificate]:
         found = self._store().certificates_for(kid)
-        loaded_at = self._cache[0] if self._cache else 0.0
-        if not found and time.monotonic() - loaded_at > UNKNOWN_KID_REFRESH_S:
+        if not found and self._may_refresh():
             # A kid we do not know may be a DSC created by a key rotation a moment ago: re-read, but
             # at most every few seconds, so unknown kids cannot make every request scan the table.
             found = self._store(refresh=True).certificates_for(kid)
+        return found
+
+    def keys_for(
+        self,
+        framework: Framework,
+        *,
+        key_id: str | None = None,
+        issuer: str | None = None,
+        country: str | None = None,
+    ) -> list[TrustedCertificate]:
+        found = self._store().keys_for(framework, key_id=key_id, issuer=issuer, country=country)
+        if not found and self._may_refresh():  # a key imported a moment ago is used at once
+            found = self._store(refresh=True).keys_for(
+                framework, key_id=key_id, issuer=issuer, country=country
+            )
         return found
 
 

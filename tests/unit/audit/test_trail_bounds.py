@@ -27,6 +27,12 @@ class MemoryStore:
     def by_actor(self, actor: str, limit: int) -> list[AuditEntry]:
         return []
 
+    def append_index(self, entry: AuditEntry, keys: object) -> None:
+        pass
+
+    def by_index_key(self, key: str, limit: int) -> list[AuditEntry]:
+        return []
+
 
 def test_huge_query_values_and_hcids_are_cut_to_a_readable_size() -> None:
     store = MemoryStore()

@@ -9,6 +9,7 @@ from vaxcert.catalogue import load_catalogue
 from vaxcert.documents.models import CertificateDocument
 from vaxcert.documents.service import CertificateDocuments, build_document, mask_identifier
 from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStatus
+from vaxcert.sources.person_keys import identity_key
 
 CATALOGUE = load_catalogue()
 
@@ -34,6 +35,9 @@ def certificate(hcid: str, *, dose: int = 1, day: date = date(2021, 12, 14), sta
         issued_at=issued,
         expires_at=issued + timedelta(days=365),
         sms_status=SmsStatus.SENT,
+        identity_key=identity_key(record.person.identifier.type, record.person.identifier.value)
+        if record.person.identifier
+        else None,
     )
 
 

@@ -7,10 +7,9 @@ from datetime import date
 import pytest
 
 from tests.factories import example_record
-from vaxcert.documents.people import name_matches, normalise_name, same_person
+from vaxcert.documents.people import name_matches, normalise_name
 from vaxcert.errors import InvalidInput
 from vaxcert.facility.search import SearchQuery, parse_search
-from vaxcert.formats.ddcc import Identifier
 
 TODAY = date(2024, 6, 1)
 
@@ -69,18 +68,3 @@ def test_refused_queries(params, field: str, words: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_search(params, TODAY)
     assert [(p.field, words in p.problem) for p in refused.value.problems] == [(field, True)]
-
-
-def test_same_person_by_identifier_or_by_name_and_dob() -> None:
-    a = example_record().person
-    assert same_person(a, example_record(person={"given_name": "MARCIA", "family_name": "Campbéll"}).person)
-    # Same name and dob but a different identifier: a namesake.
-    assert not same_person(
-        a, example_record(person={"identifier": Identifier(type="TRN", value="999999999")}).person
-    )
-    # Identifier matches even when the name was typed differently.
-    assert same_person(a, example_record(person={"given_name": "Marsha"}).person)
-    assert not same_person(a, example_record(person={"birth_date": date(1984, 3, 8)}).person)
-    b = example_record(person={"identifier": None}).person
-    assert same_person(a, b)
-    assert not same_person(b, example_record(person={"identifier": None, "given_name": "Marsha"}).person)

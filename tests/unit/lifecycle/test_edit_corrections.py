@@ -57,8 +57,13 @@ class Store:
         self.claims.append((old, new))
         return True
 
-    def attach_correction(self, event_id: str, revision: str, supersedes: str, version: int) -> StoredEvent:
-        return StoredEvent(event(revision), "NEW", supersedes=supersedes, version=version)
+    def get_certificate(self, hcid: str) -> Certificate | None:
+        return None
+
+    def attach_correction(
+        self, event_id: str, revision: str, supersedes: str, version: int, **applied: Any
+    ) -> StoredEvent:
+        return StoredEvent(applied["applied"], "NEW", supersedes=supersedes, version=version)
 
 
 EDIT = "2021-12-15T09:00:00Z"
