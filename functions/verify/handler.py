@@ -22,7 +22,9 @@ from vaxcert.trust import shc_keys
 from vaxcert.trust.configured import divoc_entries
 from vaxcert.verification.engine import verify_qr
 from vaxcert.verification.models import VerificationResult
+from vaxcert.verification.own_cards import OwnCardRevocations
 from vaxcert.verification.sources import OwnRevocations, StoredTrustStore
+from vaxcert.verification.trust import Revocations
 
 logger = Logger(service="vaxcert-verify")
 _settings = settings()
@@ -40,8 +42,9 @@ def _configured_keys() -> list[Any]:
 
 
 _configured = _configured_keys()
-_trust = StoredTrustStore(configured=_configured)
-_revocations = OwnRevocations(_settings.country)
+_trust = StoredTrustStore(configured=_configured, own_card_issuer=_settings.shc_issuer)
+# Our HC1 certificates by UCI, our SMART Health Cards by rid: both read live.
+_revocations = Revocations(OwnRevocations(_settings.country), OwnCardRevocations(_settings.shc_issuer))
 # Public, cacheable documents: CloudFront and verifier apps may keep them for a few minutes.
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
 # The revocation list changes within a minute of a revocation: short caches, here and downstream.
