@@ -132,6 +132,17 @@ def test_correction_reissues_the_card_and_the_old_rid_goes_on_the_crl(
     [key] = [k for k in jwks["keys"] if k["kid"] == crl["kid"]]
     assert key["crlVersion"] == crl["ctr"] == 1 + len(crl["rids"])
 
+    # /v1/verify: the corrected card VALID, the superseded one REVOKED (and says why).
+    def verify(jws: str) -> dict[str, Any]:
+        qr = "shc:/" + "".join(f"{ord(c) - 45:02d}" for c in jws)
+        status, _, body = invoke.http("POST", "/v1/verify", {"qr": qr})
+        assert status == 200
+        return dict(body)
+
+    assert verify(new["shc"])["status"] == "VALID"
+    superseded = verify(old["shc"])
+    assert superseded["status"] == "REVOKED" and "superseded" in superseded["reason"]
+
 
 def test_after_key_rotation_new_cards_use_the_new_key_and_both_are_published(
     aws, trust_material, invoke: Invoker, form, monkeypatch
