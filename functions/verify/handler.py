@@ -102,7 +102,10 @@ def _verify(qr: str, at: datetime) -> VerificationResult:
 def trust_list() -> Response:
     from vaxcert.trust.jwks import trust_list_document  # the trust list is fetched rarely: import on use
 
-    return json_response(200, trust_list_document(_active()), PUBLIC_CACHE)
+    active = _active()
+    # Our own SMART Health Card keys too (our DSCs' keys under our iss), for offline verifiers.
+    own_cards = shc_keys.card_trust_entries(active, _settings.shc_issuer)
+    return json_response(200, trust_list_document([*active, *own_cards]), PUBLIC_CACHE)
 
 
 @api.route("GET", "/.well-known/jwks.json")

@@ -160,6 +160,12 @@ def test_card_verifies_with_the_spec_alone_then_revocation_lists_its_rid(
     assert stack.request("GET", f"/v1/citizen/certificates/{hcid}/shc").status == 401
     assert stack.request("GET", f"/v1/facility/certificates/{hcid}/shc").status == 401
 
+    # The trust list offline verifiers read names the same key under our iss.
+    listed = stack.request("GET", "/v1/trust-list").json()["certificates"]
+    [entry] = [e for e in listed if e.get("framework") == "shc" and e["kid"] == header["kid"]]
+    assert entry["issuer"] == payload["iss"]
+    assert (entry["jwk"]["x"], entry["jwk"]["y"]) == (jwk["x"], jwk["y"])
+
     # Verified online: VALID for the card.
     verdict = stack.request("POST", "/v1/verify", {"qr": row["shcQr"]}).json()
     assert (verdict["status"], verdict["format"]) == ("VALID", "SHC"), verdict

@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from vaxcert.formats.shc_card import crl_document, crl_version, issuer_jwk, rid_for
-from vaxcert.store.trust import ACTIVE, DSC, HC1, OWN, TrustEntry
+from vaxcert.store.trust import ACTIVE, DSC, HC1, NO_END, NO_START, OWN, TrustEntry
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,34 @@ def card_key(entry: TrustEntry) -> CardKey | None:
 def card_keys(entries: Iterable[TrustEntry], *, include_withdrawn: bool = False) -> list[CardKey]:
     keys = [card_key(e) for e in entries if include_withdrawn or e.status == ACTIVE]
     return [k for k in keys if k is not None]
+
+
+def card_trust_entries(entries: Iterable[TrustEntry], iss: str) -> list[TrustEntry]:
+    """Our card keys as trust-list entries (framework `shc`, issuer = our `iss`, a bare JWK), so verifiers
+    that read `/v1/trust-list` (the offline page) check our cards like any SHC issuer's."""
+    out = []
+    for entry in entries:
+        key = card_key(entry) if entry.status == ACTIVE else None
+        if key is None:
+            continue
+        out.append(
+            TrustEntry(
+                kid=key.kid.encode(),
+                country=entry.country,
+                certificate_type=DSC,
+                der=b"",
+                origin=OWN,
+                status=ACTIVE,
+                key_id=None,
+                signing=False,
+                not_before=NO_START,
+                not_after=NO_END,
+                framework="shc",
+                issuer=iss,
+                jwk=key.jwk,
+            )
+        )
+    return out
 
 
 def revoked_rids(keys: Iterable[CardKey], revoked: Iterable[tuple[str, str, str]]) -> dict[str, list[str]]:
