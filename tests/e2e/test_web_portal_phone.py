@@ -260,3 +260,23 @@ def test_print_view_shows_the_holder_and_both_qr_codes(
     found = set(_decoded(page))
     assert {certificate["qr"], _shc_text(certificate["shc"])} <= found
     page.emulate_media(media="screen")
+
+
+def test_the_offline_verifier_page_checks_our_health_card(
+    context: BrowserContext, page: Page, stack: LocalStack, new_form: Callable[..., dict[str, Any]]
+) -> None:
+    """Our card's key is in /v1/trust-list under our iss: /verify checks the card on the device."""
+    from tests.e2e.test_web_verifier import _open, _verify
+
+    _, _, certificate = _issue(stack, new_form, first_name="Jodi-Ann")
+    _open(page)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null || (location.reload(), false)")
+    context.set_offline(True)
+    try:
+        page.reload()
+        page.wait_for_function("document.documentElement.dataset.verifierReady === 'true'")
+        assert _verify(page, _shc_text(certificate["shc"])) == "VALID"
+        assert "Jodi-Ann" in page.locator("#result").inner_text()
+    finally:
+        context.set_offline(False)
