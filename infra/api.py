@@ -8,11 +8,13 @@ import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra.config import DeployConfig
 from infra.nag import acknowledge
+from vaxcert.resources import ORIGIN_HEADER
 from vaxcert.routes import ROUTES, Auth, Route
 
 # Why a route has no API Gateway authorizer (cdk-nag APIG4/COG4), per auth kind. No route has one:
@@ -40,10 +42,30 @@ UNAUTHORIZED_REASONS = {
 PATH_PARAM = re.compile(r"^\{([A-Za-z0-9_]+)\+?\}$")
 
 
+# The header WAF's rate-based rules count by: CloudFront puts the viewer's address last in
+# X-Forwarded-For, and the distribution's viewer-request function (infra/web.py) first replaces whatever
+# the viewer sent, so its first (the only viewer-supplied position WAF reads) is the viewer's own address.
+RATE_KEY_HEADER = "X-Forwarded-For"
+
+
+def _rule_visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+    )
+
+
 class Api(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeployConfig,
+        origin_secret: secretsmanager.ISecret | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.config = config
+        self.origin_secret = origin_secret
         access_logs = logs.LogGroup(
             self, "AccessLogs", retention=config.log_retention, removal_policy=cdk.RemovalPolicy.RETAIN
         )
@@ -79,8 +101,10 @@ class Api(Construct):
                 tracing_enabled=False,
                 throttling_rate_limit=config.api_rate_limit,
                 throttling_burst_limit=config.api_burst_limit,
+                method_options=self._ingest_throttling(),
             ),
         )
+        self._execution_logs(api)
         acknowledge(
             api,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
@@ -130,9 +154,11 @@ class Api(Construct):
                 cloud_watch_metrics_enabled=True, metric_name="vaxcert-api", sampled_requests_enabled=True
             ),
             rules=[
+                *self._origin_rules(),
                 # CommCare form submissions are routinely larger than the 8 KB body-size rule allows.
-                managed("AWSManagedRulesCommonRuleSet", 0, overrides=["SizeRestrictions_BODY"]),
-                managed("AWSManagedRulesKnownBadInputsRuleSet", 1),
+                managed("AWSManagedRulesCommonRuleSet", 10, overrides=["SizeRestrictions_BODY"]),
+                managed("AWSManagedRulesKnownBadInputsRuleSet", 11),
+                *self._rate_rules(20),
             ],
         )
         wafv2.CfnWebACLAssociation(
@@ -141,6 +167,97 @@ class Api(Construct):
             resource_arn=api.deployment_stage.stage_arn,
             web_acl_arn=acl.attr_arn,
         )
+
+    def _ingest_throttling(self) -> dict[str, apigw.MethodDeploymentOptions]:
+        """CommCare's routes get their own method throttling, apart from the stage's default for the
+        public routes: a flood of public requests uses up the public budget, never CommCare's."""
+        return {
+            f"{route.path}/{route.method}": apigw.MethodDeploymentOptions(
+                throttling_rate_limit=self.config.ingest_rate_limit,
+                throttling_burst_limit=self.config.ingest_burst_limit,
+            )
+            for route in ROUTES
+            if route.auth is Auth.INGEST_KEY
+        }
+
+    def _execution_logs(self, api: apigw.RestApi) -> None:
+        """API Gateway writes execution logs to a group of this exact name, which it would otherwise
+        create itself with no retention (kept forever): create it first, with the stack's retention."""
+        group = logs.LogGroup(
+            self,
+            "ExecutionLogs",
+            log_group_name=f"API-Gateway-Execution-Logs_{api.rest_api_id}/{self.stage_name}",
+            retention=self.config.log_retention,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        api.deployment_stage.node.add_dependency(group)
+
+    def _origin_rules(self) -> list[wafv2.CfnWebACL.RuleProperty]:
+        """Block every request without CloudFront's origin header (direct execute-api calls): limits
+        and the audit trail then always see the viewer's own address, and no one skips the edge."""
+        if self.origin_secret is None:
+            return []
+        carries_secret = wafv2.CfnWebACL.StatementProperty(
+            byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
+                    single_header={"Name": ORIGIN_HEADER.lower()}
+                ),
+                positional_constraint="EXACTLY",
+                # A dynamic reference: CloudFormation resolves it at deploy time; the template holds none.
+                search_string=self.origin_secret.secret_value.unsafe_unwrap(),
+                text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+            )
+        )
+        return [
+            wafv2.CfnWebACL.RuleProperty(
+                name="RequireCloudFrontOrigin",
+                priority=0,
+                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=carries_secret)
+                ),
+                visibility_config=_rule_visibility("RequireCloudFrontOrigin"),
+            )
+        ]
+
+    def _rate_rules(self, first_priority: int) -> list[wafv2.CfnWebACL.RuleProperty]:
+        """One rate-based rule per public path that costs money or guesses secrets (SMS codes, sign-in,
+        verification), counted per viewer address over WAF's 5-minute window."""
+        rules = []
+        for i, (path, limit) in enumerate(self.config.waf_rate_limits):
+            name = "Rate" + "".join(part.title() for part in path.replace("/", "-").split("-") if part)
+            rules.append(
+                wafv2.CfnWebACL.RuleProperty(
+                    name=name,
+                    priority=first_priority + i,
+                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                            limit=limit,
+                            evaluation_window_sec=300,
+                            aggregate_key_type="FORWARDED_IP",
+                            forwarded_ip_config=wafv2.CfnWebACL.ForwardedIPConfigurationProperty(
+                                header_name=RATE_KEY_HEADER, fallback_behavior="NO_MATCH"
+                            ),
+                            scope_down_statement=wafv2.CfnWebACL.StatementProperty(
+                                byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                                    field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                                    # The stage name comes first in the path API Gateway sees.
+                                    positional_constraint="ENDS_WITH",
+                                    search_string=path,
+                                    text_transformations=[
+                                        wafv2.CfnWebACL.TextTransformationProperty(
+                                            priority=0, type="LOWERCASE"
+                                        )
+                                    ],
+                                )
+                            ),
+                        )
+                    ),
+                    visibility_config=_rule_visibility(name),
+                )
+            )
+        return rules
 
     @property
     def execute_api_domain(self) -> str:

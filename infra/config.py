@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-# Issue function concurrency, sized to the KMS quota for asymmetric ECC Sign calls (300/s per account
-# and region, Sign and Verify counted together, shared by every ECC key in the account).
+# Issue function concurrency (the SQS event source's MaximumConcurrency: no function concurrency is
+# reserved unless vaxcert:issueReservedConcurrency says so, since a reservation fails the deployment on
+# accounts whose Lambda concurrency quota is small, as new accounts' often is: 10), sized to the KMS
+# quota for asymmetric ECC Sign calls (300/s per account and region, Sign and Verify counted together,
+# shared by every ECC key in the account).
 # One KMS Sign round trip takes >= ~20 ms, so one issue worker (messages of a batch are processed in
 # sequence) signs at most 1 / 0.020 = 50 times a second; 4 workers x 50/s = 200/s, leaving 100/s for
 # citizen session tokens (download function) and `vaxcert keys` commands. At a realistic ~50 ms per
@@ -53,6 +56,18 @@ class DeployConfig:
     # of a bare PEM key: DIVOC certificates issued before vaxcert verify from the first day.
     divoc_public_key: str = ""
     divoc_did: str = ""
+    # Reserved concurrency of the issue function: none by default (see ISSUE_CONCURRENCY).
+    issue_reserved_concurrency: int | None = None
+    # CommCare ingest's own method throttling (requests/s): a public flood cannot use it up.
+    ingest_rate_limit: int = 50
+    ingest_burst_limit: int = 100
+    # WAF rate-based rules: requests per viewer address per 5 minutes, per path (see infra/api.py).
+    waf_rate_limits: tuple[tuple[str, int], ...] = ()
+    # Cognito e-mail through SES: a verified SES identity (an address, or a domain: no-reply@domain).
+    ses_identity: str | None = None
+    # SNS SMS origination: sender ID and/or registered origination number (docs/deployment.md).
+    sms_sender_id: str | None = None
+    sms_origination_number: str | None = None
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -101,7 +116,49 @@ class DeployConfig:
             alarm_email=str(get("alarmEmail", "")) or None,
             sms_daily_budget=_positive_int("smsDailyBudget", get("smsDailyBudget", 20_000)),
             **_divoc_key(get("divocPublicKey", ""), str(get("divocDid", ""))),
+            issue_reserved_concurrency=_optional_positive_int(
+                "issueReservedConcurrency", get("issueReservedConcurrency", None)
+            ),
+            ingest_rate_limit=_positive_int("ingestRateLimit", get("ingestRateLimit", 50)),
+            ingest_burst_limit=_positive_int("ingestBurstLimit", get("ingestBurstLimit", 100)),
+            waf_rate_limits=_rate_limits(get("wafRateLimits", {})),
+            ses_identity=str(get("sesIdentity", "")) or None,
+            sms_sender_id=str(get("smsSenderId", "")) or None,
+            sms_origination_number=str(get("smsOriginationNumber", "")) or None,
         )
+
+
+# Requests per viewer address per 5 minutes (WAF's window) before WAF blocks that address on that path
+# for a while. Well above what one person does (a citizen logs in with 2-3 requests), loose enough for
+# many phones behind one carrier-grade NAT address; the functions' own per-number limits do the rest.
+DEFAULT_WAF_RATE_LIMITS: dict[str, int] = {
+    "/v1/citizen/otp": 300,
+    "/v1/citizen/session": 600,
+    "/v1/staff/session": 300,
+    "/v1/verify": 3000,
+}
+
+
+def _rate_limits(value: object) -> tuple[tuple[str, int], ...]:
+    """vaxcert:wafRateLimits: {path: limit} over the defaults (WAF accepts 10 .. 2,000,000,000)."""
+    if isinstance(value, str):
+        import json
+
+        value = json.loads(value) if value.strip() else {}
+    if not isinstance(value, dict):
+        raise ValueError("vaxcert:wafRateLimits must be an object {path: requests per 5 minutes}")
+    merged = {**DEFAULT_WAF_RATE_LIMITS, **{str(k): int(str(v)) for k, v in value.items()}}
+    unknown = set(merged) - set(DEFAULT_WAF_RATE_LIMITS)
+    if unknown:
+        raise ValueError(f"vaxcert:wafRateLimits: unknown paths {sorted(unknown)}")
+    for path, limit in merged.items():
+        if not 10 <= limit <= 2_000_000_000:
+            raise ValueError(f"vaxcert:wafRateLimits[{path}] must be 10 .. 2000000000, got {limit}")
+    return tuple(sorted(merged.items()))
+
+
+def _optional_positive_int(key: str, value: object) -> int | None:
+    return None if value is None else _positive_int(key, value)
 
 
 def _positive_int(key: str, value: object) -> int:

@@ -28,6 +28,9 @@ NO_ROTATION_REASONS = {
     "automatic rotation would silently break forwarding. It is rotated by hand (docs/deployment.md).",
     r.OTP_PEPPER.logical_id: "The pepper keys the HMACs stored for OTPs and mobile numbers (CitizenAuth and "
     "Audit tables); rotating it would orphan every stored HMAC, so it is rotated only deliberately.",
+    r.ORIGIN_SECRET.logical_id: "CloudFront's origin header and the API web ACL's rule take its value at "
+    "deploy time; a rotation outside a deployment would block every request until the next one. Rotate by "
+    "putting a new value and redeploying (docs/deployment.md).",
 }
 
 

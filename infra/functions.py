@@ -27,6 +27,7 @@ LAYER_ARCH = "arm64"
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 
 TABLE_DEFS = {t.logical_id: t for t in r.TABLES}
+QUEUE_DEFS = {q.logical_id: q for q in r.QUEUES}
 
 TABLE_READ = [
     "dynamodb:GetItem",
@@ -273,7 +274,28 @@ def function_statements(
                 resources=[user_pool.user_pool_arn],
             )
         )
+    if grants.user_pool_status:
+        # Is the account still enabled, when did it sign out (vaxcert.http.cognito.StaffAccounts).
+        st.append(
+            iam.PolicyStatement(
+                sid="ReadStaffAccountStatus",
+                actions=["cognito-idp:AdminGetUser"],
+                resources=[user_pool.user_pool_arn],
+            )
+        )
+    if grants.user_pool_sign_out:
+        st.append(
+            iam.PolicyStatement(
+                sid="SignOutStaffAccounts",
+                actions=["cognito-idp:AdminUserGlobalSignOut", "cognito-idp:AdminUpdateUserAttributes"],
+                resources=[user_pool.user_pool_arn],
+            )
+        )
     return st
+
+
+# What a function's asset leaves out (CDK globs; infra/bundle.py builds the same tree for tests).
+FUNCTION_IGNORED = ("__pycache__", "*.pyc", "tests", "test_*.py", "*.egg-info")
 
 
 def function_code(name: str) -> lambda_.Code:
@@ -281,9 +303,7 @@ def function_code(name: str) -> lambda_.Code:
     if not folder.is_dir():
         # A clean checkout before the function is written: an empty asset still synthesizes.
         folder = _placeholder(name)
-    return lambda_.Code.from_asset(
-        str(folder), exclude=["**/__pycache__", "**/*.pyc", "tests", "**/test_*.py", "*.egg-info"]
-    )
+    return lambda_.Code.from_asset(str(folder), exclude=[f"**/{pattern}" for pattern in FUNCTION_IGNORED])
 
 
 def _placeholder(name: str) -> Path:
@@ -348,9 +368,10 @@ class Functions(Construct):
                 "POWERTOOLS_LOGGER_LOG_EVENT": "false",
                 "LOG_LEVEL": "INFO",
             }
-            reserved = grants.reserved_concurrency
-            if name == "issue" and reserved is None:
-                reserved = ISSUE_CONCURRENCY
+            reserved = issue_reserved = None
+            if name == "issue":
+                issue_reserved = reserved = config.issue_reserved_concurrency
+            reserved = grants.reserved_concurrency if reserved is None else reserved
             fn = lambda_.Function(
                 self,
                 f"{pname}Function",
@@ -384,11 +405,12 @@ class Functions(Construct):
                     f"{grants.consume_queue}Source",
                     event_source_arn=queue.queue_arn,
                     batch_size=10,
-                    max_batching_window=cdk.Duration.seconds(5),
+                    max_batching_window=cdk.Duration.seconds(QUEUE_DEFS[grants.consume_queue].batch_window_s),
                     report_batch_item_failures=True,
-                    # Pollers never exceed the reserved concurrency, so no message is throttled back
-                    # to the queue (and towards the DLQ) for want of a free instance.
-                    max_concurrency=max(2, reserved or ISSUE_CONCURRENCY),
+                    # The cap on issuance (KMS Sign quota, see ISSUE_CONCURRENCY) without reserving
+                    # concurrency; with a reservation, pollers never exceed it, so no message is
+                    # throttled back to the queue (and towards the DLQ) for want of an instance.
+                    max_concurrency=max(2, min(ISSUE_CONCURRENCY, issue_reserved or ISSUE_CONCURRENCY)),
                 )
             self.functions[name] = fn
             self.roles[name] = role

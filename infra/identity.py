@@ -41,6 +41,10 @@ class StaffIdentity(Construct):
             standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
             deletion_protection=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
+            # When the account last signed out (vaxcert.http.cognito.SIGNED_OUT_ATTRIBUTE): ID tokens
+            # authenticated before it are refused. Written by the functions (IAM) only.
+            custom_attributes={"signed_out_at": cognito.StringAttribute(min_len=1, max_len=12, mutable=True)},
+            email=self._email(config),
         )
         if config.staff_mfa != "required":
             acknowledge(
@@ -71,8 +75,34 @@ class StaffIdentity(Construct):
             # A first sign-in (new password, then installing an authenticator app and typing its code)
             # must fit in one Cognito session: the 3-minute default is too short, 15 is the maximum.
             auth_session_validity=cdk.Duration.minutes(15),
+            # No hosted UI: CDK's default OAuth flows (code and implicit grant) and its placeholder
+            # callback URL would be an unused, open redirect-based sign-in path.
+            disable_o_auth=True,
+            # Users may change no attribute but their locale with an access token (the sign-out time
+            # above must stay what the functions wrote); reads stay as Cognito's default.
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(locale=True),
         )
-        self.environment = {
+        self.environment: dict[str, str] = {
             r.USER_POOL.env: pool.user_pool_id,
             r.USER_POOL.client_env: self.client.user_pool_client_id,
         }
+
+    @staticmethod
+    def _email(config: DeployConfig) -> cognito.UserPoolEmail | None:
+        """Cognito's own mailer (50 e-mails a day, for trials) unless vaxcert:sesIdentity names a
+        verified SES identity of this region: an address, or a domain (sent from no-reply@domain)."""
+        identity = config.ses_identity
+        if not identity:
+            return None
+        # The stack's own region (a token when the stack is environment-agnostic).
+        region = cdk.Aws.REGION
+        if "@" in identity:
+            return cognito.UserPoolEmail.with_ses(
+                from_email=identity, from_name=config.issuer_name[:64], ses_region=region
+            )
+        return cognito.UserPoolEmail.with_ses(
+            from_email=f"no-reply@{identity}",
+            from_name=config.issuer_name[:64],
+            ses_verified_domain=identity,
+            ses_region=region,
+        )

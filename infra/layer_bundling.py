@@ -1,6 +1,8 @@
 """The shared Lambda layer, built without Docker: `pip install --platform ...` plus the vaxcert package.
 
-The pip install is cached in build/layer-cache/<hash of dependency list, platform and exclusions> so
+What is installed is requirements/layer.lock (`make lock` writes it from pyproject.toml's runtime
+`dependencies`): exact versions, every file checked against its hash (`--require-hashes`).
+The pip install is cached in build/layer-cache/<hash of the lock file, platform and exclusions> so
 repeated synths (the infra tests synthesize into fresh directories) copy a ready tree in a second
 instead of resolving and unpacking ~80 MB of wheels again.
 """
@@ -13,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -21,6 +22,7 @@ import jsii
 from aws_cdk import aws_lambda as lambda_
 
 from infra import ROOT
+from infra.lock import LOCK, check_lock, locked_versions, runtime_dependencies
 
 LAYER_SOURCE = ROOT / "layers"
 CACHE_ROOT = ROOT / "build" / "layer-cache"
@@ -43,16 +45,11 @@ ARCH_PLATFORMS = {
 }
 
 
-def runtime_dependencies() -> list[str]:
-    """The `[project] dependencies` of pyproject.toml: the one list of what the functions import."""
-    with (ROOT / "pyproject.toml").open("rb") as f:
-        return list(tomllib.load(f)["project"]["dependencies"])
-
-
 def cache_key(deps: list[str], arch: str) -> str:
     # The compiler's version is in the key because the .pyc files it writes are version specific.
     spec = {
         "deps": sorted(deps),
+        "lock": hashlib.sha256(LOCK.read_bytes()).hexdigest(),
         "platforms": ARCH_PLATFORMS[arch],
         "python": PYTHON_VERSION,
         "excluded": EXCLUDED,
@@ -88,11 +85,12 @@ def _compile(path: Path) -> None:
 
 
 def _pip_install(deps: list[str], arch: str, target: Path) -> None:
+    check_lock()
     platforms = [arg for p in ARCH_PLATFORMS[arch] for arg in ("--platform", p)]
     cmd = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
         "--target", str(target), *platforms, "--only-binary=:all:", "--python-version", PYTHON_VERSION,
-        "--implementation", "cp", *deps,
+        "--implementation", "cp", "--no-deps", "--require-hashes", "-r", str(LOCK),
     ]  # fmt: skip
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
@@ -151,7 +149,7 @@ def layer_code(arch: str) -> lambda_.Code:
     platforms = " ".join(f"--platform {p}" for p in ARCH_PLATFORMS[arch])
     docker_command = (
         f"pip install --target /asset-output/python {platforms} --only-binary=:all: "
-        + " ".join(f"'{d}'" for d in deps)
+        + " ".join(f"'{name}=={version}'" for name, version in sorted(locked_versions().items()))
         + " && cp -r vaxcert /asset-output/python/"
     )
     return lambda_.Code.from_asset(

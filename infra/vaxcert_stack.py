@@ -15,6 +15,7 @@ from infra.config import DeployConfig
 from infra.data import Data
 from infra.functions import Functions
 from infra.identity import StaffIdentity
+from infra.settings_env import settings_environment
 from infra.web import Web
 from vaxcert import resources as r
 
@@ -27,7 +28,8 @@ class VaxcertStack(cdk.Stack):
         data = Data(self, "Data", log_retention_days=config.log_retention_days).resources
         assert data.log_bucket is not None
         identity = StaffIdentity(self, "Staff", config=config)
-        api = Api(self, "Api", config=config)
+        origin_secret = data.secrets[r.ORIGIN_SECRET.logical_id]
+        api = Api(self, "Api", config=config, origin_secret=origin_secret)
         web = Web(
             self,
             "Web",
@@ -35,6 +37,7 @@ class VaxcertStack(cdk.Stack):
             log_bucket=data.log_bucket,
             api_domain=api.execute_api_domain,
             api_stage=api.stage_name,
+            origin_secret=origin_secret,
         )
         settings_env = {
             "STAGE": config.stage,
@@ -47,13 +50,22 @@ class VaxcertStack(cdk.Stack):
             "SMS_DAILY_BUDGET": str(config.sms_daily_budget),
             **({"DIVOC_PUBLIC_KEY": config.divoc_public_key} if config.divoc_public_key else {}),
             **({"DIVOC_DID": config.divoc_did} if config.divoc_did else {}),
+            **({"SMS_SENDER_ID": config.sms_sender_id} if config.sms_sender_id else {}),
+            **(
+                {"SMS_ORIGINATION_NUMBER": config.sms_origination_number}
+                if config.sms_origination_number
+                else {}
+            ),
+            "EXTRA_CORS_ORIGINS": ",".join(config.extra_cors_origins),
         }
         functions = Functions(
             self,
             "Functions",
             data=data,
             user_pool=identity.user_pool,
-            environment={**data.environment, **identity.environment, **settings_env},
+            environment=settings_environment(
+                self.node.try_get_context, {**data.environment, **identity.environment, **settings_env}
+            ),
             config=config,
         )
         alarms = Alarms(

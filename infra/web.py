@@ -11,11 +11,13 @@ from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra import ROOT
 from infra.config import DeployConfig
 from infra.nag import acknowledge, logical_id
+from vaxcert.resources import ORIGIN_HEADER, VIEWER_ADDRESS_HEADER
 from vaxcert.routes import WEB_PAGES, web_content_security_policy
 
 WEB_DIR = ROOT / "web"
@@ -48,6 +50,30 @@ def page_paths_function_code(pages: dict[str, str] | None = None) -> str:
     )
 
 
+# Viewer request on the API paths: X-Forwarded-For becomes the viewer's own address (CloudFront then
+# appends the same address), so the API's WAF rate rules, which read the first address, count viewers,
+# not whatever a caller wrote into the header.
+VIEWER_ADDRESS_FUNCTION_CODE = (
+    "// vaxcert (infra/web.py): viewer address first in X-Forwarded-For (WAF rate rules).\n"
+    "function handler(event) {\n"
+    "  var request = event.request;\n"
+    "  request.headers['x-forwarded-for'] = { value: event.viewer.ip };\n"
+    "  return request;\n"
+    "}\n"
+)
+# Viewer headers the API reads (an origin request policy lists at most 10). Authorization goes through
+# the cache policy instead (CloudFront forwards it only that way, or with every viewer header, Host
+# included, which API Gateway cannot route).
+API_VIEWER_HEADERS = (
+    "Accept",
+    "Content-Type",
+    "Origin",
+    "User-Agent",
+    "Access-Control-Request-Method",
+    "Access-Control-Request-Headers",
+)
+
+
 def web_source() -> Path:
     if WEB_DIR.is_dir() and any(p.is_file() for p in WEB_DIR.rglob("*")):
         return WEB_DIR
@@ -68,8 +94,10 @@ class Web(Construct):
         log_bucket: s3.IBucket,
         api_domain: str,
         api_stage: str,
+        origin_secret: secretsmanager.ISecret | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.config = config
         stack = cdk.Stack.of(self)
         self.bucket = s3.Bucket(
             self,
@@ -123,15 +151,20 @@ class Web(Construct):
             origin_path=f"/{api_stage}",
             protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
             origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+            # The API's web ACL refuses requests without it; the functions then trust the viewer
+            # address header. Resolved from Secrets Manager at deploy time (a dynamic reference).
+            custom_headers=(
+                {ORIGIN_HEADER: origin_secret.secret_value.unsafe_unwrap()} if origin_secret else None
+            ),
         )
         api_behavior = cloudfront.BehaviorOptions(
             origin=api_origin,
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
             allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
-            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
-            # API Gateway routes on its own Host header; everything else (Authorization too) passes.
-            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            cache_policy=self._api_cache_policy(),
+            origin_request_policy=self._api_request_policy(),
             response_headers_policy=headers,
+            function_associations=[self._viewer_address_function()],
         )
         short_cache = cloudfront.CachePolicy(
             self,
@@ -238,6 +271,50 @@ class Web(Construct):
         domain = config.domain_name if custom_domain else self.distribution.distribution_domain_name
         self.url = f"https://{domain}/"
         self.origin = f"https://{domain}"
+
+    def _api_cache_policy(self) -> cloudfront.CachePolicy:
+        """Nothing is kept (the API answers `Cache-Control: no-store`, which CloudFront honours with a
+        minimum TTL of 0), but the policy must name Authorization for CloudFront to forward it."""
+        return cloudfront.CachePolicy(
+            self,
+            "ApiCache",
+            comment="vaxcert API: no caching; forwards Authorization",
+            default_ttl=cdk.Duration.seconds(0),
+            min_ttl=cdk.Duration.seconds(0),
+            max_ttl=cdk.Duration.seconds(1),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.all(),
+            header_behavior=cloudfront.CacheHeaderBehavior.allow_list("Authorization"),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+        )
+
+    def _api_request_policy(self) -> cloudfront.OriginRequestPolicy:
+        """The viewer headers the API reads, the CommCare key header, and CloudFront-Viewer-Address (the
+        viewer's own address for the OTP limits and the audit trail). Never Host: API Gateway routes on
+        its own."""
+        ingest = self.config.ingest_header
+        extra = () if ingest.lower() == "authorization" else (ingest,)  # Authorization: the cache policy
+        return cloudfront.OriginRequestPolicy(
+            self,
+            "ApiRequests",
+            comment="vaxcert API: the headers it reads, and the viewer's address",
+            header_behavior=cloudfront.OriginRequestHeaderBehavior.allow_list(
+                *API_VIEWER_HEADERS, *extra, VIEWER_ADDRESS_HEADER
+            ),
+            query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.all(),
+            cookie_behavior=cloudfront.OriginRequestCookieBehavior.none(),
+        )
+
+    def _viewer_address_function(self) -> cloudfront.FunctionAssociation:
+        function = cloudfront.Function(
+            self,
+            "ViewerAddress",
+            comment="vaxcert API: the viewer's address first in X-Forwarded-For (WAF rate rules)",
+            code=cloudfront.FunctionCode.from_inline(VIEWER_ADDRESS_FUNCTION_CODE),
+            runtime=cloudfront.FunctionRuntime.JS_2_0,
+        )
+        return cloudfront.FunctionAssociation(
+            function=function, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST
+        )
 
     def deploy_site(self, runtime_config: dict[str, str]) -> None:
         """Upload web/ plus config.json (deploy-time ids the page needs) and invalidate the cache.

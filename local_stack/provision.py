@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 
 from vaxcert import resources
+from vaxcert.http.cognito import SIGNED_OUT_ATTRIBUTE
 
 LOCAL_STAGE = "local"
 
@@ -111,6 +112,14 @@ def provision(region: str) -> dict[str, str]:
                 "RequireSymbols": True,
             }
         },
+        # As deployed (infra/identity.py): when each account last signed out.
+        Schema=[
+            {
+                "Name": SIGNED_OUT_ATTRIBUTE.removeprefix("custom:"),
+                "AttributeDataType": "String",
+                "Mutable": True,
+            }
+        ],
     )["UserPool"]["Id"]
     for group in resources.USER_POOL.groups:
         cognito.create_group(UserPoolId=pool_id, GroupName=group)

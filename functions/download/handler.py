@@ -21,9 +21,16 @@ from vaxcert.documents.service import CertificateDocuments
 from vaxcert.errors import InvalidInput, Problem, Unauthorized
 from vaxcert.facility.desk import FacilityDesk, StaffPrincipal
 from vaxcert.formats.shc_card import FILE_MEDIA_TYPE, card_file
-from vaxcert.http.api import SECURITY_HEADERS, Api, json_response
-from vaxcert.http.auth import SecretValue, token_authenticator
-from vaxcert.http.cognito import Challenge, ChallengeKind, CognitoPasswordLogin, SignedIn, pool_id_tokens
+from vaxcert.http.api import SECURITY_HEADERS, Api, json_response, no_content
+from vaxcert.http.auth import SecretValue, request_info, token_authenticator
+from vaxcert.http.cognito import (
+    Challenge,
+    ChallengeKind,
+    CognitoPasswordLogin,
+    SignedIn,
+    StaffAccounts,
+    pool_id_tokens,
+)
 from vaxcert.issuance.certificate import Certificate
 from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
@@ -34,14 +41,17 @@ from vaxcert.signing.kms import KmsSigner
 from vaxcert.store.artefacts import S3Blobs
 from vaxcert.store.audit import DynamoAuditStore
 from vaxcert.store.certificates import CertificateRepository
-from vaxcert.store.citizen_auth import DynamoOtpStore
+from vaxcert.store.citizen_auth import DynamoOtpStore, DynamoSessionDenylist
 from vaxcert.store.sms_budget import DynamoSmsBudgetCounter
 
 logger = Logger(service="vaxcert-download")
 _settings = settings()
 _session_key = KmsSigner(_settings.session_key_id)
-_sessions = SessionTokens(_session_key, _session_key.public_key_der)
-_id_tokens = pool_id_tokens(_settings.region, _settings.user_pool_id, _settings.user_pool_client_id)
+_sessions = SessionTokens(_session_key, _session_key.public_key_der, denylist=DynamoSessionDenylist())
+_accounts = StaffAccounts(_settings.user_pool_id, cache_s=_settings.staff_status_cache_s)
+_id_tokens = pool_id_tokens(
+    _settings.region, _settings.user_pool_id, _settings.user_pool_client_id, accounts=_accounts
+)
 _pepper = SecretValue(_settings.otp_pepper_secret_arn)
 
 
@@ -55,6 +65,9 @@ def _hasher() -> OtpHasher:
 _audit = AuditTrail(DynamoAuditStore(), mobile_ref=lambda e164: _hasher().ref(e164))
 _certificates = CertificateRepository()
 _login = CognitoPasswordLogin(_settings.user_pool_client_id)
+# The header CloudFront adds to every request it forwards: only then is CloudFront-Viewer-Address the
+# caller's own address (unset locally, where the socket address is the caller's).
+_origin_secret = SecretValue(_settings.origin_secret_arn) if _settings.origin_secret_arn else None
 
 api = Api(
     "download",
@@ -86,7 +99,7 @@ def _portal() -> CitizenPortal:
         documents=_documents(),
         catalogue=load_catalogue(_settings.vaccine_catalogue_file),
         sms=BudgetedSms(
-            SnsSms(),
+            SnsSms(_settings.sms_sender_id, origination_number=_settings.sms_origination_number),
             DynamoSmsBudgetCounter(),
             _settings.sms_daily_budget,
             purpose="otp",
@@ -107,10 +120,7 @@ def _desk() -> FacilityDesk:
 
 
 def _request() -> RequestInfo:
-    event = api.app.current_event
-    identity = event.request_context.identity
-    user_agent = identity.user_agent or (event.headers or {}).get("User-Agent")
-    return RequestInfo(source_ip=identity.source_ip, user_agent=user_agent)
+    return request_info(api.app.current_event, _origin_secret)
 
 
 def _body() -> dict[str, Any]:
@@ -162,9 +172,19 @@ def start_session() -> Response:
         token, expires_in = _portal().start_session(body.get("mobile"), body.get("otp"), _request())
     except OtpRejected as exc:
         logger.info("citizen session refused", extra={"reason": exc.outcome.value})
-        return json_response(401, {"message": str(exc), "reason": exc.outcome.value})
+        refused: dict[str, Any] = {"message": str(exc), "reason": exc.outcome.value}
+        if exc.tries_left is not None:
+            refused["triesLeft"] = exc.tries_left
+        return json_response(401, refused)
     logger.info("citizen session started")
     return json_response(200, {"token": token, "expiresIn": expires_in})
+
+
+@api.route("DELETE", "/v1/citizen/session")
+def end_session() -> Response:
+    _portal().sign_out(api.principal, _request())
+    logger.info("citizen signed out")
+    return no_content()
 
 
 @api.route("GET", "/v1/citizen/certificates")
@@ -299,6 +319,15 @@ def staff_challenge() -> Response:
     if isinstance(outcome, Challenge):
         return _challenged(outcome)
     return _signed_in(outcome)
+
+
+@api.route("DELETE", "/v1/staff/session")
+def end_staff_session() -> Response:
+    principal = api.principal
+    _accounts.sign_out(principal.username)
+    _audit.record(principal.actor, Action.STAFF_SIGN_OUT, _request())
+    logger.info("staff signed out")
+    return no_content()
 
 
 @api.route("GET", "/v1/facility/certificates")

@@ -6,7 +6,6 @@ Failed records are reported back (partial batch response), retried by SQS, then 
 from __future__ import annotations
 
 import base64
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +14,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from vaxcert.audit.trail import AuditTrail
+from vaxcert.cache import TtlCache
 from vaxcert.catalogue import load_catalogue
 from vaxcert.errors import TransientFailure
 from vaxcert.issuance.ports import CardIssuer
@@ -39,7 +39,12 @@ _store = DynamoIssuanceStore()
 _audit = AuditTrail(DynamoAuditStore())
 # Past the daily SMS budget `send` raises SmsBudgetExhausted (a TransientFailure): send_sms_once
 # releases the SMS claim and the message is retried, so the notification is late, never lost.
-_sms = BudgetedSms(SnsSms(), DynamoSmsBudgetCounter(), _settings.sms_daily_budget, purpose="certificate")
+_sms = BudgetedSms(
+    SnsSms(_settings.sms_sender_id, origination_number=_settings.sms_origination_number),
+    DynamoSmsBudgetCounter(),
+    _settings.sms_daily_budget,
+    purpose="certificate",
+)
 _issuer = IssuerProfile(
     country=_settings.country,
     name=_settings.issuer_name,
@@ -58,23 +63,22 @@ _publisher = RevocationPublisher(
 )
 # (message id, UCI) superseded in the current batch: the revocation list is republished once per batch.
 _superseded: list[tuple[str, str]] = []
-_signer: tuple[float, KmsDocumentSigner, CardIssuer] | None = None
 
 
-def _current() -> tuple[float, KmsDocumentSigner, CardIssuer]:
-    global _signer
-    if _signer is None or time.monotonic() - _signer[0] > SIGNER_CACHE_S:
-        dsc = TrustRepository().signing_dsc()
-        if dsc is None or not dsc.key_id:
-            raise TransientFailure("no signing DSC: run `vaxcert keys init`")
-        # The same key signs the HC1 and the SMART Health Card: both change together on rotation.
-        signer = KmsDocumentSigner(dsc.key_id, dsc.kid, dsc.not_after)
-        _signer = (time.monotonic(), signer, card_issuer(dsc, _settings.shc_issuer))
-    return _signer
+def _load_signer() -> tuple[KmsDocumentSigner, CardIssuer]:
+    dsc = TrustRepository().signing_dsc()
+    if dsc is None or not dsc.key_id:
+        raise TransientFailure("no signing DSC: run `vaxcert keys init`")
+    # The same key signs the HC1 and the SMART Health Card: both change together on rotation.
+    signer = KmsDocumentSigner(dsc.key_id, dsc.kid, dsc.not_after)
+    return signer, card_issuer(dsc, _settings.shc_issuer)
+
+
+_signer = TtlCache(_load_signer, SIGNER_CACHE_S)
 
 
 def current_signer() -> KmsDocumentSigner:
-    return _current()[1]
+    return _signer.get()[0]
 
 
 def notice_record(hcid: str) -> None:
@@ -95,7 +99,7 @@ def issue_record(record: SQSRecord) -> None:
         notice_record(notice)
         return
     event_id, revision = parse_issue_message(record.body)
-    _, signer, card = _current()
+    signer, card = _signer.get()
     certificate = issue_for_event(
         event_id,
         revision,

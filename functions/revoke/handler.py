@@ -13,8 +13,8 @@ from vaxcert.catalogue import load_catalogue
 from vaxcert.citizen.otp import OtpHasher
 from vaxcert.errors import InvalidInput, Problem
 from vaxcert.http.api import Api, json_response
-from vaxcert.http.auth import SecretValue, token_authenticator
-from vaxcert.http.cognito import pool_id_tokens
+from vaxcert.http.auth import SecretValue, request_info, token_authenticator
+from vaxcert.http.cognito import StaffAccounts, pool_id_tokens
 from vaxcert.lifecycle.service import Lifecycle
 from vaxcert.resources import ADMIN_GROUP, SCHEDULED_EVENT_SOURCE
 from vaxcert.routes import Auth
@@ -30,7 +30,14 @@ from vaxcert.store.stats import Stats
 
 logger = Logger(service="vaxcert-revoke")
 _settings = settings()
-_id_tokens = pool_id_tokens(_settings.region, _settings.user_pool_id, _settings.user_pool_client_id)
+_id_tokens = pool_id_tokens(
+    _settings.region,
+    _settings.user_pool_id,
+    _settings.user_pool_client_id,
+    accounts=StaffAccounts(_settings.user_pool_id, cache_s=_settings.staff_status_cache_s),
+)
+# See functions/download: CloudFront-Viewer-Address counts only with CloudFront's origin header.
+_origin_secret = SecretValue(_settings.origin_secret_arn) if _settings.origin_secret_arn else None
 _pepper = SecretValue(_settings.otp_pepper_secret_arn)
 _pepper_hasher: list[OtpHasher] = []
 
@@ -68,10 +75,7 @@ MAX_LIMIT = 500
 
 
 def _request() -> RequestInfo:
-    event = api.app.current_event
-    identity = event.request_context.identity
-    user_agent = identity.user_agent or (event.headers or {}).get("User-Agent")
-    return RequestInfo(source_ip=identity.source_ip, user_agent=user_agent)
+    return request_info(api.app.current_event, _origin_secret)
 
 
 def _limit(raw: str | None) -> int:

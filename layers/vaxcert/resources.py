@@ -51,6 +51,8 @@ class Queue:
     dead_letter_env: str
     visibility_timeout_s: int
     max_receive_count: int
+    # How long the event source gathers messages before invoking the consumer (batching window).
+    batch_window_s: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,9 +144,11 @@ ISSUE_QUEUE = Queue(
     "ISSUE_QUEUE_URL",
     dead_letter_logical_id="IssueDeadLetterQueue",
     dead_letter_env="ISSUE_DLQ_URL",
-    # Six times the issue function timeout, as AWS recommends for SQS event sources.
-    visibility_timeout_s=180,
+    # Six times the issue function timeout (30 s) plus the batching window, as AWS recommends for SQS
+    # event sources: a message is never handed to a second instance while the first may still run.
+    visibility_timeout_s=6 * 30 + 5,
     max_receive_count=5,
+    batch_window_s=5,
 )
 QUEUES: tuple[Queue, ...] = (ISSUE_QUEUE,)
 
@@ -194,7 +198,17 @@ OTP_PEPPER = Secret(
     "OTP_PEPPER_SECRET_ARN",
     "Key of the HMACs over citizen OTPs and mobile numbers (CitizenAuth and Audit tables)",
 )
-SECRETS: tuple[Secret, ...] = (INGEST_SECRET, OTP_PEPPER)
+ORIGIN_SECRET = Secret(
+    "OriginSecret",
+    "ORIGIN_SECRET_ARN",
+    "Value CloudFront adds in the X-Vaxcert-Origin header: the API refuses requests without it",
+)
+SECRETS: tuple[Secret, ...] = (INGEST_SECRET, OTP_PEPPER, ORIGIN_SECRET)
+# The header CloudFront adds to every request it sends to the API (value: ORIGIN_SECRET). The API's
+# web ACL blocks requests without it (direct execute-api calls), and the functions trust
+# CloudFront-Viewer-Address (the caller's own address) only on requests that carry it.
+ORIGIN_HEADER = "X-Vaxcert-Origin"
+VIEWER_ADDRESS_HEADER = "CloudFront-Viewer-Address"
 
 STAFF_GROUP = "facility-staff"
 ADMIN_GROUP = "ministry-admin"
@@ -240,6 +254,10 @@ class FunctionGrants:
     secrets: tuple[str, ...] = ()
     sms: bool = False
     user_pool_auth: bool = False
+    # cognito-idp:AdminGetUser: is a staff account still enabled, when did it sign out.
+    user_pool_status: bool = False
+    # cognito-idp:AdminUserGlobalSignOut and AdminUpdateUserAttributes (the sign-out time).
+    user_pool_sign_out: bool = False
     # sqs:GetQueueAttributes on these queues and their dead-letter queues (depth for the dashboard).
     queue_metrics: tuple[str, ...] = ()
     memory_mb: int = 512
@@ -290,9 +308,11 @@ FUNCTIONS: dict[str, FunctionGrants] = {
         buckets={ARTEFACTS.logical_id: "readwrite"},
         sign_keys=(SESSION_KEY.logical_id,),
         verify_keys=(SESSION_KEY.logical_id,),
-        secrets=(OTP_PEPPER.logical_id,),
+        secrets=(OTP_PEPPER.logical_id, ORIGIN_SECRET.logical_id),
         sms=True,
         user_pool_auth=True,
+        user_pool_status=True,
+        user_pool_sign_out=True,
         memory_mb=1024,
         timeout_s=15,
     ),
@@ -315,7 +335,8 @@ FUNCTIONS: dict[str, FunctionGrants] = {
         sign_keys=(SIGNING_KEY.logical_id,),
         sign_tagged_keys=True,
         # The audit query by a citizen's mobile number needs the same keyed hash the actor is stored as.
-        secrets=(OTP_PEPPER.logical_id,),
+        secrets=(OTP_PEPPER.logical_id, ORIGIN_SECRET.logical_id),
+        user_pool_status=True,
         memory_mb=512,
         timeout_s=15,
     ),

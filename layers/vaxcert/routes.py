@@ -48,10 +48,14 @@ ROUTES: tuple[Route, ...] = (
     # Citizen portal and facility print (functions/download)
     Route("POST", "/v1/citizen/otp", "download", Auth.PUBLIC),
     Route("POST", "/v1/citizen/session", "download", Auth.PUBLIC),
+    # Sign-out: the session token is refused from then on.
+    Route("DELETE", "/v1/citizen/session", "download", Auth.CITIZEN),
     Route("GET", "/v1/citizen/certificates", "download", Auth.CITIZEN),
     Route("GET", "/v1/citizen/certificates/{hcid}/pdf", "download", Auth.CITIZEN),
     Route("GET", "/v1/citizen/certificates/{hcid}/shc", "download", Auth.CITIZEN),
     Route("POST", "/v1/staff/session", "download", Auth.PUBLIC),
+    # Sign-out: every session of the account ends (its ID tokens are refused within 5 minutes everywhere).
+    Route("DELETE", "/v1/staff/session", "download", Auth.STAFF),
     # Second sign-in step: authenticator code, authenticator enrolment or new password.
     Route("POST", "/v1/staff/session/challenge", "download", Auth.PUBLIC),
     Route("GET", "/v1/facility/certificates", "download", Auth.STAFF),

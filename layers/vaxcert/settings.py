@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,6 +52,13 @@ class Settings(BaseModel):
     otp_pepper_secret_arn: str = ""
     user_pool_id: str = ""
     user_pool_client_id: str = ""
+    # Secrets Manager secret CloudFront sends in ORIGIN_HEADER: requests that carry it came through
+    # the project's distribution, so their CloudFront-Viewer-Address is the caller's address. Unset
+    # locally (the socket address is the caller's).
+    origin_secret_arn: str = ""
+    # How long a function instance trusts what the user pool said about a staff account (disabled,
+    # signed out): a disabled or signed-out user is refused within this time. At most 5 minutes.
+    staff_status_cache_s: int = Field(default=300, ge=0, le=300)
 
     # Certificate lifecycle: corrections per certificate chain (version - 1), revocation list validity.
     max_corrections: int = Field(default=5, ge=0, le=50)
@@ -64,6 +72,11 @@ class Settings(BaseModel):
     # `sms_otp_budget_share` of it, so a flood of code requests cannot hold back certificate SMS.
     sms_daily_budget: int = Field(default=20_000, ge=0, le=10_000_000)
     sms_otp_budget_share: float = Field(default=0.8, gt=0, le=1)
+    # Sent with every SMS (docs/deployment.md, SMS registration): the alphanumeric sender ID where the
+    # destination country supports one, and the registered origination identity (E.164 number or its
+    # ARN) that +1 numbers need. Unset: SNS picks from the account's identities.
+    sms_sender_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,11}$")
+    sms_origination_number: str | None = Field(default=None, max_length=256)
 
     # The ministry's DIVOC public key (PEM or JWK, with its DID; see vaxcert.trust.configured): certificates
     # DIVOC issued before vaxcert verify from the first day. DIVOC_DID names the DID of a bare PEM key.
@@ -76,6 +89,16 @@ class Settings(BaseModel):
     field_mapping_file: str | None = None
     # Path of a JSON vaccine catalogue overriding the packaged default (config/vaccines.json).
     vaccine_catalogue_file: str | None = None
+    # Web origins besides the portal's own allowed to call the API from a page (CORS), comma-separated.
+    extra_cors_origins: str = ""
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The portal's origin first, then the extra ones (what API responses may name in CORS)."""
+        portal = urlsplit(self.portal_url)
+        own = [f"{portal.scheme}://{portal.netloc}"] if portal.scheme and portal.netloc else []
+        extra = [o.strip().rstrip("/") for o in self.extra_cors_origins.split(",") if o.strip()]
+        return list(dict.fromkeys(own + extra))
 
     @property
     def shc_issuer(self) -> str:

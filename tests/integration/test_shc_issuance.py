@@ -157,9 +157,8 @@ def test_after_key_rotation_new_cards_use_the_new_key_and_both_are_published(
     csca = trust.own_csca()
     assert csca is not None
     issue_dsc(trust, signing_key_id=key["KeyId"], csca=csca, country="JM", now=datetime.now(UTC), number=2)
-    monkeypatch.setattr(
-        invoke.module("issue"), "SIGNER_CACHE_S", -1
-    )  # re-read the signing DSC now (deployed: within 5 minutes)
+    # Re-read the signing DSC now (deployed: within SIGNER_CACHE_S, 5 minutes).
+    monkeypatch.setattr(invoke.module("issue")._signer, "ttl_s", -1)
 
     later = copy.deepcopy(form)
     later["id"] = later["form"]["meta"]["instanceID"] = "7d2e3b0f-5c8e-4f1b-8d4c-3a9e62b8f012"

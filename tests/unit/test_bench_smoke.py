@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from bench import cold, formats, issue, pdf, verify
+from bench import backfill, cold, formats, issue, pdf, verify
 from bench.__main__ import TARGETS, met
 
 
@@ -49,6 +49,13 @@ def test_cold_import_of_one_handler() -> None:
     figures = cold.run(repeats=1, functions=("verify",))
     _numbers(figures["cold_import_ms"], "verify")
     assert figures["aws_calls_at_import"] == {"verify": []}
+
+
+def test_backfill_peak_rss_in_fresh_processes() -> None:
+    figures = backfill.run(sizes=(50, 200))
+    assert set(figures["backfill_peak_rss_mb"]) == {"50", "200"}
+    _numbers(figures["backfill_peak_rss_mb"], "50", "200")
+    _numbers(figures, "backfill_rss_ratio")
 
 
 def test_targets_and_met_map() -> None:

@@ -113,6 +113,25 @@ export class Session {
     clearTimeout(this.timer);
     sessionStorage.removeItem(this.key);
   }
+
+  /** Sign out: the server refuses the token from now on (DELETE `path`), then it is forgotten here.
+   * Never waits or throws: without a connection the token still expires on its own. */
+  end(path) {
+    const token = this.token;
+    this.clear();
+    if (!token) return;
+    try {
+      fetch(path, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${token}` },
+        cache: "no-store",
+        credentials: "omit",
+        keepalive: true, // still sent if the page is being closed
+      }).catch(() => {});
+    } catch {
+      // offline, or fetch unavailable: nothing more to do
+    }
+  }
 }
 
 export function formatDate(iso) {

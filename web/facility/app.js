@@ -70,7 +70,10 @@ const signIn = setUpStaffSignIn({
   },
 });
 
-$("sign-out").addEventListener("click", () => signOut("You have signed out."));
+$("sign-out").addEventListener("click", () => {
+  session.end("/v1/staff/session");
+  signOut("You have signed out.");
+});
 
 // ------------------------------------------------------------------ search
 

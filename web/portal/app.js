@@ -512,7 +512,10 @@ async function downloadHealthCard(c, message) {
   message.textContent = "Health card downloaded: open the file to add it to your health wallet app.";
 }
 
-$("sign-out").addEventListener("click", () => signOut("You have signed out."));
+$("sign-out").addEventListener("click", () => {
+  session.end("/v1/citizen/session");
+  signOut("You have signed out.");
+});
 
 // The page itself is served offline by the service worker, so kept certificates show without a network.
 if ("serviceWorker" in navigator) {

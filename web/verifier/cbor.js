@@ -1,5 +1,5 @@
 // A small CBOR (RFC 8949) decoder and the encoder subset COSE needs. Maps decode to Map (HCERT keys are
-// integers), byte strings to Uint8Array, tags to Tagged, 64-bit integers beyond 2^53 to BigInt.
+// integers; a key twice is refused), byte strings to Uint8Array, tags to Tagged, 64-bit integers beyond 2^53 to BigInt.
 
 export class CborError extends Error {}
 
@@ -102,8 +102,15 @@ class Reader {
       }
       case 5: {
         const out = new Map();
+        const seen = new Set();
         const entry = () => {
+          const start = this.pos;
           const key = this.item(depth + 1);
+          // A map with a key twice is invalid (RFC 8949 5.6): refuse it, so no verifier can be shown
+          // a different value for a field than the one a second decoder would pick.
+          const id = keyIdentity(key, this.bytes, start, this.pos);
+          if (seen.has(id)) throw new CborError("CBOR: duplicate map key");
+          seen.add(id);
           out.set(key, this.item(depth + 1));
         };
         if (info === 31) {
@@ -138,6 +145,18 @@ class Reader {
     if (info < 20) return { simple: info };
     throw new CborError("CBOR: unexpected break or reserved simple value");
   }
+}
+
+// Primitive keys compare by value (1 and 0x18 0x01 are the same key); others (byte strings, arrays,
+// maps, tags) by their encoded bytes, since Map compares objects by reference.
+function keyIdentity(key, bytes, start, end) {
+  const kind = typeof key;
+  if (key === null || kind === "number" || kind === "bigint" || kind === "string" || kind === "boolean" || kind === "undefined") {
+    return `${kind}:${String(key)}`;
+  }
+  let hex = "raw:";
+  for (let i = start; i < end; i++) hex += bytes[i].toString(16).padStart(2, "0");
+  return hex;
 }
 
 function half(bits) {

@@ -34,10 +34,12 @@ class Action(StrEnum):
     CITIZEN_LIST = "citizen.list"
     CITIZEN_PDF = "citizen.pdf"
     CITIZEN_SHC = "citizen.shc"  # SMART Health Card file downloaded (health wallet)
+    CITIZEN_SIGN_OUT = "citizen.sign_out"
     STAFF_LOGIN = "staff.login"  # password step; "ok" whenever a sign-in ends with a token
     STAFF_MFA = "staff.mfa"  # authenticator code at sign-in
     STAFF_MFA_SETUP = "staff.mfa_setup"  # authenticator app enrolled (first sign-in)
     STAFF_PASSWORD_CHANGE = "staff.password_change"  # noqa: S105 - an audit action name, not a password
+    STAFF_SIGN_OUT = "staff.sign_out"
     STAFF_SEARCH = "staff.search"
     STAFF_PRINT = "staff.print"
     STAFF_SHC = "staff.shc"  # SMART Health Card file downloaded at a facility

@@ -8,7 +8,12 @@ dump alone reveals nothing, and online guessing is bounded by MAX_ATTEMPTS per c
 per-number limit on new codes. The same key makes `ref(mobile)`, the opaque handle that stands in
 for the mobile number in table keys and in the audit trail.
 
-Each number has at most one live code: a new request replaces the old one (and its attempts).
+Each number has up to MAX_LIVE_CODES live codes, each with its own tries, so a stranger asking for codes
+for someone else's number cannot kill the code the holder is about to type: a new code takes a free slot
+(empty, expired, used or locked), else the oldest slot of a code asked for from the same address, else the
+oldest slot. A wrong guess is one try against every live code (it was compared with each), so guessing is
+bounded per number as if there were one code. The per-number request limits are also counted per (number,
+source address), and the number-wide ones are twice as loose: one address cannot use up a number's day.
 """
 
 from __future__ import annotations
@@ -22,11 +27,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from vaxcert.errors import TooManyRequests
+from vaxcert.errors import TooManyRequests, TransientFailure
 
 OTP_DIGITS = 6
 OTP_TTL_S = 300
 MAX_ATTEMPTS = 5
+MAX_LIVE_CODES = 3
 
 
 @dataclass(frozen=True)
@@ -36,10 +42,17 @@ class Limit:
     window_s: int
 
 
-# A person needs one code, maybe a resend or two; more is someone else or a script. The daily cap
-# bounds online guessing per number: 10 codes x MAX_ATTEMPTS = 50 guesses per UTC day (5 x 10^-5 of
-# the 10^6 codes), and the SMS one number can be sent in a day.
-NUMBER_LIMITS: tuple[Limit, ...] = (Limit("15m", 3, 900), Limit("1h", 5, 3600), Limit("24h", 10, 86400))
+# A person needs one code, maybe a resend or two; more is someone else or a script. Counted per
+# (number, source address): what one person (or one stranger) may ask for one number.
+NUMBER_ADDRESS_LIMITS: tuple[Limit, ...] = (
+    Limit("15m", 3, 900),
+    Limit("1h", 5, 3600),
+    Limit("24h", 10, 86400),
+)
+# Counted per number whatever the address: twice the above, so a stranger at one address can never use
+# up the holder's allowance. The daily cap bounds online guessing per number: 20 codes x MAX_ATTEMPTS =
+# 100 guesses per UTC day (10^-4 of the 10^6 codes), and the SMS one number can be sent in a day.
+NUMBER_LIMITS: tuple[Limit, ...] = (Limit("15m", 6, 900), Limit("1h", 10, 3600), Limit("24h", 20, 86400))
 # Per source IP: looser, since mobile carriers put many subscribers behind one address (CGNAT).
 # The first line against distributed abuse is the WAF rate rule in front of API Gateway.
 IP_OTP_LIMITS: tuple[Limit, ...] = (Limit("otp-15m", 30, 900), Limit("otp-1h", 100, 3600))
@@ -77,18 +90,27 @@ class StoredOtp:
     expires_at: int
     attempts: int = 0
     used_at: int | None = None
+    slot: int = 0  # 0 .. MAX_LIVE_CODES - 1
+    source_ref: str | None = None  # keyed hash of the address the code was asked for from
+
+    def live(self, now: int, max_attempts: int) -> bool:
+        return self.used_at is None and now < self.expires_at and self.attempts < max_attempts
 
 
 class OtpStore(Protocol):
-    def put_otp(self, otp: StoredOtp) -> None: ...
+    def put_otp(self, otp: StoredOtp, replaces: StoredOtp | None) -> bool:
+        """Write `otp` into its slot if the slot still holds `replaces` (None: empty); False otherwise."""
+        ...
 
-    def get_otp(self, ref: str) -> StoredOtp | None: ...
+    def get_otps(self, ref: str) -> list[StoredOtp]:
+        """Every stored code of that number (at most MAX_LIVE_CODES), strongly consistent."""
+        ...
 
-    def add_failure(self, ref: str, issued_at: int, max_attempts: int) -> bool:
+    def add_failure(self, otp: StoredOtp, max_attempts: int) -> bool:
         """Count one wrong try on that code if it has fewer than `max_attempts`; False otherwise."""
         ...
 
-    def consume(self, ref: str, issued_at: int, max_attempts: int, now: int) -> bool:
+    def consume(self, otp: StoredOtp, max_attempts: int, now: int) -> bool:
         """Mark that code used if it is unused and not locked; False if another request won."""
         ...
 
@@ -109,6 +131,13 @@ class OtpOutcome(StrEnum):
     NONE = "none"  # no code requested, or already used
 
 
+@dataclass(frozen=True)
+class OtpCheck:
+    outcome: OtpOutcome
+    # After a wrong code: how many more tries the number's codes allow (the most any live code has).
+    tries_left: int = 0
+
+
 class RateLimiter:
     """Fixed-window counters in the store. Coarse at window edges, but cheap and exact per window."""
 
@@ -117,17 +146,22 @@ class RateLimiter:
         self._clock = clock
 
     def check(self, scope: str, subject_ref: str, limits: Sequence[Limit]) -> None:
+        self.check_all([(scope, subject_ref, limits)])
+
+    def check_all(self, groups: Sequence[tuple[str, str, Sequence[Limit]]]) -> None:
+        """Count one event in every window of every (scope, subject, limits) group, or in none."""
         now = int(self._clock())
         retry_after = 0
         counted: list[str] = []
-        for limit in limits:
-            window = now // limit.window_s
-            window_end = (window + 1) * limit.window_s
-            key = f"rl#{scope}#{limit.name}#{subject_ref}#{window}"
-            if self._store.hit(key, limit.max_count, window_end):
-                counted.append(key)
-            else:
-                retry_after = max(retry_after, window_end - now)
+        for scope, subject_ref, limits in groups:
+            for limit in limits:
+                window = now // limit.window_s
+                window_end = (window + 1) * limit.window_s
+                key = f"rl#{scope}#{limit.name}#{subject_ref}#{window}"
+                if self._store.hit(key, limit.max_count, window_end):
+                    counted.append(key)
+                else:
+                    retry_after = max(retry_after, window_end - now)
         if retry_after:
             # A refused request must not use up the other windows (a few impatient "resend" taps
             # would otherwise block the number for the hour).
@@ -147,6 +181,7 @@ class OtpService:
         ttl_s: int = OTP_TTL_S,
         max_attempts: int = MAX_ATTEMPTS,
         number_limits: Sequence[Limit] = NUMBER_LIMITS,
+        number_address_limits: Sequence[Limit] = NUMBER_ADDRESS_LIMITS,
         ip_limits: Sequence[Limit] = IP_OTP_LIMITS,
         ip_session_limits: Sequence[Limit] = IP_SESSION_LIMITS,
     ):
@@ -158,47 +193,88 @@ class OtpService:
         self.max_attempts = max_attempts
         self._limits = RateLimiter(store, clock)
         self._number_limits = number_limits
+        self._number_address_limits = number_address_limits
         self._ip_limits = ip_limits
         self._ip_session_limits = ip_session_limits
 
     def issue(self, mobile: str, source_ip: str | None) -> str:
-        """A fresh code for `mobile` (E.164), replacing any earlier one; TooManyRequests past the limits."""
-        if source_ip:
-            self._limits.check("ip", self.hasher.ref(source_ip), self._ip_limits)
+        """A fresh code for `mobile` (E.164), in a free slot or the slot chosen by `_slot_for` (see the
+        module docstring); TooManyRequests past the limits."""
         ref = self.hasher.ref(mobile)
-        self._limits.check("mobile", ref, self._number_limits)
+        source_ref = self.hasher.ref(source_ip) if source_ip else None
+        if source_ref:
+            self._limits.check("ip", source_ref, self._ip_limits)
+        groups: list[tuple[str, str, Sequence[Limit]]] = [("mobile", ref, self._number_limits)]
+        if source_ref:
+            groups.append(("mobile-ip", f"{ref}#{source_ref}", self._number_address_limits))
+        self._limits.check_all(groups)
         code = self._new_code()
         salt = secrets.token_bytes(16)
-        now = int(self._clock())
-        self._store.put_otp(
-            StoredOtp(
+        for _ in range(3):  # another request took the chosen slot at the same moment: choose again
+            now = int(self._clock())
+            existing = self._store.get_otps(ref)
+            slot, replaces = self._slot_for(existing, source_ref, now)
+            otp = StoredOtp(
                 ref=ref,
                 salt=salt,
                 digest=self.hasher.digest(mobile, salt, code),
                 issued_at=now,
                 expires_at=now + self.ttl_s,
+                slot=slot,
+                source_ref=source_ref,
             )
-        )
-        return code
+            if self._store.put_otp(otp, replaces):
+                return code
+        raise TransientFailure("could not store the code, please retry")
+
+    def _slot_for(
+        self, existing: list[StoredOtp], source_ref: str | None, now: int
+    ) -> tuple[int, StoredOtp | None]:
+        by_slot = {o.slot: o for o in existing if 0 <= o.slot < MAX_LIVE_CODES}
+        for slot in range(MAX_LIVE_CODES):
+            if slot not in by_slot:
+                return slot, None
+        dead = [o for o in by_slot.values() if not o.live(now, self.max_attempts)]
+        same_address = [o for o in by_slot.values() if source_ref and o.source_ref == source_ref]
+        victim = min(dead or same_address or list(by_slot.values()), key=lambda o: (o.issued_at, o.slot))
+        return victim.slot, victim
 
     def verify(self, mobile: str, code: str, source_ip: str | None) -> OtpOutcome:
+        return self.check(mobile, code, source_ip).outcome
+
+    def check(self, mobile: str, code: str, source_ip: str | None) -> OtpCheck:
         if source_ip:
             self._limits.check("ip", self.hasher.ref(source_ip), self._ip_session_limits)
         ref = self.hasher.ref(mobile)
-        otp = self._store.get_otp(ref)
         now = int(self._clock())
-        if otp is None or otp.used_at is not None:
-            return OtpOutcome.NONE
-        if now >= otp.expires_at:
-            return OtpOutcome.EXPIRED
-        if otp.attempts >= self.max_attempts:
-            return OtpOutcome.LOCKED
-        if not hmac.compare_digest(otp.digest, self.hasher.digest(mobile, otp.salt, code)):
-            counted = self._store.add_failure(ref, otp.issued_at, self.max_attempts)
-            if not counted or otp.attempts + 1 >= self.max_attempts:
-                return OtpOutcome.LOCKED
-            return OtpOutcome.WRONG
+        stored = sorted(self._store.get_otps(ref), key=lambda o: o.issued_at)
+        live = [o for o in stored if o.live(now, self.max_attempts)]
+        if not live:
+            return OtpCheck(_dead_outcome(stored[-1] if stored else None, now, self.max_attempts))
+        # Compare with every live code (no early exit: the time taken says nothing about which).
+        matches = [o for o in live if hmac.compare_digest(o.digest, self.hasher.digest(mobile, o.salt, code))]
+        if not matches:
+            tries_left = 0
+            for otp in live:
+                if self._store.add_failure(otp, self.max_attempts):
+                    tries_left = max(tries_left, self.max_attempts - otp.attempts - 1)
+            if tries_left == 0:
+                return OtpCheck(OtpOutcome.LOCKED)
+            return OtpCheck(OtpOutcome.WRONG, tries_left)
         # Conditional: of two concurrent requests with the right code, only one gets a session.
-        if not self._store.consume(ref, otp.issued_at, self.max_attempts, now):
-            return OtpOutcome.NONE
-        return OtpOutcome.OK
+        if not self._store.consume(matches[0], self.max_attempts, now):
+            return OtpCheck(OtpOutcome.NONE)
+        # The holder is in: the number's other codes must not open a second session.
+        for otp in live:
+            if otp is not matches[0]:
+                self._store.consume(otp, self.max_attempts, now)
+        return OtpCheck(OtpOutcome.OK)
+
+
+def _dead_outcome(newest: StoredOtp | None, now: int, max_attempts: int) -> OtpOutcome:
+    """Why the newest code of a number no longer works."""
+    if newest is None or newest.used_at is not None:
+        return OtpOutcome.NONE
+    if now >= newest.expires_at:
+        return OtpOutcome.EXPIRED
+    return OtpOutcome.LOCKED

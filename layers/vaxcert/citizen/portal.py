@@ -7,7 +7,6 @@ differs, and when none is sent the request waits about as long as sending would 
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 from collections.abc import Callable
@@ -24,10 +23,11 @@ from vaxcert.errors import InvalidInput, NotFound, Problem
 from vaxcert.facility.search import CertificateFinder
 from vaxcert.formats.shc_card import qr_text_if_one_chunk
 from vaxcert.issuance.certificate import Certificate
+from vaxcert.logs import get_logger
 from vaxcert.notify.budget import SmsBudgetExhausted
 from vaxcert.sources.phone import InvalidMobile, mask_mobile, normalise_mobile
 
-logger = logging.getLogger(__name__)
+logger = get_logger()
 
 OTP_MESSAGES = {
     OtpOutcome.WRONG: "wrong code, check the SMS and try again",
@@ -42,9 +42,10 @@ class SmsSender(Protocol):
 
 
 class OtpRejected(Exception):
-    def __init__(self, outcome: OtpOutcome):
+    def __init__(self, outcome: OtpOutcome, tries_left: int | None = None):
         super().__init__(OTP_MESSAGES[outcome])
         self.outcome = outcome
+        self.tries_left = tries_left  # set for a wrong code
 
 
 def parse_mobile(raw: Any) -> str:
@@ -122,12 +123,16 @@ class CitizenPortal:
     def start_session(self, raw_mobile: Any, raw_otp: Any, request: RequestInfo) -> tuple[str, int]:
         mobile = parse_mobile(raw_mobile)
         code = parse_otp(raw_otp)
-        outcome = self.otps.verify(mobile, code, request.source_ip)
-        if outcome is not OtpOutcome.OK:
+        check = self.otps.check(mobile, code, request.source_ip)
+        if check.outcome is not OtpOutcome.OK:
             self.audit.record(self.actor(mobile), Action.CITIZEN_SESSION, request, outcome=Outcome.DENIED)
-            raise OtpRejected(outcome)
+            raise OtpRejected(check.outcome, check.tries_left if check.outcome is OtpOutcome.WRONG else None)
         self.audit.record(self.actor(mobile), Action.CITIZEN_SESSION, request)
         return self.sessions.issue(mobile)
+
+    def sign_out(self, principal: CitizenPrincipal, request: RequestInfo) -> None:
+        self.sessions.sign_out(principal)
+        self.audit.record(self.actor(principal.mobile), Action.CITIZEN_SIGN_OUT, request)
 
     def list_certificates(self, principal: CitizenPrincipal, request: RequestInfo) -> list[dict[str, Any]]:
         found = ordered(self.certificates.by_mobile(principal.mobile))

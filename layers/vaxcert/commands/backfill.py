@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
-from vaxcert.commands._target import LOCAL_CREDENTIALS, local_credentials
-from vaxcert.spreadsheet import write_csv
+from vaxcert.commands._output import add_json_argument
+from vaxcert.commands._progress import progress
+from vaxcert.commands._target import LOCAL_CREDENTIALS, add_target_arguments, local_credentials
+from vaxcert.spreadsheet import safe_row
 
 # caseId: the source system's id of the person; doses with the same one are linked on the PDF.
 PERSON_COLUMNS = ("givenName", "familyName", "birthDate", "sex", "mobile", "caseId")
@@ -46,7 +50,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--api", help="API base URL (default: the local stack's)")
     parser.add_argument("--header", help="ingest auth header name (default: the local stack's)")
     parser.add_argument("--key-env", default="VAXCERT_INGEST_KEY", help="env var holding the ingest key")
-    parser.add_argument("--local", nargs="?", const=LOCAL_CREDENTIALS, default=None, metavar="CREDENTIALS")
+    add_target_arguments(parser)
+    add_json_argument(parser)  # the summary is always JSON; --json is accepted like everywhere else
     parser.add_argument("--workers", type=int, default=4, help="parallel requests (default 4)")
     parser.set_defaults(func=run)
 
@@ -104,7 +109,7 @@ class IngestClient:
         raise RuntimeError("unreachable")
 
 
-def submit(client: IngestClient, number: int, row: dict[str, str], source: str) -> Outcome:
+def submit(client: Client, number: int, row: dict[str, str], source: str) -> Outcome:
     body = row_to_event(row, source)
     try:
         status, payload = client.post(body)
@@ -121,24 +126,6 @@ def submit(client: IngestClient, number: int, row: dict[str, str], source: str) 
     )
 
 
-class Progress:
-    def __init__(self, total: int, out: TextIO):
-        self.total, self.out, self.done = total, out, 0
-        self.counts: dict[str, int] = {}
-        self.interactive = out.isatty()
-
-    def update(self, outcome: Outcome) -> None:
-        self.done += 1
-        self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
-        if self.interactive or self.done == self.total or self.done % 100 == 0:
-            width = 30
-            filled = int(width * self.done / max(self.total, 1))
-            summary = " ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
-            line = f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {summary}"
-            self.out.write(("\r" if self.interactive else "") + line + ("" if self.interactive else "\n"))
-            self.out.flush()
-
-
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
@@ -148,6 +135,62 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         if missing:
             raise ValueError(f"{path}: missing columns {sorted(missing)}")
         yield from enumerate(reader, start=2)  # row 1 is the header
+
+
+def count_rows(path: Path) -> int:
+    """Records in the file (a first streaming pass, for the progress bar's total)."""
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        return max(sum(1 for _ in csv.reader(f)) - 1, 0)
+
+
+class Client(Protocol):
+    def post(self, body: dict[str, Any]) -> tuple[int, Any]: ...
+
+
+def backfill(path: Path, client: Client, *, workers: int = 4, out: TextIO | None = None) -> dict[str, Any]:
+    """Submit every row of `path`, streaming: memory stays flat however many rows the file has.
+
+    At most `workers` x 4 rows are in flight; outcomes are taken in file order, counted, and each
+    rejected or failed row is written to FILE.errors.csv as soon as it is known.
+    """
+    rows = read_rows(path)
+    first = next(rows, None)  # checks the header before anything is sent
+    total = count_rows(path)
+    errors_file = path.with_suffix(".errors.csv")
+    counts = dict.fromkeys(("accepted", "duplicate", "rejected", "failed"), 0)
+    workers = max(1, workers)
+    with (
+        errors_file.open("w", newline="", encoding="utf-8") as report,
+        progress(total, "backfill", unit="row", out=out) as bar,
+        ThreadPoolExecutor(workers) as pool,
+    ):
+        # Values come from the input file (and the API's answers): spreadsheet-safe cells only.
+        writer = csv.writer(report)
+        writer.writerow(safe_row(["row", "eventId", "status", "field", "problem"]))
+        window: deque[Future[Outcome]] = deque()
+
+        def record(outcome: Outcome) -> None:
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+            bar.update(outcome.status)
+            if outcome.status in ("rejected", "failed"):
+                for p in outcome.problems or [{"field": "", "problem": ""}]:
+                    row = [
+                        outcome.row,
+                        outcome.event_id,
+                        outcome.status,
+                        p.get("field", ""),
+                        p.get("problem", ""),
+                    ]
+                    writer.writerow(safe_row(row))
+
+        for number, row in itertools.chain([first] if first else [], rows):
+            window.append(pool.submit(submit, client, number, row, "backfill"))
+            if len(window) >= workers * 4:
+                record(window.popleft().result())
+        while window:
+            record(window.popleft().result())
+    bad = counts["rejected"] + counts["failed"]
+    return {"rows": sum(counts.values()), **counts, "errorReport": str(errors_file) if bad else None}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -162,34 +205,9 @@ def run(args: argparse.Namespace) -> int:
         print("vaxcert backfill: give --api, --header and the key in $VAXCERT_INGEST_KEY", file=sys.stderr)
         return 2
     try:
-        rows = list(read_rows(path))
+        summary = backfill(path, IngestClient(api, header, key), workers=args.workers)
     except (OSError, ValueError) as exc:
         print(f"vaxcert backfill: {exc}", file=sys.stderr)
         return 2
-    client = IngestClient(api, header, key)
-    progress = Progress(len(rows), sys.stderr)
-    errors_file = path.with_suffix(".errors.csv")
-    outcomes: list[Outcome] = []
-    with ThreadPoolExecutor(max(1, args.workers)) as pool:
-        for outcome in pool.map(lambda item: submit(client, item[0], item[1], "backfill"), rows):
-            progress.update(outcome)
-            outcomes.append(outcome)
-    if progress.interactive:
-        sys.stderr.write("\n")
-    bad = [o for o in outcomes if o.status in ("rejected", "failed")]
-    with errors_file.open("w", newline="", encoding="utf-8") as f:
-        # Values come from the input file (and the API's answers): spreadsheet-safe cells only.
-        write_csv(
-            f,
-            ["row", "eventId", "status", "field", "problem"],
-            (
-                [o.row, o.event_id, o.status, p.get("field", ""), p.get("problem", "")]
-                for o in bad
-                for p in o.problems or [{"field": "", "problem": ""}]
-            ),
-        )
-    counts = {
-        s: sum(1 for o in outcomes if o.status == s) for s in ("accepted", "duplicate", "rejected", "failed")
-    }
-    print(json.dumps({"rows": len(outcomes), **counts, "errorReport": str(errors_file) if bad else None}))
-    return 1 if bad else 0
+    print(json.dumps(summary, indent=2 if args.json else None))
+    return 1 if summary["errorReport"] else 0

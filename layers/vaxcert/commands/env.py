@@ -10,6 +10,7 @@ import argparse
 import shlex
 from typing import Any
 
+from vaxcert.commands._output import add_json_argument, emit
 from vaxcert.settings import Settings
 
 # Never exported: Lambda-internal and logging variables that are not settings.
@@ -20,6 +21,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("env", help="print a deployed stack's settings as shell exports")
     parser.add_argument("--stack", required=True, help="CloudFormation stack name (e.g. Vaxcert)")
     parser.add_argument("--region", help="AWS region (default: from the AWS configuration)")
+    add_json_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -43,6 +45,6 @@ def stack_settings(stack: str, region: str | None) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    for key, value in sorted(stack_settings(args.stack, args.region).items()):
-        print(f"export {key}={shlex.quote(value)}")
+    values = dict(sorted(stack_settings(args.stack, args.region).items()))
+    emit(args, values, "\n".join(f"export {key}={shlex.quote(value)}" for key, value in values.items()))
     return 0

@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from vaxcert.commands._output import add_json_argument, emit
 from vaxcert.commands._target import add_target_arguments, target_settings
 from vaxcert.resources import SIGNING_KEY_TAG
 
@@ -19,9 +20,11 @@ def register(subparsers: Any) -> None:
         help="create the CSCA certificate and the DSC for the signing key (idempotent; run after cdk deploy)",
     )
     add_target_arguments(init)
+    add_json_argument(init)
     init.set_defaults(func=run_init)
     show = sub.add_parser("list", help="list the trust list entries (kid, type, validity, signing)")
     add_target_arguments(show)
+    add_json_argument(show)
     show.set_defaults(func=run_list)
     rotate = sub.add_parser(
         "rotate",
@@ -29,6 +32,7 @@ def register(subparsers: Any) -> None:
         "the old DSC stays in the trust list until it expires or is withdrawn",
     )
     add_target_arguments(rotate)
+    add_json_argument(rotate)
     rotate.set_defaults(func=run_rotate)
     withdraw = sub.add_parser(
         "withdraw",
@@ -36,6 +40,7 @@ def register(subparsers: Any) -> None:
     )
     withdraw.add_argument("kid", help="base64 kid of the DSC (see `vaxcert keys list`)")
     add_target_arguments(withdraw)
+    add_json_argument(withdraw)
     withdraw.set_defaults(func=run_withdraw)
 
 
@@ -51,24 +56,49 @@ def run_init(args: argparse.Namespace) -> int:
         country=settings.country,
         now=datetime.now(UTC),
     )
-    for entry in entries:
-        print(
-            f"{entry.certificate_type:4} kid={entry.kid_b64} "
-            f"valid {entry.not_before:%Y-%m-%d}..{entry.not_after:%Y-%m-%d}"
-        )
+    lines = [
+        f"{entry.certificate_type:4} kid={entry.kid_b64} "
+        f"valid {entry.not_before:%Y-%m-%d}..{entry.not_after:%Y-%m-%d}"
+        for entry in entries
+    ]
     # A first (empty) signed revocation list, so verifiers can cache one from day one; the
     # scheduled refresh (resources.SCHEDULES) keeps it from expiring afterwards.
-    from vaxcert.commands.revocation import run_publish
+    from vaxcert.commands.revocation import publish, publish_text
 
-    return run_publish(args)
+    published = publish(settings)
+    result = {"certificates": [entry_json(e) for e in entries], "revocationList": published}
+    emit(args, result, "\n".join([*lines, publish_text(published)]))
+    return 0
+
+
+def entry_json(e: Any) -> dict[str, Any]:
+    """A trust entry as `--json` prints it (kid as the trust list publishes it; no validity: null)."""
+    from vaxcert.store.trust import stored_time
+
+    return {
+        "kid": e.key_ref,
+        "framework": e.framework,
+        "certificateType": e.certificate_type,
+        "country": e.country or None,
+        "issuer": e.issuer,
+        "origin": e.origin,
+        "status": e.status,
+        "signing": e.signing,
+        "keyId": e.key_id,
+        "notBefore": stored_time(e.not_before),
+        "notAfter": stored_time(e.not_after),
+    }
 
 
 def run_list(args: argparse.Namespace) -> int:
     from vaxcert.store.trust import HC1, TrustRepository, stored_time
 
     target_settings(args)
-    entries = TrustRepository().all()
-    for e in sorted(entries, key=lambda e: (e.framework, e.origin, e.certificate_type, e.not_before)):
+    entries = sorted(
+        TrustRepository().all(), key=lambda e: (e.framework, e.origin, e.certificate_type, e.not_before)
+    )
+    lines = []
+    for e in entries:
         flags = " signing" if e.signing else ""
         framework = "" if e.framework == HC1 else f"{e.framework} "
         issuer = f" {e.issuer}" if e.issuer else ""
@@ -77,10 +107,11 @@ def run_list(args: argparse.Namespace) -> int:
             if stored_time(e.not_before)
             else "no validity period"
         )
-        print(
+        lines.append(
             f"{framework}{e.origin:8} {e.certificate_type:4} {e.country or '-'}{issuer} kid={e.key_ref} "
             f"{e.status}{flags} {valid}"
         )
+    emit(args, {"entries": [entry_json(e) for e in entries]}, "\n".join(lines))
     return 0
 
 
@@ -115,11 +146,12 @@ def run_rotate(args: argparse.Namespace) -> int:
         now=now,
         number=len(own_dscs) + 1,
     )
-    print(
+    text = (
         f"DSC  kid={entry.kid_b64} key={key['KeyId']} "
-        f"valid {entry.not_before:%Y-%m-%d}..{entry.not_after:%Y-%m-%d}"
+        f"valid {entry.not_before:%Y-%m-%d}..{entry.not_after:%Y-%m-%d}\n"
+        "New certificates use it within the issue function's signer cache period (5 minutes)."
     )
-    print("New certificates use it within the issue function's signer cache period (5 minutes).")
+    emit(args, {"rotated": entry_json(entry)}, text)
     return 0
 
 
@@ -136,5 +168,7 @@ def run_withdraw(args: argparse.Namespace) -> int:
         print("vaxcert keys withdraw: this DSC signs new certificates: rotate first", file=sys.stderr)
         return 1
     trust.put(TrustEntry(**{**entry.__dict__, "status": WITHDRAWN}), datetime.now(UTC))
-    print(f"withdrawn kid={entry.kid_b64}: certificates it signed now verify UNKNOWN_ISSUER")
+    withdrawn = TrustEntry(**{**entry.__dict__, "status": WITHDRAWN})
+    text = f"withdrawn kid={entry.kid_b64}: certificates it signed now verify UNKNOWN_ISSUER"
+    emit(args, {"withdrawn": entry_json(withdrawn)}, text)
     return 0

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from vaxcert.commands._output import add_json_argument, emit
 from vaxcert.commands._target import add_target_arguments, target_settings
 
 EXIT_OK = 0
@@ -30,10 +31,11 @@ def register(subparsers: Any) -> None:
     trust.add_argument("--trust-url", metavar="URL", help="trust list URL")
     verify.add_argument("--issuer", default="JM", help="country that must have signed it (default JM)")
     verify.add_argument("--at", help="check time, ISO 8601 (default: now)")
-    verify.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_json_argument(verify)
     verify.set_defaults(func=run_verify)
     publish = sub.add_parser("publish", help="rebuild, sign and store the revocation list now")
     add_target_arguments(publish)
+    add_json_argument(publish)
     publish.set_defaults(func=run_publish)
 
 
@@ -77,16 +79,28 @@ def run_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_publish(args: argparse.Namespace) -> int:
+def publish(settings: Any) -> dict[str, Any]:
+    """Rebuild, sign and store the list; what was published."""
     from vaxcert.store.revocation import RevocationPublisher
 
-    settings = target_settings(args)
     document = RevocationPublisher(
         bucket=settings.artefacts_bucket,
         country=settings.country,
         validity=timedelta(hours=settings.revocation_list_validity_hours),
     ).publish()
-    print(
-        f"published {len(document['hashes'])} hashes, kid {document['kid']}, expires {document['expiresAt']}"
-    )
+    return {
+        "published": True,
+        "hashes": len(document["hashes"]),
+        "kid": document["kid"],
+        "expiresAt": document["expiresAt"],
+    }
+
+
+def publish_text(summary: dict[str, Any]) -> str:
+    return f"published {summary['hashes']} hashes, kid {summary['kid']}, expires {summary['expiresAt']}"
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    summary = publish(target_settings(args))
+    emit(args, summary, publish_text(summary))
     return EXIT_OK

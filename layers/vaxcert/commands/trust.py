@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from vaxcert.commands._output import add_json_argument, emit
 from vaxcert.commands._target import add_target_arguments, target_settings
 
 
@@ -42,10 +43,12 @@ def register(subparsers: Any) -> None:
     imp.add_argument("--country", help="ISO 3166-1 alpha-2 of keys that do not name one")
     imp.add_argument("--kid", help="the key id of a bare PEM public key (divoc: the DID)")
     add_target_arguments(imp)
+    add_json_argument(imp)
     imp.set_defaults(func=run_import)
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from vaxcert.commands.keys import entry_json
     from vaxcert.store.trust import IMPORTED, OWN, TrustRepository
     from vaxcert.verification.trust_files import read_trust_file
 
@@ -67,7 +70,9 @@ def run_import(args: argparse.Namespace) -> int:
     target_settings(args)
     repository = TrustRepository()
     own = {e.item_key for e in repository.all() if e.origin == OWN}
-    now, imported = datetime.now(UTC), 0
+    now = datetime.now(UTC)
+    imported: list[dict[str, Any]] = []
+    lines: list[str] = []
     for key in keys:
         country = (key.country or args.country or "").upper()
         needs_country = key.framework in ("hc1", "icao")
@@ -79,12 +84,13 @@ def run_import(args: argparse.Namespace) -> int:
             print(f"skipped kid {key.key_id}: it is one of our own keys", file=sys.stderr)
             continue
         repository.put(entry, now)
-        imported += 1
+        imported.append(entry_json(entry))
         until = f" until {entry.not_after:%Y-%m-%d}" if key.not_after else ""
         where = f" {entry.issuer}" if entry.issuer else ""
         kind = f"{framework} {entry.certificate_type} {country or '-'}{where}"
-        print(f"imported {kind} kid={entry.key_ref}{until}")
-    print(f"{imported} key(s) imported")
+        lines.append(f"imported {kind} kid={entry.key_ref}{until}")
+    lines.append(f"{len(imported)} key(s) imported")
+    emit(args, {"imported": len(imported), "keys": imported}, "\n".join(lines))
     return 0 if imported else 1
 
 

@@ -52,7 +52,7 @@ def register(subparsers: Any) -> None:
     )
     revocation.add_argument("--revocation-list-file", help="signed revocation list JSON file")
     parser.add_argument("--at", help="verification time, ISO 8601 (default: now)")
-    parser.add_argument("--json", action="store_true", help="print the API's JSON result")
+    parser.add_argument("--json", action="store_true", help="print the result as the API's JSON")
     parser.set_defaults(func=run)
 
 

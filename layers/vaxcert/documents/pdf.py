@@ -5,10 +5,11 @@ only the PDF path needs them. The QR is the slow step (segno, pure Python, ~15-2
 separate function whose PNG callers can cache beside the PDF and pass back in.
 
 Text: the core Helvetica font (Windows-1252, no font file, fast) for everything it can encode. A
-value it cannot encode (e.g. "Dvořák", "李") is drawn with DejaVu Sans when a copy is found on disk
-(see `_unicode_font_dir`; the Lambda runtime has none unless a layer provides /opt/fonts); characters
-that font lacks, or every unencodable character when no font is found, become the closest
-Windows-1252 letter (accents dropped) or "?". A name never makes rendering fail.
+value it cannot encode (e.g. "Dvořák", "Παπαδόπουλος", "Иванова") is drawn with DejaVu Sans (Latin
+Extended, Greek, Cyrillic and more), which ships inside the package (vaxcert/documents/fonts, with its
+licence) because the Lambda runtime has no fonts; it is loaded by path (`_unicode_font_dir`).
+Characters that font lacks (e.g. "李"), or every unencodable character if the files were missing, become
+the closest Windows-1252 letter (accents dropped) or "?". A name never makes rendering fail.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import os
 import unicodedata
 from datetime import UTC, date, datetime
 from functools import cache
-from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -95,24 +95,18 @@ def qr_png(payload: str) -> bytes:
 # --- text helpers -------------------------------------------------------------------------------
 
 
+# The fonts the package ships (DejaVu Sans 2.37, Bitstream Vera licence: fonts/LICENSE).
+PACKAGED_FONT_DIR = Path(__file__).with_name("fonts")
+_FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
+
+
 @cache
 def _unicode_font_dir() -> Path | None:
-    """A directory with DejaVuSans.ttf and DejaVuSans-Bold.ttf, or None. Looked up once per process."""
-    candidates = [
-        os.environ.get("VAXCERT_PDF_FONT_DIR", ""),
-        str(Path(__file__).with_name("fonts")),
-        "/opt/fonts",  # a Lambda layer
-        "/usr/share/fonts/truetype/dejavu",  # Debian, Ubuntu
-        "/usr/share/fonts/dejavu-sans-fonts",  # Fedora, Amazon Linux
-        "/usr/share/fonts/dejavu",
-        "/usr/share/fonts/TTF",  # Arch
-    ]
-    spec = find_spec("matplotlib")  # ships DejaVu Sans; located without importing it
-    if spec and spec.origin:
-        candidates.append(str(Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"))
-    for directory in filter(None, candidates):
-        path = Path(directory)
-        if (path / "DejaVuSans.ttf").is_file() and (path / "DejaVuSans-Bold.ttf").is_file():
+    """The directory of DejaVuSans.ttf and DejaVuSans-Bold.ttf: VAXCERT_PDF_FONT_DIR if set (an operator's
+    own copy), else the package's own; never the system's, so the PDF is the same locally and on Lambda."""
+    for directory in (os.environ.get("VAXCERT_PDF_FONT_DIR", ""), str(PACKAGED_FONT_DIR)):
+        path = Path(directory) if directory else None
+        if path is not None and all((path / name).is_file() for name in _FONT_FILES):
             return path
     return None
 

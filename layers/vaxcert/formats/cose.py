@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
+from vaxcert.formats import cbor
 from vaxcert.formats.errors import CoseError
 
 # COSE header labels and algorithm identifiers (IANA COSE registries).
@@ -102,7 +103,7 @@ class CoseSign1:
 def parse_sign1(data: bytes) -> CoseSign1:
     """Parse an untagged, tag-18 or tag-61(tag-18) COSE_Sign1; CoseError if it is anything else."""
     try:
-        obj = cbor2.loads(data)
+        obj = cbor.loads(data)
     except Exception as exc:  # cbor2 raises several types (CBORDecodeError, ValueError, ...)
         raise CoseError(f"not CBOR: {exc}") from exc
     if isinstance(obj, cbor2.CBORTag) and obj.tag == TAG_CWT:
@@ -120,7 +121,7 @@ def parse_sign1(data: bytes) -> CoseSign1:
         raise CoseError("COSE_Sign1 unprotected header must be a map")
     if protected:
         try:
-            header = cbor2.loads(protected)
+            header = cbor.loads(protected)
         except Exception as exc:
             raise CoseError(f"protected header is not CBOR: {exc}") from exc
         if not isinstance(header, dict):

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import math
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from importlib.resources import files
 from typing import Any
 
 import cbor2
 
-from vaxcert.formats import base45, cose
+from vaxcert.formats import base45, cbor, cose
 from vaxcert.formats.countries import alpha2
 from vaxcert.formats.ddcc import DdccRecord
 from vaxcert.formats.ddcc_ext import DEFAULT_FIELDS, PRIORITY, ddcc_extension
@@ -228,7 +226,7 @@ def decode_hc1(text: str) -> Hc1Document:
         raise DecompressionError(f"not zlib data: {exc}") from exc
     sign1 = cose.parse_sign1(signed)
     try:
-        claims = cbor2.loads(sign1.payload)
+        claims = cbor.loads(sign1.payload)
     except Exception as exc:  # cbor2 raises several types
         raise CwtError(f"payload is not CBOR: {exc}") from exc
     if not isinstance(claims, dict):
@@ -322,8 +320,12 @@ def _hcid_from_uci(uci: str | None) -> str | None:
 
 @cache
 def _vaccine_names() -> dict[str, str]:
-    catalogue = json.loads((files("vaxcert") / "config" / "vaccines.json").read_text())
-    return {v["eu"]["mp"]: v["display"] for v in catalogue["vaccines"].values() if "eu" in v}
+    # The deployment's catalogue (VACCINE_CATALOGUE_FILE) when it has one, as ingest and issue use.
+    from vaxcert.catalogue import load_catalogue
+    from vaxcert.settings import get_settings
+
+    catalogue = load_catalogue(get_settings().vaccine_catalogue_file)
+    return {p.eu_mp: p.display for p in catalogue.products.values()}
 
 
 def _vaccine_name(mp: str | None) -> str | None:

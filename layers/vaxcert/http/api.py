@@ -12,8 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
@@ -27,6 +26,7 @@ from vaxcert.errors import (
     TransientFailure,
     Unauthorized,
 )
+from vaxcert.logs import get_logger, set_correlation_id
 from vaxcert.routes import Auth, Route, routes_for
 
 JSON = "application/json"
@@ -36,7 +36,7 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-st
 # Checks a request for one auth kind; returns the principal (or raises Unauthorized/Forbidden).
 Authenticator = Callable[[APIGatewayRestResolver], Any]
 
-logger = Logger(service="vaxcert", use_rfc3339=True)
+logger = get_logger()
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -48,6 +48,10 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
+def no_content() -> Response:
+    return Response(status_code=204, body="", headers=dict(SECURITY_HEADERS))
+
+
 def error_response(
     status: int, message: str, problems: list[Problem] | None = None, headers: dict[str, str] | None = None
 ) -> Response:
@@ -57,10 +61,28 @@ def error_response(
     return json_response(status, body, headers)
 
 
+def _cors_config() -> CORSConfig | None:
+    """CORS headers on every response to a page of an allowed origin (the portal's, extraCorsOrigins);
+    API Gateway answers the preflights itself (infra/api.py)."""
+    from vaxcert.settings import get_settings
+
+    settings = get_settings()
+    origins = settings.cors_origins
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=origins[1:],
+        allow_headers=["Authorization", "Content-Type", settings.ingest_header],
+        expose_headers=["Retry-After"],
+        max_age=3600,
+    )
+
+
 class Api:
     def __init__(self, function: str, authenticators: dict[Auth, Authenticator] | None = None):
         self.function = function
-        self.app = APIGatewayRestResolver()
+        self.app = APIGatewayRestResolver(cors=_cors_config())
         self._declared: dict[tuple[str, str], Route] = {(r.method, r.path): r for r in routes_for(function)}
         self._registered: set[tuple[str, str]] = set()
         self._authenticators = authenticators or {}
@@ -83,6 +105,9 @@ class Api:
 
     def _auth_middleware(self, route: Route) -> Callable[[APIGatewayRestResolver, NextMiddleware], Response]:
         def check(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+            # Before authentication: a cross-site form or `no-cors` fetch (text/plain, form types,
+            # no type at all) never reaches a handler, whatever credentials it carries.
+            require_json_body(app.current_event)
             if route.auth is not Auth.PUBLIC:
                 authenticate = self._authenticators.get(route.auth)
                 if authenticate is None:  # fail closed
@@ -96,17 +121,15 @@ class Api:
         missing = set(self._declared) - self._registered
         if missing:
             raise RuntimeError(f"routes without a handler in {self.function!r}: {sorted(missing)}")
+        request_id = (event.get("requestContext") or {}).get("requestId")
+        set_correlation_id(logger, request_id if isinstance(request_id, str) else None)
         return self.app.resolve(event, context)
 
     # --- request helpers -----------------------------------------------------------------------
     def json_body(self) -> Any:
         """The request body as JSON; 413/415/400 with a clear message otherwise."""
         event = self.app.current_event
-        content_type = (event.headers or {}).get("content-type") or (event.headers or {}).get("Content-Type")
-        if content_type and content_type.split(";")[0].strip().lower() not in (JSON, "text/json"):
-            raise _HttpError(
-                415, Problem("Content-Type", f"must be {JSON}, got {content_type.split(';')[0]}")
-            )
+        require_json_body(event)
         try:
             raw = event.decoded_body or ""
         except ValueError:  # a binary (base64) body that is not UTF-8: UnicodeDecodeError, bad base64
@@ -172,6 +195,19 @@ class Api:
             # Log the type and trace only (no request data: it may hold personal data).
             logger.exception("unexpected error", extra={"error_type": type(exc).__name__})
             return error_response(503, "temporarily unavailable, please retry", headers={"Retry-After": "30"})
+
+
+def require_json_body(event: Any) -> None:
+    """415 for a request with a body that is not declared `application/json` (any route, any method)."""
+    body = event.get("body")
+    if body is None or body == "":
+        return
+    headers = event.get("headers") or {}
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None) or ""
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type != JSON:
+        got = f"got {media_type[:60]}" if media_type else "none was given"
+        raise _HttpError(415, Problem("Content-Type", f"must be {JSON} for a request with a body; {got}"))
 
 
 class _HttpError(Exception):

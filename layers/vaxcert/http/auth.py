@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hmac
-import time
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from vaxcert.audit.trail import RequestInfo
+from vaxcert.cache import TtlCache
 from vaxcert.errors import Forbidden, Unauthorized
+from vaxcert.resources import ORIGIN_HEADER, VIEWER_ADDRESS_HEADER
 from vaxcert.store.aws import client, transient_on_aws_errors
 
 SECRET_CACHE_S = 300
@@ -20,15 +24,11 @@ class SecretValue:
 
     def __init__(self, secret_id: str, loader: Callable[[str], str] | None = None):
         self.secret_id = secret_id
-        self._loader = loader or _load_secret
-        self._value: str | None = None
-        self._loaded_at = 0.0
+        load = loader or _load_secret
+        self._cache = TtlCache(lambda: load(secret_id), SECRET_CACHE_S)
 
     def get(self) -> str:
-        if self._value is None or time.monotonic() - self._loaded_at > SECRET_CACHE_S:
-            self._value = self._loader(self.secret_id)
-            self._loaded_at = time.monotonic()
-        return self._value
+        return self._cache.get()
 
 
 @transient_on_aws_errors
@@ -74,3 +74,41 @@ def token_authenticator(
         return principal
 
     return authenticate
+
+
+def _header(event: APIGatewayProxyEvent, name: str) -> str | None:
+    wanted = name.lower()
+    return next((v for k, v in (event.headers or {}).items() if k.lower() == wanted), None)
+
+
+def viewer_ip(value: str | None) -> str | None:
+    """The IP of CloudFront-Viewer-Address ("198.51.100.7:46532", "2001:db8::1:46532"); None if malformed."""
+    if not value:
+        return None
+    host, sep, port = value.strip().rpartition(":")
+    if not sep or not port.isdigit():
+        return None
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return None
+
+
+def client_address(event: APIGatewayProxyEvent, origin_secret: SecretValue | None) -> str | None:
+    """The caller's own address: CloudFront-Viewer-Address when the request carries CloudFront's origin
+    secret (so the header was set by the project's distribution, not by the caller), else the socket
+    address API Gateway saw (locally, or a request that did not come through CloudFront)."""
+    socket_ip = event.request_context.identity.source_ip
+    if origin_secret is None:
+        return socket_ip
+    given = _header(event, ORIGIN_HEADER)
+    if given and hmac.compare_digest(given.encode(), origin_secret.get().encode()):
+        return viewer_ip(_header(event, VIEWER_ADDRESS_HEADER)) or socket_ip
+    return socket_ip
+
+
+def request_info(event: APIGatewayProxyEvent, origin_secret: SecretValue | None) -> RequestInfo:
+    """Who is calling, for rate limits and the audit trail."""
+    identity = event.request_context.identity
+    user_agent = identity.user_agent or _header(event, "User-Agent")
+    return RequestInfo(source_ip=client_address(event, origin_secret), user_agent=user_agent)

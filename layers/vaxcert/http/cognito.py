@@ -26,6 +26,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from vaxcert.cache import TtlCache
 from vaxcert.errors import InvalidInput, Problem, TransientFailure, Unauthorized, VaxcertError
 from vaxcert.facility.desk import StaffPrincipal
 from vaxcert.http.tokens import InvalidToken, check_claims, parse, rsa_key_from_jwk, verify_rs256
@@ -33,6 +34,14 @@ from vaxcert.store.aws import client, error_code
 
 JWKS_TTL_S = 6 * 3600
 JWKS_MIN_REFRESH_S = 60
+# A staff sign-in lasts at most this long from the password step (`auth_time`), whatever the
+# token's `exp` (refreshed tokens keep the original auth_time): staff sign in again every hour.
+MAX_STAFF_SESSION_S = 3600
+# How long one function instance trusts what Cognito said about an account (enabled, signed out).
+STAFF_STATUS_CACHE_S = 300
+# The user pool attribute the sign-out time is kept in (epoch seconds; tokens authenticated at or
+# before it are refused). A custom attribute, so every function sees it through AdminGetUser.
+SIGNED_OUT_ATTRIBUTE = "custom:signed_out_at"
 # Cognito answers these for a wrong password, an unknown user, a disabled or unconfirmed one:
 # all are the same 401, so the answer never tells whether a username exists.
 _DENIED = {"NotAuthorizedException", "UserNotFoundException", "UserNotConfirmedException",
@@ -66,40 +75,116 @@ class Jwks:
     ):
         self.url = url
         self._fetch = fetch
-        self._clock = clock
-        self._keys: dict[str, rsa.RSAPublicKey] = {}
-        self._loaded_at: float | None = None
+        # A failed refresh keeps serving the keys we have (retried on the next call); none: 503.
+        self._cache = TtlCache(self._load, JWKS_TTL_S, keep_on_failure=(TransientFailure,), clock=clock)
 
     def keys(self, kid: str | None = None) -> dict[str, rsa.RSAPublicKey]:
-        now = self._clock()
-        stale = self._loaded_at is None or now - self._loaded_at > JWKS_TTL_S
-        unknown = kid is not None and kid not in self._keys
-        if stale or (unknown and now - (self._loaded_at or 0.0) > JWKS_MIN_REFRESH_S):
-            self._load(now)
-        return self._keys
+        if kid is None:
+            return self._cache.get()
+        found = self._cache.lookup(lambda keys: keys if kid in keys else None, JWKS_MIN_REFRESH_S)
+        return found if found is not None else self._cache.peek() or {}
 
-    def _load(self, now: float) -> None:
+    def _load(self) -> dict[str, rsa.RSAPublicKey]:
         try:
             document = (self._fetch or fetch_json)(self.url)
-            keys = {
+            return {
                 str(k["kid"]): rsa_key_from_jwk(k)
                 for k in document.get("keys", [])
                 if isinstance(k, dict) and k.get("kty") == "RSA" and k.get("kid")
             }
         except (OSError, ValueError, InvalidToken, AttributeError) as exc:
-            if self._keys:  # keep serving with the keys we have
-                return
             raise TransientFailure(f"cannot load the user pool keys ({type(exc).__name__})") from exc
-        self._keys = keys
-        self._loaded_at = now
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    active: bool  # enabled and confirmed
+    signed_out_at: int | None
+
+
+class StaffAccounts:
+    """What the user pool says about a staff account (AdminGetUser), cached per username for at most
+    STAFF_STATUS_CACHE_S, and sign-out (AdminUserGlobalSignOut, which ends the refresh tokens, plus the
+    sign-out time in SIGNED_OUT_ATTRIBUTE, which ends the ID tokens already handed out)."""
+
+    def __init__(
+        self,
+        pool_id: str,
+        cognito: Any | None = None,
+        *,
+        cache_s: float = STAFF_STATUS_CACHE_S,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ):
+        self.pool_id = pool_id
+        self._cognito = cognito
+        self._cache_s = min(cache_s, STAFF_STATUS_CACHE_S)
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._cache: dict[str, tuple[float, AccountStatus]] = {}
+
+    def _client(self) -> Any:
+        return self._cognito or client("cognito-idp")
+
+    def status(self, username: str) -> AccountStatus:
+        now = self._clock()
+        cached = self._cache.get(username)
+        if cached is not None and now - cached[0] < self._cache_s:
+            return cached[1]
+        try:
+            user = self._client().admin_get_user(UserPoolId=self.pool_id, Username=username)
+        except ClientError as exc:
+            if error_code(exc) != "UserNotFoundException":
+                raise TransientFailure(f"cognito: {error_code(exc)}") from None
+            status = AccountStatus(active=False, signed_out_at=None)
+        except BotoCoreError as exc:
+            raise TransientFailure(f"cognito: {type(exc).__name__}") from exc
+        else:
+            attributes = {a.get("Name"): a.get("Value") for a in user.get("UserAttributes") or []}
+            raw = attributes.get(SIGNED_OUT_ATTRIBUTE)
+            status = AccountStatus(
+                active=bool(user.get("Enabled", True)) and user.get("UserStatus") == "CONFIRMED",
+                signed_out_at=int(raw) if isinstance(raw, str) and raw.isdigit() else None,
+            )
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[username] = (now, status)
+        return status
+
+    def sign_out(self, username: str) -> None:
+        """End every session of this account: tokens authenticated until now are refused."""
+        cognito = self._client()
+        try:
+            cognito.admin_update_user_attributes(
+                UserPoolId=self.pool_id,
+                Username=username,
+                UserAttributes=[{"Name": SIGNED_OUT_ATTRIBUTE, "Value": str(int(self._wall_clock()))}],
+            )
+            cognito.admin_user_global_sign_out(UserPoolId=self.pool_id, Username=username)
+        except ClientError as exc:
+            raise TransientFailure(f"cognito: {error_code(exc)}") from None
+        except BotoCoreError as exc:
+            raise TransientFailure(f"cognito: {type(exc).__name__}") from exc
+        self._cache.pop(username, None)
 
 
 class CognitoIdTokens:
-    def __init__(self, jwks: Jwks, *, issuer: str, client_id: str, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        jwks: Jwks,
+        *,
+        issuer: str,
+        client_id: str,
+        clock: Callable[[], float] = time.time,
+        accounts: StaffAccounts | None = None,
+        max_session_s: int = MAX_STAFF_SESSION_S,
+    ):
         self._jwks = jwks
         self._issuer = issuer
         self._client_id = client_id
         self._clock = clock
+        self._accounts = accounts
+        self._max_session_s = max_session_s
 
     def verify(self, token: str) -> StaffPrincipal:
         header = parse(token).header
@@ -112,6 +197,17 @@ class CognitoIdTokens:
         groups = claims.get("cognito:groups") or []
         if not isinstance(username, str) or not username or not isinstance(groups, list):
             raise InvalidToken("missing username or groups")
+        auth_time = claims.get("auth_time", claims.get("iat"))
+        if not isinstance(auth_time, int | float) or isinstance(auth_time, bool):
+            raise InvalidToken("auth_time missing")
+        if self._clock() > auth_time + self._max_session_s:
+            raise InvalidToken("sign-in older than the staff session limit")
+        if self._accounts is not None:
+            status = self._accounts.status(username)
+            if not status.active:
+                raise InvalidToken("account disabled")
+            if status.signed_out_at is not None and auth_time <= status.signed_out_at:
+                raise InvalidToken("signed out")
         return StaffPrincipal(username=username, groups=frozenset(str(g) for g in groups))
 
 
@@ -195,10 +291,16 @@ _WRONG_CODE = {"CodeMismatchException", "EnableSoftwareTokenMFAException", "Expi
 _SESSION_GONE = {"NotAuthorizedException", "ResourceNotFoundException"}
 
 
-def pool_id_tokens(region: str, pool_id: str, client_id: str) -> CognitoIdTokens:
-    """The verifier of the staff user pool's ID tokens (the pool's JWKS, issuer and app client)."""
+def pool_id_tokens(
+    region: str, pool_id: str, client_id: str, accounts: StaffAccounts | None = None
+) -> CognitoIdTokens:
+    """The verifier of the staff user pool's ID tokens (the pool's JWKS, issuer and app client), and
+    of the accounts' state (disabled, signed out) when `accounts` is given."""
     return CognitoIdTokens(
-        Jwks(jwks_url(region, pool_id)), issuer=pool_issuer(region, pool_id), client_id=client_id
+        Jwks(jwks_url(region, pool_id)),
+        issuer=pool_issuer(region, pool_id),
+        client_id=client_id,
+        accounts=accounts,
     )
 
 

@@ -358,8 +358,18 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
     return operation
 
 
-def openapi_document(ingest_header: str, version: str = "1") -> dict[str, Any]:
-    """The OpenAPI 3.0 document of every route in ROUTES."""
+def openapi_document(
+    ingest_header: str, version: str = "1", servers: list[str] | None = None
+) -> dict[str, Any]:
+    """The OpenAPI 3.0 document of every route in ROUTES.
+
+    `servers`: base URLs of the API (paths start with /v1); default: this deployment's portal
+    origin (PORTAL_URL), where CloudFront serves the API beside the pages.
+    """
+    if servers is None:
+        from vaxcert.settings import get_settings
+
+        servers = get_settings().cors_origins[:1]
     components: dict[str, Any] = _error_schemas()
     paths: dict[str, dict[str, Any]] = {}
     for route in ROUTES:
@@ -372,6 +382,7 @@ def openapi_document(ingest_header: str, version: str = "1") -> dict[str, Any]:
             "version": version,
             "description": "Issue, serve, correct, revoke and verify WHO DDCC:VS COVID-19 certificates.",
         },
+        "servers": [{"url": url, "description": "this deployment"} for url in servers],
         "paths": paths,
         "components": {
             "schemas": dict(sorted(components.items())),

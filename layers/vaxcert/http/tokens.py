@@ -1,4 +1,7 @@
-"""Compact JWS/JWT (RFC 7515/7519) on `cryptography`: ES256 for citizen sessions, RS256 for Cognito.
+"""Compact JWS/JWT (RFC 7515/7519): ES256 for citizen sessions, RS256 for Cognito.
+
+Signatures are checked by PyJWT (vaxcert.formats.jws); signing stays ours (`encode` takes a `sign`
+function) because the private keys live in KMS.
 
 Deliberately small and strict: the algorithm is fixed by the caller, never taken from the token
 (so `alg: none` and RS/HS confusion are impossible), every claim the caller relies on is required,
@@ -15,10 +18,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from vaxcert.formats.jws import BadSignature, check_signature
 
 MAX_TOKEN_CHARS = 8192  # Cognito ID tokens are ~1-2 KB; anything far larger is not ours
 LEEWAY_S = 30  # clock skew tolerated on exp/iat/nbf
@@ -84,12 +86,7 @@ def verify_es256(token: str, public_key: ec.EllipticCurvePublicKey) -> Jws:
         raise InvalidToken("ES256 needs a P-256 key")
     if len(jws.signature) != 64:
         raise InvalidToken("ES256 signature must be 64 bytes")
-    r = int.from_bytes(jws.signature[:32], "big")
-    s = int.from_bytes(jws.signature[32:], "big")
-    try:
-        public_key.verify(encode_dss_signature(r, s), jws.signing_input, ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature:
-        raise InvalidToken("bad signature") from None
+    _verify(token, public_key, "ES256")
     return jws
 
 
@@ -100,11 +97,15 @@ def verify_rs256(token: str, keys: Mapping[str, rsa.RSAPublicKey]) -> Jws:
     key = keys.get(str(jws.header.get("kid")))
     if key is None:
         raise InvalidToken("unknown kid")
-    try:
-        key.verify(jws.signature, jws.signing_input, padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature:
-        raise InvalidToken("bad signature") from None
+    _verify(token, key, "RS256")
     return jws
+
+
+def _verify(token: str, key: Any, algorithm: str) -> None:
+    try:
+        check_signature(token, key, algorithm)
+    except BadSignature as exc:
+        raise InvalidToken(str(exc)) from None
 
 
 def rsa_key_from_jwk(jwk: Mapping[str, Any]) -> rsa.RSAPublicKey:

@@ -20,11 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from vaxcert.formats.jws import BadSignature, check_signature
 from vaxcert.verification.trust import TrustStore, uci_hash
 
 FORMAT_VERSION = 1
@@ -133,16 +131,14 @@ def verify_document(
         raise RevocationListError("signing key not in the trust list")
     if len(signature) != 64:
         raise RevocationListError("ES256 signature must be 64 bytes")
-    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-    signed = f"{parts[0]}.{parts[1]}".encode("ascii")
     signer = None
     for certificate in candidates:
         key = certificate.public_key
         if not isinstance(key, ec.EllipticCurvePublicKey):
             continue
         try:
-            key.verify(der, signed, ec.ECDSA(hashes.SHA256()))
-        except InvalidSignature:
+            check_signature(document["jws"], key, "ES256")
+        except BadSignature:
             continue
         signer = certificate
         break

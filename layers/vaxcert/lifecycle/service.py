@@ -299,7 +299,7 @@ class Lifecycle:
             "revision": c.revision,
             "correctionPending": c.correction_pending,
             "expiresAt": _iso(c.expires_at),
-            "sms": {"status": c.sms_status.value},
+            "sms": {"status": c.sms_status.value, "notice": c.notice_status.value},
             "qr": c.qr,
             "fields": correctable_fields(event) if event else None,
         }

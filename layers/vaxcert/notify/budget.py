@@ -19,7 +19,6 @@ still answers 202 (no enumeration) and the certificate-ready SMS is released and
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections.abc import Callable
@@ -28,10 +27,11 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from vaxcert.errors import TransientFailure
+from vaxcert.logs import get_logger
 from vaxcert.metrics import emit_metric
 from vaxcert.sources.phone import JAMAICA_AREA_CODES
 
-logger = logging.getLogger(__name__)
+logger = get_logger()
 
 USED_METRIC = "SmsBudgetUsed"  # today's count after each reservation (a gauge: alarm on its Maximum)
 REFUSED_METRIC = "SmsBudgetRefused"  # one per refused SMS (alarm on its Sum)

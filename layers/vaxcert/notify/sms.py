@@ -22,8 +22,15 @@ class SmsNotSent(TransientFailure):
 
 
 class SnsSms:
-    def __init__(self, sender_id: str | None = None, sns: Any | None = None):
+    """`sender_id`: the alphanumeric sender ID (countries that support one); `origination_number`: the
+    registered long code, toll-free or short code (E.164) or its phone-number ARN, which NANP numbers
+    (+1, Jamaica included) need. Both come from deployment settings and go with every publish."""
+
+    def __init__(
+        self, sender_id: str | None = None, sns: Any | None = None, origination_number: str | None = None
+    ):
         self.sender_id = sender_id
+        self.origination_number = origination_number
         self._sns = sns
 
     def send(self, to_e164: str, message: str) -> str:
@@ -33,6 +40,11 @@ class SnsSms:
         attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
         if self.sender_id:
             attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": self.sender_id}
+        if self.origination_number:
+            attributes["AWS.MM.SMS.OriginationNumber"] = {
+                "DataType": "String",
+                "StringValue": self.origination_number,
+            }
         sns = self._sns or client("sns")
         try:
             response = sns.publish(PhoneNumber=to_e164, Message=message, MessageAttributes=attributes)

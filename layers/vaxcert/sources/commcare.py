@@ -148,6 +148,8 @@ def event_from_commcare(form: Any, mapping: FieldMapping, now: datetime | None =
         person["identifier"] = {"type": str(id_type or "ID"), "value": str(id_value)}
         if id_path:
             names["person.identifier.value"] = id_path
+        if id_type_path:
+            names["person.identifier.type"] = id_type_path
 
     data = {
         "eventId": event_id,

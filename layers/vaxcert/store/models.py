@@ -175,7 +175,8 @@ class TrustItem(Model):
 
 
 class CitizenAuthItem(Model):
-    """Citizen login state: one OTP per mobile (`otp#<ref>`) and rate-limit counters (`rl#...`).
+    """Citizen login state: up to 3 OTPs per mobile (`otp#<ref>#<slot>`), rate-limit counters (`rl#...`)
+    and signed-out session tokens (`jti#<jti>`).
 
     `ref` is a keyed hash of the mobile number, so the table holds no phone numbers; DynamoDB's TTL
     removes expired items (lazily: the code checks expiry itself).
@@ -192,6 +193,7 @@ class CitizenAuthItem(Model):
     issuedAt = NumberAttribute(null=True)
     attempts = NumberAttribute(null=True)
     usedAt = NumberAttribute(null=True)
+    sourceRef = UnicodeAttribute(null=True)  # keyed hash of the address the code was asked from
     # Rate-limit counters
     hits = NumberAttribute(null=True)
 

@@ -7,15 +7,15 @@ fails the work it counts: errors are logged and dropped.
 
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
 from typing import Any
 
 from pynamodb.expressions.update import Action
 
+from vaxcert.logs import get_logger
 from vaxcert.store.models import StatsItem
 
-logger = logging.getLogger(__name__)
+logger = get_logger()
 TOTALS = "totals"
 FIELDS = (
     "issued",

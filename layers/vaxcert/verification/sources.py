@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import cast
 
+from vaxcert.cache import TtlCache
 from vaxcert.formats.uvci import parse_uci_hcid
 from vaxcert.issuance.certificate import CertificateStatus
 from vaxcert.store.certificates import CertificateRepository
@@ -63,39 +63,30 @@ class StoredTrustStore:
         own_card_issuer: str | None = None,
     ):
         self._repository = repository or TrustRepository()
-        self._ttl_s = ttl_s
         self._configured = tuple(configured)  # keys from the deployment's settings (the DIVOC key)
         self._own_card_issuer = own_card_issuer  # our SMART Health Card `iss`: our DSCs sign its cards
-        self._cache: tuple[float, InMemoryTrustStore] | None = None
+        self._cache = TtlCache(self._load, ttl_s)
 
-    def _store(self, refresh: bool = False) -> InMemoryTrustStore:
-        if refresh or self._cache is None or time.monotonic() - self._cache[0] > self._ttl_s:
-            store = InMemoryTrustStore()
-            active = self._repository.active()
-            for entry in (*self._configured, *active):
-                try:
-                    store.add(trusted_key(entry))
-                except ValueError:
-                    continue  # an entry we cannot read must not make every other key unusable
-            if self._own_card_issuer:
-                from vaxcert.verification.own_cards import own_card_anchors
+    def _load(self) -> InMemoryTrustStore:
+        store = InMemoryTrustStore()
+        active = self._repository.active()
+        for entry in (*self._configured, *active):
+            try:
+                store.add(trusted_key(entry))
+            except ValueError:
+                continue  # an entry we cannot read must not make every other key unusable
+        if self._own_card_issuer:
+            from vaxcert.verification.own_cards import own_card_anchors
 
-                for anchor in own_card_anchors(active, self._own_card_issuer):
-                    store.add(anchor)
-            self._cache = (time.monotonic(), store)
-        return self._cache[1]
-
-    def _may_refresh(self) -> bool:
-        loaded_at = self._cache[0] if self._cache else 0.0
-        return time.monotonic() - loaded_at > UNKNOWN_KID_REFRESH_S
+            for anchor in own_card_anchors(active, self._own_card_issuer):
+                store.add(anchor)
+        return store
 
     def certificates_for(self, kid: bytes) -> list[TrustedCertificate]:
-        found = self._store().certificates_for(kid)
-        if not found and self._may_refresh():
-            # A kid we do not know may be a DSC created by a key rotation a moment ago: re-read, but
-            # at most every few seconds, so unknown kids cannot make every request scan the table.
-            found = self._store(refresh=True).certificates_for(kid)
-        return found
+        # A kid we do not know may be a DSC created by a key rotation a moment ago: re-read, but
+        # at most every few seconds, so unknown kids cannot make every request scan the table.
+        found = self._cache.lookup(lambda store: store.certificates_for(kid) or None, UNKNOWN_KID_REFRESH_S)
+        return found or []
 
     def keys_for(
         self,
@@ -105,12 +96,12 @@ class StoredTrustStore:
         issuer: str | None = None,
         country: str | None = None,
     ) -> list[TrustedCertificate]:
-        found = self._store().keys_for(framework, key_id=key_id, issuer=issuer, country=country)
-        if not found and self._may_refresh():  # a key imported a moment ago is used at once
-            found = self._store(refresh=True).keys_for(
-                framework, key_id=key_id, issuer=issuer, country=country
-            )
-        return found
+        # A key imported a moment ago is used at once (the same reload-once rule as unknown kids).
+        found = self._cache.lookup(
+            lambda store: store.keys_for(framework, key_id=key_id, issuer=issuer, country=country) or None,
+            UNKNOWN_KID_REFRESH_S,
+        )
+        return found or []
 
 
 class OwnRevocations:

@@ -4,11 +4,14 @@ The attacker has unlimited source addresses (no per-IP limit applies: the worst 
 code whenever the limits allow, and spends all MAX_ATTEMPTS tries on each. The bound:
 
 - per code: MAX_ATTEMPTS = 5 tries, then the code is locked;
-- per number: 3 codes / 15 min, 5 / clock hour, 10 / UTC day (fixed windows);
-- so <= 25 guesses per clock hour and <= 50 per UTC day; across window edges any rolling hour
-  holds <= 10 codes (50 guesses) and any rolling 24 hours <= 20 codes (100 guesses);
-- success chance with 5 distinct guesses per code: 5 x 10^-6 per code, <= 5 x 10^-5 per day,
-  <= 1.8% per year of uninterrupted attack, which also sends the holder 3,650 codes by SMS.
+- a wrong guess is one try against every live code (up to 3), so live codes add no guesses;
+- per number, whatever the address: 6 codes / 15 min, 10 / clock hour, 20 / UTC day (fixed windows,
+  twice the per-(number, address) limits, so one address cannot use up the holder's day);
+- so <= 50 guesses per clock hour and <= 100 per UTC day; across window edges any rolling hour
+  holds <= 20 codes (100 guesses) and any rolling 24 hours <= 40 codes (200 guesses);
+- success chance: each guess is compared with at most 3 live codes, but every code takes at most
+  5 guesses, so <= 5 x 10^-6 per code, <= 10^-4 per day, <= 3.7% per year of uninterrupted attack
+  from unlimited addresses, which also sends the holder 7,300 codes by SMS.
   Searching the 10^6 space is impossible: every code is new, and 10^6 guesses take 20,000 days.
 """
 
@@ -17,7 +20,14 @@ from __future__ import annotations
 from collections import Counter
 
 from tests.unit.citizen.test_citizen_otp import KEY, MOBILE, Clock, MemoryStore
-from vaxcert.citizen.otp import MAX_ATTEMPTS, NUMBER_LIMITS, OtpHasher, OtpOutcome, OtpService
+from vaxcert.citizen.otp import (
+    MAX_ATTEMPTS,
+    NUMBER_ADDRESS_LIMITS,
+    NUMBER_LIMITS,
+    OtpHasher,
+    OtpOutcome,
+    OtpService,
+)
 from vaxcert.errors import TooManyRequests
 
 DAY = 86_400
@@ -57,7 +67,12 @@ def max_in_window(times: list[float], width: float) -> int:
 
 def test_the_limits_are_what_the_bound_assumes() -> None:
     assert MAX_ATTEMPTS == 5
-    assert {(limit.max_count, limit.window_s) for limit in NUMBER_LIMITS} == {(3, 900), (5, 3600), (10, DAY)}
+    assert {(limit.max_count, limit.window_s) for limit in NUMBER_LIMITS} == {(6, 900), (10, 3600), (20, DAY)}
+    assert {(limit.max_count, limit.window_s) for limit in NUMBER_ADDRESS_LIMITS} == {
+        (3, 900),
+        (5, 3600),
+        (10, DAY),
+    }
 
 
 def test_guesses_per_number_are_bounded_per_hour_and_per_day() -> None:
@@ -65,17 +80,17 @@ def test_guesses_per_number_are_bounded_per_hour_and_per_day() -> None:
     codes, guesses = attack(days=3, start=start)
     per_day = Counter(int(t // DAY) for t in guesses)
     per_hour = Counter(int(t // 3600) for t in guesses)
-    assert set(per_day.values()) == {10 * MAX_ATTEMPTS}  # exactly 50 a UTC day: the limit binds
-    assert max(per_hour.values()) <= 5 * MAX_ATTEMPTS
-    assert len(guesses) == 3 * 50 and len(codes) == 30
+    assert set(per_day.values()) == {20 * MAX_ATTEMPTS}  # exactly 100 a UTC day: the limit binds
+    assert max(per_hour.values()) <= 10 * MAX_ATTEMPTS
+    assert len(guesses) == 3 * 100 and len(codes) == 60
     # Rolling windows: at most twice the fixed-window figure (the documented edge effect).
-    assert max_in_window(codes, 3600) <= 10
-    assert max_in_window(codes, DAY) <= 20
+    assert max_in_window(codes, 3600) <= 20
+    assert max_in_window(codes, DAY) <= 40
 
 
 def test_an_attacker_timing_the_day_edge_gets_at_most_twice_the_daily_bound() -> None:
     # Start two hours before midnight UTC: a full day's codes before it, another day's after.
     _, guesses = attack(days=1, start=1_714_608_000.0 - 7200)
-    assert max_in_window(guesses, DAY) <= 2 * 10 * MAX_ATTEMPTS
-    # A year at this rate covers under 2% of the code space.
-    assert 365 * 10 * MAX_ATTEMPTS / 10**6 < 0.02
+    assert max_in_window(guesses, DAY) <= 2 * 20 * MAX_ATTEMPTS
+    # A year at this rate covers under 4% of the code space.
+    assert 365 * 20 * MAX_ATTEMPTS / 10**6 < 0.04

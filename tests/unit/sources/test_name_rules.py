@@ -97,3 +97,22 @@ def test_the_problem_says_which_character(text: str, words: str) -> None:
     with pytest.raises(InvalidInput) as refused_:
         parse_event(body(givenName=text))
     assert words in refused_.value.problems[0].problem
+
+
+def test_commcare_errors_name_the_question_path() -> None:
+    import json
+
+    from tests.conftest import EXAMPLE_FORM, require_shared
+    from vaxcert.sources.commcare import event_from_commcare, load_mapping
+
+    form = json.loads(require_shared(EXAMPLE_FORM).read_text())
+    form["form"]["recipient"]["last_name"] = "Camp\u200bbell"
+    form["form"]["recipient"]["first_name"] = "M\u0430rcia"  # Cyrillic a
+    form["form"]["recipient"]["id_type"] = "TRN\u202e"
+    with pytest.raises(InvalidInput) as refused_:
+        event_from_commcare(form, load_mapping())
+    assert sorted(p.field for p in refused_.value.problems) == [
+        "form.recipient.first_name",
+        "form.recipient.id_type",
+        "form.recipient.last_name",
+    ]
