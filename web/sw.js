@@ -28,6 +28,7 @@ const PRECACHE = [
   "/verifier/shc.js",
   "/verifier/verify.js",
   "/verifier/verdicts.js",
+  "/verifier/icao.js",
   // The QR reader for browsers without BarcodeDetector, and DIVOC's canonicaliser with its JSON-LD contexts.
   "/verifier/vendor/barcode-detector/ponyfill.js",
   "/verifier/vendor/barcode-detector/zxing-exported.js",

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 from tests.conformance_data import conformance_path
 from tests.e2e.browser import CHROMIUM_ARGS, PHONE, issue_and_wait, screenshot, unique_mobile
@@ -365,12 +365,14 @@ def test_every_format_offline_with_our_keys_and_tampered_variants(
     swapped["proof"]["verificationMethod"] = vectors.divoc_rsa.did
     who = conformance_path("ddcc-validator", "qr", "WHOQR1Contents.txt").read_text().strip()
     of_issuer = {**jamaica_credential("Andre Williams"), "issuer": vectors.bound_issuer}
+    andre, max_salt = jamaica_credential("Andre Williams"), padding.PSS.MAX_LENGTH
     cases = {
         "shc": (vectors.shc.qr(), "VALID"),
         "shc tampered": (tampered_shc(vectors.shc), "SIGNATURE_INVALID"),
         "shc stranger": (ShcIssuer("https://elsewhere.example.test").qr(), "UNKNOWN_ISSUER"),
         "divoc ed25519": (vectors.divoc, "VALID"),
         "divoc rsa": (divoc_qr(vectors.divoc_rsa.sign(jamaica_credential("Andre Williams"))), "VALID"),
+        "divoc rsa, maximum salt": (divoc_qr(vectors.divoc_rsa.sign(andre, salt_length=max_salt)), "VALID"),
         "divoc name changed": (divoc_qr(forged), "SIGNATURE_INVALID"),
         "divoc dose changed": (divoc_qr(moved), "SIGNATURE_INVALID"),
         "divoc other key": (divoc_qr(swapped), "SIGNATURE_INVALID"),
@@ -731,3 +733,67 @@ def test_a_browser_without_decompression_streams_asks_the_service(
         assert "cannot decompress" in tab.locator("#result").inner_text()
     finally:
         _go_online(scan_context)
+
+
+def test_where_the_browsers_own_detector_misses_a_dense_code_zxing_reads_it(
+    scan_context: BrowserContext, tab: Page, photos: dict[str, bytes]
+) -> None:
+    """A browser with BarcodeDetector (Chrome on Android) uses it; when it finds nothing in a photo (some miss
+    DIVOC's version 31-34 codes), the vendored reader looks too (simulated: a detector that finds nothing)."""
+    scan_context.add_init_script(
+        """window.BarcodeDetector = class {
+          static async getSupportedFormats() { return ["qr_code"]; }
+          async detect() { window.nativeCalls = (window.nativeCalls || 0) + 1; return []; }
+        };"""
+    )
+    _open(tab)
+    tab.wait_for_selector("html[data-qr-reader='native']", state="attached")
+    assert _upload(tab, "divoc.jpg", photos["divoc"]) == "VALID"
+    assert _field(tab, "Name") == "Tanisha Reid"
+    assert tab.evaluate("window.nativeCalls") >= 1
+
+
+def test_icao_seals_are_checked_in_the_page_when_their_csca_is_trusted(tab: Page, stack: LocalStack) -> None:
+    """ICAO VDS-NC seals from our own EC and RSA CSCAs (tests/vectors.py) verify in the page; a changed
+    seal is SIGNATURE_INVALID; a signer the trusted CSCA did not issue, or a seal of a state without a
+    trusted CSCA here, is left to the service (NEEDS_CONNECTION on the device). The engine agrees."""
+    from tests import vectors as v
+
+    entries = [e for e in v.trust_list_entries() if e.get("framework") == "icao"]
+    australia = conformance_path("ddcc-validator", "qr", "ICAOAUQR1Contents.txt").read_text().strip()
+    seals = [
+        v.icao_seal("EC"),
+        v.icao_seal("RSA"),
+        v.tampered_icao("EC"),
+        v.icao_seal_with_foreign_signer(),
+        australia,
+        v.icao_seal_non_strict_signer(),  # as Japan's: ecdsa-with-SHA256 written with NULL parameters
+    ]
+    _open(tab)
+    results = tab.evaluate(
+        """async ([trustDocument, seals]) => {
+          const { prepareTrust, verifyQr } = await import('/verifier/verify.js');
+          const trust = await prepareTrust(trustDocument);
+          const out = [];
+          for (const qr of seals) {
+            const r = await verifyQr(qr, trust);
+            out.push([r.status, r.format, r.certificate && r.certificate.name]);
+          }
+          return out;
+        }""",
+        [{"certificates": entries}, seals],
+    )
+    assert results == [
+        ["VALID", "ICAO", "CAMPBELL MARCIA"],
+        ["VALID", "ICAO", "CAMPBELL MARCIA"],
+        ["SIGNATURE_INVALID", "ICAO", None],
+        ["NEEDS_CONNECTION", "ICAO", "CAMPBELL MARCIA"],
+        ["NEEDS_CONNECTION", "ICAO", "CITIZEN JANE SUE"],
+        ["VALID", "ICAO", "CAMPBELL MARCIA"],
+    ]
+    # The engine, with the same CSCAs, on the seals the page settled.
+    from vaxcert.verification import verify_qr
+
+    settled = [0, 1, 2, 5]
+    engine = [verify_qr(seals[i], v.trust_store(), at=datetime.now(UTC)).status for i in settled]
+    assert engine == [results[i][0] for i in settled]

@@ -227,7 +227,8 @@ class DivocIssuer:
             "jwk": {**self.jwk, "kid": self.did},
         }
 
-    def sign(self, credential: dict[str, Any]) -> dict[str, Any]:
+    def sign(self, credential: dict[str, Any], *, salt_length: Any = 32) -> dict[str, Any]:
+        """Signed as DIVOC signs (RSA-PSS salt 32 unless `salt_length`, e.g. padding.PSS.MAX_LENGTH)."""
         alg = "EdDSA" if self.kind == "ed25519" else "PS256"
         proof = {
             "type": "Ed25519Signature2018" if self.kind == "ed25519" else "RsaSignature2018",
@@ -247,7 +248,7 @@ class DivocIssuer:
             signature = self.key.sign(data)
         else:
             signature = self.key.sign(
-                data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()
+                data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=salt_length), hashes.SHA256()
             )
         return {**credential, "proof": {**proof, "jws": f"{header}..{b64url(signature)}"}}
 

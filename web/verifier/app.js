@@ -327,14 +327,16 @@ async function startCamera() {
   message.textContent = "Point the camera at the QR code.";
   await video.play().catch(() => {});
   state.scanning = true;
+  let frames = 0;
   const tick = async () => {
     if (!state.scanning) return;
     try {
       if (video.readyState >= 2) {
-        const codes = await detector.detect(video);
-        const found = codes.find((c) => c.rawValue);
+        // Every fourth frame also goes to zxing where the browser's own detector is used (dense DIVOC codes).
+        frames++;
+        const found = await readQr(video, { secondOpinion: frames % 4 === 0 });
         if (found) {
-          const part = collectShcPart(found.rawValue);
+          const part = collectShcPart(found);
           if (part.message) {
             message.textContent = part.message;
           } else {

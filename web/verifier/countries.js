@@ -21,17 +21,23 @@ GBRGB USAUS UMIUM URYUY UZBUZ VUTVU VENVE VNMVN VGBVG VIRVI WLFWF ESHEH YEMYE ZM
 const ALPHA3 = new Map(PAIRS.split(/\s+/).filter(Boolean).map((p) => [p.slice(0, 3), p.slice(3)]));
 let names = null;
 
+/** ISO 3166-1 alpha-2 for an alpha-2 or alpha-3 code, else null. */
+export function alpha2(code) {
+  const upper = typeof code === "string" ? code.trim().toUpperCase() : "";
+  if (/^[A-Z]{3}$/.test(upper)) return ALPHA3.get(upper) || null;
+  return /^[A-Z]{2}$/.test(upper) ? upper : null;
+}
+
 /** "Jamaica" for "JM" or "JAM"; the code itself when the browser does not know it; null for nothing. */
 export function countryName(code) {
   const value = typeof code === "string" ? code.trim() : "";
   if (!value) return null;
-  const upper = value.toUpperCase();
-  const alpha2 = /^[A-Z]{3}$/.test(upper) ? ALPHA3.get(upper) : /^[A-Z]{2}$/.test(upper) ? upper : null;
-  if (!alpha2) return value;
+  const two = alpha2(value);
+  if (!two) return value;
   try {
     names = names || new Intl.DisplayNames(["en"], { type: "region", fallback: "code" });
-    const name = names.of(alpha2);
-    return name && name !== alpha2 ? name : value;
+    const name = names.of(two);
+    return name && name !== two ? name : value;
   } catch {
     return value;
   }

@@ -7,7 +7,7 @@
 // Keys: trust list entries of framework "divoc" whose kid is the proof's verificationMethod (a DID).
 import { isDivocRevoked } from "./revocation.js";
 import {
-  CannotCheckHere, base64ToBytes, base64UrlToBytes, concat, day, inflate, integer, mapping, result, sha256, text, utf8,
+  CLOCK_SKEW_SECONDS, CannotCheckHere, base64ToBytes, base64UrlToBytes, concat, day, inflate, integer, mapping, result, sha256, text, utf8,
 } from "./common.js";
 
 export const PREFIX = "B64:";
@@ -172,11 +172,24 @@ async function signatureMatches(candidate, alg, signature, data) {
   try {
     const key = await candidate.key;
     if (alg === "EdDSA" && candidate.type === "Ed25519") return await crypto.subtle.verify({ name: "Ed25519" }, key, signature, data);
-    if (alg === "PS256" && candidate.type === "RSA") return await crypto.subtle.verify({ name: "RSA-PSS", saltLength: 32 }, key, signature, data);
+    if (alg === "PS256" && candidate.type === "RSA") {
+      // DIVOC signs with salt 32; other signers use the maximum (any salt is as strong; the engine accepts any).
+      const maxSalt = signature.length - 32 - 2;
+      for (const saltLength of new Set([32, maxSalt, 0, 64])) {
+        if (saltLength >= 0 && (await crypto.subtle.verify({ name: "RSA-PSS", saltLength }, key, signature, data))) return true;
+      }
+      return false;
+    }
   } catch {
     // an unusable key (e.g. a browser without Ed25519): not a match
   }
   return false;
+}
+
+function dayEdge(value, end) {
+  const day = value ? String(value).slice(0, 10) : "";
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
+  return new Date(`${day}T${end ? "23:59:59.999" : "00:00:00"}Z`);
 }
 
 function didBase(value) {
@@ -195,8 +208,10 @@ export async function verifyDivoc(qrText, trust, { revocation = null, now = new 
     return result("MALFORMED", e.message || "the certificate cannot be read", { format: "DIVOC", damaged: true });
   }
   const certificate = summariseDivoc(document);
-  const proof = mapping(document.proof);
+  const proofs = document.proof;
+  const proof = mapping(Array.isArray(proofs) && proofs.length === 1 ? proofs[0] : proofs);
   const method = text(proof.verificationMethod);
+  if (!method) return result("MALFORMED", "the certificate's proof names no signing key (verificationMethod)", { format: "DIVOC" });
   const issuer = typeof document.issuer === "string" ? document.issuer : text(mapping(document.issuer).id);
   const common = { format: "DIVOC", issuer, kid: method };
   // A key bound to a credential issuer vouches only for that issuer's credentials (as the engine: string issuers).
@@ -208,21 +223,27 @@ export async function verifyDivoc(qrText, trust, { revocation = null, now = new 
     return result("NEEDS_CONNECTION", "this browser cannot check this issuer's kind of signature (Ed25519): connect to the internet, or update the browser", { ...common, certificate });
   }
   if (!candidates.length) {
-    return result("UNKNOWN_ISSUER", method ? `the signing key ${method} is not in the trust list` : "the certificate names no signing key", { ...common, certificate });
+    return result("UNKNOWN_ISSUER", `the signing key ${method} is not in the trust list`, { ...common, certificate });
   }
+  // With a trusted key, as the engine: a proof that is not a DIVOC proof is MALFORMED, a wrong one invalid.
   const invalid = (reason) => result("SIGNATURE_INVALID", reason, { ...common, checks: { signature: false } });
+  const malformed = (reason) => result("MALFORMED", reason, common);
+  const alg = PROOF_ALGORITHMS[proof.type];
+  if (!alg) return malformed(`unsupported proof type ${proof.type}`);
   const jws = text(proof.jws);
   const parts = jws ? jws.split(".") : [];
-  if (parts.length !== 3 || parts[1] !== "") return invalid("the certificate's proof is not a detached signature");
+  if (parts.length !== 3 || parts[1] !== "") return malformed("the certificate's proof is not a detached signature");
   let header, signature;
   try {
     header = JSON.parse(utf8(base64UrlToBytes(parts[0])));
     signature = base64UrlToBytes(parts[2]);
   } catch {
-    return invalid("the certificate's proof is damaged");
+    return malformed("the certificate's proof is unreadable");
   }
-  const alg = PROOF_ALGORITHMS[proof.type];
-  if (!alg || !header || header.alg !== alg || header.b64 !== false) return invalid(`unsupported proof ${proof.type} / ${header && header.alg}`);
+  if (!header || header.alg !== alg) return malformed(`a ${proof.type} proof must use alg ${alg}`);
+  if (header.b64 !== false || !Array.isArray(header.crit) || !header.crit.includes("b64")) {
+    return malformed("the proof must be unencoded (b64: false, crit: [b64])");
+  }
   let data;
   try {
     data = await signingInput(document, parts[0]);
@@ -239,11 +260,14 @@ export async function verifyDivoc(qrText, trust, { revocation = null, now = new 
   const failures = {};
   const revoked = revocation ? await isDivocRevoked(revocation, certificate.certificateId) : false;
   if (revoked) failures.REVOKED = "the ministry has revoked this certificate, or replaced it with a new one";
+  // Day granularity, as the engine: valid from the start of the issuance day to the end of the expiration day.
   const expires = text(document.expirationDate);
   const issued = text(document.issuanceDate);
-  if (expires && new Date(expires) < now) failures.EXPIRED = "the certificate has expired";
+  const until = dayEdge(expires, true);
+  const from = dayEdge(issued, false);
+  if (until && now > until) failures.EXPIRED = "the certificate has expired";
   else if (signer.notAfter && now > signer.notAfter) failures.EXPIRED = "the issuer's signing key has expired";
-  if (issued && new Date(issued).getTime() > now.getTime() + 5 * 60 * 1000) failures.NOT_YET_VALID = "the certificate is not valid yet (check this device's clock)";
+  if (from && now.getTime() < from.getTime() - CLOCK_SKEW_SECONDS * 1000) failures.NOT_YET_VALID = "the certificate is not valid yet (check this device's clock)";
   const status = ["REVOKED", "EXPIRED", "NOT_YET_VALID"].find((s) => s in failures) || "VALID";
   return result(status, failures[status] || "signature and validity checked", {
     ...common,

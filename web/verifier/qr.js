@@ -43,11 +43,30 @@ export function qrReader(options = {}) {
   return reader;
 }
 
-/** The text of the first QR code in an image source (Blob, ImageBitmap, canvas, video, ImageData), or null. */
-export async function readQr(source) {
-  const { detector } = await qrReader();
-  if (!detector) throw new Error("no QR reader");
+let vendored = null;
+
+/** The vendored reader even where the browser has its own (a second opinion on dense codes), or null. */
+export function vendoredReader() {
+  if (!vendored) vendored = vendoredDetector().catch(() => null);
+  return vendored;
+}
+
+async function first(detector, source) {
   const codes = await detector.detect(source);
   const found = codes.find((c) => c.rawValue);
   return found ? found.rawValue : null;
+}
+
+/**
+ * The text of the first QR code in an image source (Blob, ImageBitmap, canvas, video, ImageData), or null.
+ * secondOpinion: where the browser's own detector finds nothing, ask zxing too (some native detectors miss
+ * DIVOC's dense version 31-34 codes).
+ */
+export async function readQr(source, { secondOpinion = true } = {}) {
+  const { detector, engine } = await qrReader();
+  if (!detector) throw new Error("no QR reader");
+  const text = await first(detector, source);
+  if (text || engine !== "native" || !secondOpinion) return text;
+  const zxing = await vendoredReader();
+  return zxing ? first(zxing, source) : null;
 }

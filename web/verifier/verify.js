@@ -1,9 +1,10 @@
-// One entry point for the page: the scanned text -> the format's module (HC1/WHO, SHC, DIVOC) -> one result
-// shape. ICAO VDS-NC seals are not checked on the device (their signer certificate must chain to a CSCA key):
-// the page sends them to the API when online and answers NEEDS_CONNECTION offline.
+// One entry point for the page: the scanned text -> the format's module (HC1/WHO, SHC, DIVOC, ICAO) -> one
+// result shape. What a module cannot settle on this device is NEEDS_CONNECTION: the page then asks the API
+// when online.
 import { PREFIX as DIVOC_PREFIX, verifyDivoc } from "./divoc.js";
 import { PREFIX as HC1_PREFIX, prepareTrustList, verifyHc1 } from "./hc1.js";
 import { result } from "./common.js";
+import { prepareIcaoAnchors, verifyIcao } from "./icao.js";
 import { PREFIX as SHC_PREFIX, verifyShc } from "./shc.js";
 
 function framework(entry) {
@@ -75,7 +76,8 @@ export async function prepareTrust(document) {
   const hc1 = await prepareTrustList(document);
   let size = extra;
   for (const list of hc1.values()) size += list.length;
-  return { hc1, shc, divoc, divocUnsupported: unsupported, size };
+  const icao = prepareIcaoAnchors(entries);
+  return { hc1, shc, divoc, divocUnsupported: unsupported, icao, size: size + icao.length };
 }
 
 /** What an ICAO VDS-NC seal says (not verified on the device): for display only. */
@@ -138,7 +140,7 @@ export async function verifyQr(text, trust, { revocation = null, now = new Date(
       case "DIVOC":
         return await verifyDivoc(qr, trust, { revocation, now });
       case "ICAO":
-        return result("NEEDS_CONNECTION", "ICAO travel seals are checked by the service: connect to the internet to check this one", { format: "ICAO", certificate: summariseIcao(qr) });
+        return await verifyIcao(qr, trust, { now, certificate: summariseIcao(qr) });
       default:
         return result("MALFORMED", "not a recognised vaccination certificate QR", {
           damaged: /^(hc1|shc|b64):/i.test(qr), // the right start in the wrong case: a misread

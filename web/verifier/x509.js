@@ -64,6 +64,24 @@ function time(tlv) {
   return new Date(Date.UTC(year, mo - 1, d, h, mi, se));
 }
 
+/**
+ * The parts a signature check of the certificate needs: the TBSCertificate bytes, the signature algorithm OID
+ * and the signature (BIT STRING content without its unused-bits byte), beside what parseCertificate gives.
+ */
+export function parseSignedCertificate(der) {
+  const cert = readTlv(der, 0);
+  if (cert.tag !== 0x30) throw new DerError("X.509: not a SEQUENCE");
+  const [tbs, algorithm, signature] = children(der, cert);
+  if (!tbs || !algorithm || !signature || signature.tag !== 0x03) throw new DerError("X.509: unexpected layout");
+  const [algOid] = children(der, algorithm);
+  return {
+    ...parseCertificate(der),
+    tbs: tbs.raw.slice(),
+    signatureAlgorithm: oid(algOid.content),
+    signature: signature.content.slice(1),
+  };
+}
+
 export function parseCertificate(der) {
   const cert = readTlv(der, 0);
   if (cert.tag !== 0x30) throw new DerError("X.509: not a SEQUENCE");

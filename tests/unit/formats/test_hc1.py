@@ -1,5 +1,4 @@
 import hashlib
-import time
 import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -148,18 +147,6 @@ def test_sign_must_return_raw_signature() -> None:
 def test_expiry_must_follow_issuance() -> None:
     with pytest.raises(ValueError):
         _encode(expires_at=ISSUED)
-
-
-def test_build_encode_sign_is_fast() -> None:
-    record = example_record()
-    uci = make_uci("JM", EXAMPLE_HCID)
-    sign = es256_signer(KEY)
-    runs = 200
-    start = time.perf_counter()
-    for _ in range(runs):
-        _encode(hcert_from_record(record, COMIRNATY, uci), sign=sign)
-    per_certificate = (time.perf_counter() - start) / runs
-    assert per_certificate < 0.003  # target 1 ms; loose bound so a busy CI box does not flake
 
 
 @pytest.mark.parametrize(

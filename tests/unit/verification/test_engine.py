@@ -1,6 +1,4 @@
 import base64
-import statistics
-import time
 import zlib
 from datetime import UTC, datetime, timedelta
 
@@ -223,13 +221,3 @@ def test_trust_store_from_gateway_json_and_pem() -> None:
     pem = x509.load_der_x509_certificate(DSC).public_bytes(serialization.Encoding.PEM)
     assert verify_qr(QR, InMemoryTrustStore.from_certificates([pem]), at=NOW).status == "VALID"
     assert store.certificates_for(KID)[0].country == "JM"
-
-
-def test_warm_verify_is_fast() -> None:
-    verify_qr(QR, TRUST, at=NOW)
-    timings = []
-    for _ in range(300):
-        start = time.perf_counter()
-        verify_qr(QR, TRUST, at=NOW)
-        timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 0.0015  # target 500 us; loose so a busy CI runner does not flake
