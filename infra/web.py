@@ -23,7 +23,8 @@ from vaxcert.routes import WEB_PAGES, web_content_security_policy
 WEB_DIR = ROOT / "web"
 # Signed lists verifiers poll: a few minutes of edge caching absorbs polling storms, and a revocation
 # reaches every verifier within that time.
-SHORT_CACHE_PATHS = ("/v1/revocation-list*", "/v1/trust-list*", "/.well-known/*")
+# `/shc/.well-known/*`: the SMART Health Card issuer's JWKS and CRLs (`iss` = this distribution + /shc).
+SHORT_CACHE_PATHS = ("/v1/revocation-list*", "/v1/trust-list*", "/.well-known/*", "/shc/.well-known/*")
 API_PATHS = ("/v1/*",)
 # Browsers must re-check pages and the service worker on every load (a stale sw.js pins old code);
 # everything else may be cached briefly: a deploy reaches every browser within five minutes.

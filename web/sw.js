@@ -1,8 +1,15 @@
-// Service worker: keeps the offline verifier (/verify, its scripts and styles) available without a network.
+// Service worker: keeps the offline verifier (/verify, its scripts and styles) and the citizen portal (/, which shows
+// the certificates kept on this phone) available without a network.
 // Network first (fresh files after a deploy), the cached copy when the network fails or stalls.
 // API responses (/v1/...) are never cached here: the page caches the lists itself, with their fetch time.
-const CACHE = "vaxcert-verifier-v2";
+const CACHE = "vaxcert-pages-v3";
 const PRECACHE = [
+  "/",
+  "/portal/app.js",
+  "/portal/qr.js",
+  "/portal/kept.js",
+  "/common/api.js",
+  "/vendor/qrcodegen.js",
   "/verify",
   "/assets/style.css",
   "/assets/icon.svg",
@@ -53,6 +60,7 @@ self.addEventListener("activate", (event) => {
 
 function cacheKey(url) {
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
+  if (path === "/index.html") return "/";
   return path === "/verify.html" ? "/verify" : path;
 }
 

@@ -5,6 +5,7 @@ Logs carry hcids, counts and outcomes only: never names, dates of birth, mobile 
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -19,6 +20,7 @@ from vaxcert.citizen.sessions import SessionTokens
 from vaxcert.documents.service import CertificateDocuments
 from vaxcert.errors import InvalidInput, Problem, Unauthorized
 from vaxcert.facility.desk import FacilityDesk, StaffPrincipal
+from vaxcert.formats.shc_card import FILE_MEDIA_TYPE, card_file
 from vaxcert.http.api import SECURITY_HEADERS, Api, json_response, no_content
 from vaxcert.http.auth import SecretValue, request_info, token_authenticator
 from vaxcert.http.cognito import (
@@ -29,6 +31,7 @@ from vaxcert.http.cognito import (
     StaffAccounts,
     pool_id_tokens,
 )
+from vaxcert.issuance.certificate import Certificate
 from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
 from vaxcert.resources import ADMIN_GROUP, STAFF_GROUP
@@ -82,6 +85,7 @@ def _documents() -> CertificateDocuments:
         load_catalogue(_settings.vaccine_catalogue_file),
         issuer_name=_settings.issuer_name,
         verify_url=_settings.portal_url.rstrip("/") + "/verify",
+        shc_qr=_settings.pdf_shc_qr,
     )
 
 
@@ -138,6 +142,19 @@ def _pdf(hcid: str, pdf: bytes, disposition: str) -> Response:
     )
 
 
+def _health_card(certificate: Certificate) -> Response:
+    """The `.smart-health-card` file health wallets import."""
+    return Response(
+        status_code=200,
+        content_type=FILE_MEDIA_TYPE,
+        body=json.dumps(card_file([certificate.shc or ""]), separators=(",", ":")),
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Disposition": f'attachment; filename="{certificate.hcid}.smart-health-card"',
+        },
+    )
+
+
 # --- citizen -------------------------------------------------------------------------------------
 
 
@@ -182,6 +199,13 @@ def citizen_pdf(hcid: str) -> Response:
     certificate, pdf = _portal().pdf(api.principal, hcid, _request())
     logger.info("citizen pdf served", extra={"hcid": certificate.hcid, "bytes": len(pdf)})
     return _pdf(certificate.hcid, pdf, "attachment")
+
+
+@api.route("GET", "/v1/citizen/certificates/{hcid}/shc")
+def citizen_shc(hcid: str) -> Response:
+    certificate = _portal().health_card(api.principal, hcid, _request())
+    logger.info("citizen health card served", extra={"hcid": certificate.hcid})
+    return _health_card(certificate)
 
 
 # --- staff ---------------------------------------------------------------------------------------
@@ -318,6 +342,13 @@ def facility_pdf(hcid: str) -> Response:
     certificate, pdf = _desk().pdf(api.principal, hcid, _request())
     logger.info("facility pdf served", extra={"hcid": certificate.hcid, "bytes": len(pdf)})
     return _pdf(certificate.hcid, pdf, "inline")
+
+
+@api.route("GET", "/v1/facility/certificates/{hcid}/shc")
+def facility_shc(hcid: str) -> Response:
+    certificate = _desk().health_card(api.principal, hcid, _request())
+    logger.info("facility health card served", extra={"hcid": certificate.hcid})
+    return _health_card(certificate)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -17,11 +17,13 @@ from vaxcert.audit.trail import AuditTrail
 from vaxcert.cache import TtlCache
 from vaxcert.catalogue import load_catalogue
 from vaxcert.errors import TransientFailure
+from vaxcert.issuance.ports import CardIssuer
 from vaxcert.issuance.service import IssuerProfile, issue_for_event, send_notice_once
 from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
 from vaxcert.runtime.wiring import settings
 from vaxcert.signing.kms import KmsDocumentSigner
+from vaxcert.signing.shc import card_issuer
 from vaxcert.store.audit import DynamoAuditStore
 from vaxcert.store.certificates import DynamoIssuanceStore
 from vaxcert.store.queue import parse_issue_message, parse_notice_message
@@ -63,18 +65,20 @@ _publisher = RevocationPublisher(
 _superseded: list[tuple[str, str]] = []
 
 
-def _load_signer() -> KmsDocumentSigner:
+def _load_signer() -> tuple[KmsDocumentSigner, CardIssuer]:
     dsc = TrustRepository().signing_dsc()
     if dsc is None or not dsc.key_id:
         raise TransientFailure("no signing DSC: run `vaxcert keys init`")
-    return KmsDocumentSigner(dsc.key_id, dsc.kid, dsc.not_after)
+    # The same key signs the HC1 and the SMART Health Card: both change together on rotation.
+    signer = KmsDocumentSigner(dsc.key_id, dsc.kid, dsc.not_after)
+    return signer, card_issuer(dsc, _settings.shc_issuer)
 
 
 _signer = TtlCache(_load_signer, SIGNER_CACHE_S)
 
 
 def current_signer() -> KmsDocumentSigner:
-    return _signer.get()
+    return _signer.get()[0]
 
 
 def notice_record(hcid: str) -> None:
@@ -95,11 +99,13 @@ def issue_record(record: SQSRecord) -> None:
         notice_record(notice)
         return
     event_id, revision = parse_issue_message(record.body)
+    signer, card = _signer.get()
     certificate = issue_for_event(
         event_id,
         revision,
         store=_store,
-        signer=current_signer(),
+        signer=signer,
+        card=card,
         sms=_sms,
         catalogue=load_catalogue(_settings.vaccine_catalogue_file),
         issuer=_issuer,

@@ -11,14 +11,18 @@ from aws_lambda_powertools.event_handler import Response
 
 from vaxcert.errors import InvalidInput, Problem
 from vaxcert.http.api import Api, json_response
+from vaxcert.routes import SHC_ISSUER_PATH
 from vaxcert.runtime.wiring import settings
 from vaxcert.store.artefacts import S3Blobs
 from vaxcert.store.aws import transient_on_aws_errors
+from vaxcert.store.certificates import CertificateRepository
 from vaxcert.store.revocation import RevocationListObjects
 from vaxcert.store.trust import TrustRepository
+from vaxcert.trust import shc_keys
 from vaxcert.trust.configured import divoc_entries
 from vaxcert.verification.engine import verify_qr
 from vaxcert.verification.models import VerificationResult
+from vaxcert.verification.own_cards import OwnCardRevocations
 from vaxcert.verification.sources import LegacyRevocations, OwnRevocations, StoredTrustStore
 from vaxcert.verification.trust import Revocations
 
@@ -38,9 +42,12 @@ def _configured_keys() -> list[Any]:
 
 
 _configured = _configured_keys()
-_trust = StoredTrustStore(configured=_configured)
-# Our own HC1 certificates, and legacy DIVOC certificates migrated into vaxcert (by certificateId).
-_revocations = Revocations(OwnRevocations(_settings.country), LegacyRevocations())
+_trust = StoredTrustStore(configured=_configured, own_card_issuer=_settings.shc_issuer)
+# Our HC1 certificates by UCI, our SMART Health Cards by rid (both read live), and legacy DIVOC
+# certificates migrated into vaxcert (by certificateId).
+_revocations = Revocations(
+    OwnRevocations(_settings.country), OwnCardRevocations(_settings.shc_issuer), LegacyRevocations()
+)
 # Public, cacheable documents: CloudFront and verifier apps may keep them for a few minutes.
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
 # The revocation list changes within a minute of a revocation: short caches, here and downstream.
@@ -98,7 +105,10 @@ def _verify(qr: str, at: datetime) -> VerificationResult:
 def trust_list() -> Response:
     from vaxcert.trust.jwks import trust_list_document  # the trust list is fetched rarely: import on use
 
-    return json_response(200, trust_list_document(_active()), PUBLIC_CACHE)
+    active = _active()
+    # Our own SMART Health Card keys too (our DSCs' keys under our iss), for offline verifiers.
+    own_cards = shc_keys.card_trust_entries(active, _settings.shc_issuer)
+    return json_response(200, trust_list_document([*active, *own_cards]), PUBLIC_CACHE)
 
 
 @api.route("GET", "/.well-known/jwks.json")
@@ -106,6 +116,36 @@ def jwks() -> Response:
     from vaxcert.trust.jwks import jwks_document
 
     return json_response(200, jwks_document(_active()), PUBLIC_CACHE)
+
+
+# The SMART Health Cards specification: the issuer's keys must be readable from any web page.
+SHC_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=60"}
+
+
+@api.route("GET", f"{SHC_ISSUER_PATH}/.well-known/jwks.json")
+def shc_jwks() -> Response:
+    keys, rids = _card_keys_and_rids()
+    return json_response(200, shc_keys.jwks_document(keys, rids), SHC_HEADERS)
+
+
+@api.route("GET", f"{SHC_ISSUER_PATH}/.well-known/crl/{{file}}")
+def shc_crl(file: str) -> Response:
+    kid = file[: -len(".json")] if file.endswith(".json") else ""
+    document = None
+    if kid:
+        keys, rids = _card_keys_and_rids()
+        document = shc_keys.crl_for(kid, keys, rids)
+    if document is None:
+        return json_response(404, {"message": "no revocation list for this key"}, SHC_HEADERS)
+    return json_response(200, document, SHC_HEADERS)
+
+
+@transient_on_aws_errors
+def _card_keys_and_rids() -> tuple[list[shc_keys.CardKey], dict[str, list[str]]]:
+    """Read live (one trust scan, one sparse-index query): a revocation shows on the CRL at once;
+    CloudFront and verifiers cache the documents for a minute."""
+    keys = shc_keys.card_keys(TrustRepository().all())
+    return keys, shc_keys.revoked_rids(keys, CertificateRepository().revoked_cards())
 
 
 @api.route("GET", "/v1/revocation-list")

@@ -22,6 +22,7 @@ class VaccineProduct:
     eu_mp: str
     eu_ma: str
     default_total_doses: int
+    cvx: str | None = None  # CDC CVX code, for SMART Health Cards (213: unspecified COVID-19 vaccine)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ def parse_catalogue(data: dict) -> Catalogue:
             eu_mp=v["eu"]["mp"],
             eu_ma=v["eu"]["ma"],
             default_total_doses=int(v["defaultTotalDoses"]),
+            cvx=v.get("cvx"),
         )
         for name in (key, *v.get("aliases", ())):
             aliases[name.casefold()] = key

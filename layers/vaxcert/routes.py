@@ -18,6 +18,11 @@ class Auth(StrEnum):
     ADMIN = "admin"  # Cognito ID token, group ministry-admin
 
 
+# SMART Health Cards: `iss` is the public URL + this path; the issuer's keys and revocation lists are
+# served below it, as the specification requires (`<iss>/.well-known/...`).
+SHC_ISSUER_PATH = "/shc"
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -35,6 +40,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/.well-known/jwks.json", "verify", Auth.PUBLIC),
     Route("POST", "/v1/verify", "verify", Auth.PUBLIC),
     Route("GET", "/v1/revocation-list", "verify", Auth.PUBLIC),
+    # SMART Health Cards: the issuer's JWKS and the per-key revocation lists (`{file}` = "<kid>.json").
+    Route("GET", f"{SHC_ISSUER_PATH}/.well-known/jwks.json", "verify", Auth.PUBLIC),
+    Route("GET", f"{SHC_ISSUER_PATH}/.well-known/crl/{{file}}", "verify", Auth.PUBLIC),
     # This API's OpenAPI 3 document, generated from this table (vaxcert.http.openapi).
     Route("GET", "/v1/openapi.json", "verify", Auth.PUBLIC),
     # Citizen portal and facility print (functions/download)
@@ -44,6 +52,7 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/v1/citizen/session", "download", Auth.CITIZEN),
     Route("GET", "/v1/citizen/certificates", "download", Auth.CITIZEN),
     Route("GET", "/v1/citizen/certificates/{hcid}/pdf", "download", Auth.CITIZEN),
+    Route("GET", "/v1/citizen/certificates/{hcid}/shc", "download", Auth.CITIZEN),
     Route("POST", "/v1/staff/session", "download", Auth.PUBLIC),
     # Sign-out: every session of the account ends (its ID tokens are refused within 5 minutes everywhere).
     Route("DELETE", "/v1/staff/session", "download", Auth.STAFF),
@@ -51,6 +60,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/staff/session/challenge", "download", Auth.PUBLIC),
     Route("GET", "/v1/facility/certificates", "download", Auth.STAFF),
     Route("GET", "/v1/facility/certificates/{hcid}/pdf", "download", Auth.STAFF),
+    Route("GET", "/v1/facility/certificates/{hcid}/shc", "download", Auth.STAFF),
     # Certificate lifecycle and audit (functions/revoke)
     Route("GET", "/v1/admin/audit", "revoke", Auth.ADMIN),
     Route("GET", "/v1/admin/certificates", "revoke", Auth.ADMIN),

@@ -30,6 +30,8 @@ class Settings(BaseModel):
     # important first, to stay within it (see docs/hc1-profile.md).
     hc1_max_qr_version: int = Field(default=18, ge=10, le=40)
     portal_url: str = "http://127.0.0.1:8000/"
+    # Draw the SMART Health Card QR on the PDF too (beside the main HC1 QR).
+    pdf_shc_qr: bool = True
     certificate_validity_days: int = Field(default=365, ge=1, le=3650)
 
     # Resource names (see resources.py for the env var of each).
@@ -97,6 +99,14 @@ class Settings(BaseModel):
         own = [f"{portal.scheme}://{portal.netloc}"] if portal.scheme and portal.netloc else []
         extra = [o.strip().rstrip("/") for o in self.extra_cors_origins.split(",") if o.strip()]
         return list(dict.fromkeys(own + extra))
+
+    @property
+    def shc_issuer(self) -> str:
+        """SMART Health Card `iss`: the public URL (CloudFront; locally the local stack) + SHC_ISSUER_PATH,
+        so `<iss>/.well-known/jwks.json` and `<iss>/.well-known/crl/<kid>.json` are ours to serve."""
+        from vaxcert.routes import SHC_ISSUER_PATH
+
+        return self.portal_url.rstrip("/") + SHC_ISSUER_PATH
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

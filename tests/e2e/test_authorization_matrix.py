@@ -192,6 +192,9 @@ def samples(world: dict[str, Any], form: dict[str, Any]) -> dict[tuple[str, str]
         ("GET", "/.well-known/jwks.json"): Sample("/.well-known/jwks.json"),
         ("POST", "/v1/verify"): Sample("/v1/verify", {"qr": "HC1:NOTHING"}),
         ("GET", "/v1/revocation-list"): Sample("/v1/revocation-list"),
+        ("GET", "/shc/.well-known/jwks.json"): Sample("/shc/.well-known/jwks.json"),
+        # A kid that is not ours: the same 404 for everyone (test_shc.py reads a real CRL).
+        ("GET", "/shc/.well-known/crl/{file}"): Sample("/shc/.well-known/crl/unknown.json", ok=404),
         ("GET", "/v1/openapi.json"): Sample("/v1/openapi.json"),
         ("POST", "/v1/citizen/otp"): Sample(
             "/v1/citizen/otp", lambda caller: {"mobile": _unused_mobile()}, 202
@@ -202,6 +205,7 @@ def samples(world: dict[str, Any], form: dict[str, Any]) -> dict[tuple[str, str]
         ("DELETE", "/v1/citizen/session"): Sample("/v1/citizen/session", None, 204),
         ("GET", "/v1/citizen/certificates"): Sample("/v1/citizen/certificates"),
         ("GET", "/v1/citizen/certificates/{hcid}/pdf"): Sample(f"/v1/citizen/certificates/{pdf_hcid}/pdf"),
+        ("GET", "/v1/citizen/certificates/{hcid}/shc"): Sample(f"/v1/citizen/certificates/{pdf_hcid}/shc"),
         ("POST", "/v1/staff/session"): Sample(
             "/v1/staff/session", {"username": "nobody", "password": "x"}, 401
         ),
@@ -209,6 +213,7 @@ def samples(world: dict[str, Any], form: dict[str, Any]) -> dict[tuple[str, str]
         ("DELETE", "/v1/staff/session"): Sample("/v1/staff/session", None, 204),
         ("GET", "/v1/facility/certificates"): Sample(f"/v1/facility/certificates?mobile={world['mobile_a']}"),
         ("GET", "/v1/facility/certificates/{hcid}/pdf"): Sample(f"/v1/facility/certificates/{pdf_hcid}/pdf"),
+        ("GET", "/v1/facility/certificates/{hcid}/shc"): Sample(f"/v1/facility/certificates/{pdf_hcid}/shc"),
         ("GET", "/v1/admin/audit"): Sample(f"/v1/admin/audit?hcid={pdf_hcid}"),
         ("GET", "/v1/admin/certificates"): Sample(f"/v1/admin/certificates?hcid={pdf_hcid}"),
         ("GET", "/v1/admin/certificates/{hcid}"): Sample(f"/v1/admin/certificates/{pdf_hcid}"),

@@ -121,7 +121,8 @@ def test_every_format_through_the_api_the_trust_list_and_the_cli(
         )
         if entry["framework"] in ("hc1", "icao"):
             assert entry["rawData"]
-    (shc,) = [e for e in listed if e["framework"] == "shc"]
+    # (our own SMART Health Card keys are listed too, under our own iss)
+    (shc,) = [e for e in listed if e["framework"] == "shc" and e["issuer"] == SHC_ISSUER]
     assert shc["issuer"] == SHC_ISSUER and shc["kid"] == shc_jwks()["keys"][0]["kid"]
     assert len([e for e in listed if e["framework"] == "icao" and e["certificateType"] == "CSCA"]) == 2
 

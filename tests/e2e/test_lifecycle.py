@@ -148,7 +148,10 @@ def test_issue_correct_revoke_list_and_rotate(lifecycle_stack: LocalStack, new_f
     assert rotated.returncode == 0, rotated.stdout + rotated.stderr
     new_kid = rotated.stdout.split("kid=")[1].split()[0]
     trust = stack.request("GET", "/v1/trust-list").json()["certificates"]
-    assert sorted(c["certificateType"] for c in trust) == ["CSCA", "DSC", "DSC"]
+    hc1 = [c for c in trust if c.get("framework", "hc1") == "hc1"]
+    assert sorted(c["certificateType"] for c in hc1) == ["CSCA", "DSC", "DSC"]
+    # Both DSCs' keys also sign SMART Health Cards, listed under our iss for offline verifiers.
+    assert len([c for c in trust if c.get("framework") == "shc" and c["issuer"].startswith(stack.api)]) == 2
     later = new_form(mobile_number=f"876-555-{random.randint(2000, 9999)}")
     assert stack.ingest(later).status == 202
     after_rotation = stack.wait_for(lambda: _chain(stack, later["id"]), timeout=30)[0]

@@ -565,6 +565,7 @@ def test_cloudfront_serves_web_and_fronts_the_api(synth: Synth) -> None:
     assert patterns.index("/v1/trust-list*") < patterns.index("/v1/*")
     assert patterns.index("/v1/revocation-list*") < patterns.index("/v1/*")
     assert "/.well-known/*" in patterns
+    assert "/shc/.well-known/*" in patterns  # the SMART Health Card issuer's JWKS and CRLs
     assert all(b["ViewerProtocolPolicy"] == "https-only" for b in dist["CacheBehaviors"])
     assert "Logging" in dist
 

@@ -131,6 +131,7 @@ def test_citizen_login_list_and_pdf(aws, people, invoke: Invoker) -> None:
     assert {r["hcid"] for r in rows} == {people["marcia1"], people["marcia2"], people["son"]}
     marcia2 = next(r for r in rows if r["hcid"] == people["marcia2"])
     assert marcia2.pop("qr").startswith("HC1:")
+    assert marcia2.pop("shcQr").startswith("shc:/")
     assert marcia2 == {
         "hcid": people["marcia2"],
         "name": "Marcia Campbell",

@@ -33,6 +33,7 @@ class Action(StrEnum):
     CITIZEN_SESSION = "citizen.session"
     CITIZEN_LIST = "citizen.list"
     CITIZEN_PDF = "citizen.pdf"
+    CITIZEN_SHC = "citizen.shc"  # SMART Health Card file downloaded (health wallet)
     CITIZEN_SIGN_OUT = "citizen.sign_out"
     STAFF_LOGIN = "staff.login"  # password step; "ok" whenever a sign-in ends with a token
     STAFF_MFA = "staff.mfa"  # authenticator code at sign-in
@@ -41,6 +42,7 @@ class Action(StrEnum):
     STAFF_SIGN_OUT = "staff.sign_out"
     STAFF_SEARCH = "staff.search"
     STAFF_PRINT = "staff.print"
+    STAFF_SHC = "staff.shc"  # SMART Health Card file downloaded at a facility
     ADMIN_AUDIT = "admin.audit"
     ADMIN_SEARCH = "admin.search"
     ADMIN_VIEW = "admin.view"

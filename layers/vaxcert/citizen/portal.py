@@ -21,6 +21,7 @@ from vaxcert.documents.people import linked_certificates, ordered, summary
 from vaxcert.documents.service import CertificateDocuments, dose_certificates
 from vaxcert.errors import InvalidInput, NotFound, Problem
 from vaxcert.facility.search import CertificateFinder
+from vaxcert.formats.shc_card import qr_text_if_one_chunk
 from vaxcert.issuance.certificate import Certificate
 from vaxcert.logs import get_logger
 from vaxcert.notify.budget import SmsBudgetExhausted
@@ -138,8 +139,8 @@ class CitizenPortal:
         self.audit.record(
             self.actor(principal.mobile), Action.CITIZEN_LIST, request, result_hcids=[c.hcid for c in found]
         )
-        # The citizen's own HC1 string too, so the page can show the QR without the PDF.
-        return [{**summary(c, self.catalogue), "qr": c.qr} for c in found]
+        # The citizen's own HC1 and SMART Health Card QR texts, so the page shows the QR without the PDF.
+        return [{**summary(c, self.catalogue), "qr": c.qr, "shcQr": _card_qr(c)} for c in found]
 
     def pdf(self, principal: CitizenPrincipal, hcid: str, request: RequestInfo) -> tuple[Certificate, bytes]:
         certificate = self.certificates.get(hcid) if _plausible_hcid(hcid) else None
@@ -152,6 +153,34 @@ class CitizenPortal:
         shown = dose_certificates(certificate, linked_certificates(certificate, self.certificates))
         self.audit.record(actor, Action.CITIZEN_PDF, request, hcid=hcid, result_hcids=[c.hcid for c in shown])
         return certificate, self.documents.pdf(certificate, shown)
+
+    def health_card(self, principal: CitizenPrincipal, hcid: str, request: RequestInfo) -> Certificate:
+        """The certificate whose SMART Health Card file is downloaded (NotFound when it has none)."""
+        certificate = self._own(principal, hcid, Action.CITIZEN_SHC, request, needs_card=True)
+        return certificate
+
+    def _own(
+        self,
+        principal: CitizenPrincipal,
+        hcid: str,
+        action: Action,
+        request: RequestInfo,
+        *,
+        needs_card: bool = False,
+    ) -> Certificate:
+        certificate = self.certificates.get(hcid) if _plausible_hcid(hcid) else None
+        actor = self.actor(principal.mobile)
+        theirs = certificate is not None and certificate.mobile == principal.mobile
+        if certificate is None or not theirs or (needs_card and not certificate.shc):
+            # Same answer for "no such certificate" and "someone else's": never confirm an HCID.
+            self.audit.record(actor, action, request, outcome=Outcome.NOT_FOUND, hcid=hcid[:40])
+            raise NotFound("no such certificate for this mobile number")
+        self.audit.record(actor, action, request, hcid=hcid)
+        return certificate
+
+
+def _card_qr(certificate: Certificate) -> str | None:
+    return qr_text_if_one_chunk(certificate.shc) if certificate.shc else None
 
 
 def _plausible_hcid(hcid: str) -> bool:

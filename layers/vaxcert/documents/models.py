@@ -27,6 +27,7 @@ class CertificateDocument(BaseModel):
 
     hcid: str = Field(pattern=r"^[0-9A-Z]{16,32}$")  # same rule as formats.ddcc.CertificateMeta.hcid
     qr_payload: str  # the HC1 string, e.g. "HC1:..."
+    shc_qr_payload: str | None = None  # the SMART Health Card "shc:/..." text, drawn second (PDF_SHC_QR)
     status: DocumentStatus
     issuer_name: str  # "Ministry of Health and Wellness, Jamaica"
     holder_name: str

@@ -27,7 +27,7 @@ from vaxcert.documents.models import CertificateDocument, DoseLine
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-__all__ = ["QR_BORDER_MODULES", "QR_SCALE", "qr_png", "render_certificate_pdf"]
+__all__ = ["QR_BORDER_MODULES", "QR_SCALE", "qr_png", "render_certificate_pdf", "shc_qr_png"]
 
 QR_SCALE = 4  # pixels per module: crisp when a viewer smooths the image; ~4 ms more than scale 1
 QR_BORDER_MODULES = 4  # ISO/IEC 18004 quiet zone
@@ -260,8 +260,11 @@ class _Page:
         pdf.line(_MARGIN, y + 5.5, _PAGE_W - _MARGIN, y + 5.5)
 
 
-def render_certificate_pdf(doc: CertificateDocument, *, qr_png: bytes | None = None) -> bytes:
-    """One A4 page. Pass `qr_png` (from `qr_png(doc.qr_payload)`, cached) to skip the slow QR step."""
+def render_certificate_pdf(
+    doc: CertificateDocument, *, qr_png: bytes | None = None, shc_qr_png: bytes | None = None
+) -> bytes:
+    """One A4 page. Pass `qr_png` (from `qr_png(doc.qr_payload)`, cached) to skip the slow QR step, and
+    `shc_qr_png` (from `shc_qr_png(doc.shc_qr_payload)`) likewise for the SMART Health Card QR."""
     from fpdf import FPDF
 
     png = qr_png if qr_png is not None else _qr_png(doc.qr_payload)
@@ -284,14 +287,29 @@ def render_certificate_pdf(doc: CertificateDocument, *, qr_png: bytes | None = N
         y = _banner(page, doc.status, y)
     y = _holder_and_qr(page, doc, png, y + 6, crossed=inactive)
     y = _doses(page, doc, y + 6)
-    _certificate(page, doc, y + 6)
+    y = _certificate(page, doc, y + 6)
     _footer(page, doc)
     if inactive:
         _watermark(page, doc.status)  # last, so it lies over the QR and the table too
+    if doc.shc_qr_payload:
+        shc_png = shc_qr_png if shc_qr_png is not None else _shc_qr_png(doc.shc_qr_payload)
+        _health_card(page, shc_png, y + 1, crossed=inactive)
     return bytes(pdf.output())
 
 
 _qr_png = qr_png  # render_certificate_pdf's keyword argument shadows the function
+
+
+def shc_qr_png(payload: str) -> bytes:
+    """PNG of a SMART Health Card QR (`shc:/` byte + numeric segments, level L, as the spec sizes it)."""
+    from vaxcert.formats.shc_card import qr_code
+
+    out = io.BytesIO()
+    qr_code(payload).save(out, kind="png", scale=QR_SCALE, border=QR_BORDER_MODULES)
+    return out.getvalue()
+
+
+_shc_qr_png = shc_qr_png
 
 
 def _fold_ascii(text: str) -> str:
@@ -461,7 +479,7 @@ def _doses(page: _Page, doc: CertificateDocument, y: float) -> float:
     return y + 5
 
 
-def _certificate(page: _Page, doc: CertificateDocument, y: float) -> None:
+def _certificate(page: _Page, doc: CertificateDocument, y: float) -> float:
     pdf = page.pdf
     page.section(y, "Certificate")
     y += 10
@@ -486,6 +504,41 @@ def _certificate(page: _Page, doc: CertificateDocument, y: float) -> None:
     page.label_value(
         rx + rw / 2, y + 22, rw / 2, "Status", doc.status.capitalize(), size=9, color=status_color
     )
+    return y + 34
+
+
+# The SMART Health Card QR: second to the HC1 (version ~19 at level L: 0.45 mm a module at 46 mm).
+_SHC_QR_SIZE = 46.0
+_SHC_QR_MIN = 36.0
+
+
+def _health_card(page: _Page, png: bytes, y: float, *, crossed: bool) -> None:
+    pdf = page.pdf
+    size = min(_SHC_QR_SIZE, _PAGE_H - 31 - (y + 7))  # above the footer
+    if size < _SHC_QR_MIN:  # many doses or a banner left no room: its own page, not an unreadable code
+        pdf.add_page()
+        y, size = _MARGIN, _SHC_QR_SIZE
+    page.section(y, "SMART Health Card")
+    qx, qy = _PAGE_W - _MARGIN - size, y + 7
+    pdf.image(io.BytesIO(png), x=qx, y=qy, w=size, h=size)
+    pdf.set_draw_color(*_RULE)
+    pdf.set_line_width(0.2)
+    pdf.rect(qx, qy, size, size, "D")
+    if crossed:
+        pdf.set_draw_color(*_RED)
+        pdf.set_line_width(1.2)
+        pdf.line(qx + 2, qy + 2, qx + size - 2, qy + size - 2)
+        pdf.line(qx + 2, qy + size - 2, qx + size - 2, qy + 2)
+    pdf.set_text_color(*_INK)
+    page.font(9)
+    lines = (
+        "The same certificate as a SMART Health Card, for health wallet apps",
+        "and for verifiers that read SMART Health Cards (used in the US and Canada).",
+        "The QR code above is the main one: use it wherever an EU DCC / WHO DDCC",
+        "certificate is accepted.",
+    )
+    for i, line in enumerate(lines):
+        page.text_at(_MARGIN, qy + 2 + i * 5, line, w=qx - _MARGIN - 4, h=5)
 
 
 def _footer(page: _Page, doc: CertificateDocument) -> None:

@@ -19,9 +19,10 @@ from typing import Protocol
 from vaxcert.catalogue import Catalogue
 from vaxcert.documents.models import CertificateDocument, DoseLine
 from vaxcert.documents.people import vaccine_name
+from vaxcert.formats.shc_card import qr_text_if_one_chunk
 from vaxcert.issuance.certificate import Certificate, CertificateStatus
 
-LAYOUT_VERSION = "1"  # bump when documents/pdf.py changes what it draws
+LAYOUT_VERSION = "2"  # bump when documents/pdf.py changes what it draws
 
 
 class BlobStore(Protocol):
@@ -79,11 +80,13 @@ def build_document(
     catalogue: Catalogue,
     issuer_name: str,
     verify_url: str,
+    shc_qr: bool = True,
 ) -> CertificateDocument:
     person = certificate.record.person
     return CertificateDocument(
         hcid=certificate.hcid,
         qr_payload=certificate.qr,
+        shc_qr_payload=qr_text_if_one_chunk(certificate.shc) if shc_qr and certificate.shc else None,
         status=certificate.status.value,
         issuer_name=issuer_name,
         holder_name=person.name,
@@ -107,8 +110,10 @@ class CertificateDocuments:
     catalogue: Catalogue
     issuer_name: str
     verify_url: str
-    render_pdf: Callable[[CertificateDocument, bytes], bytes] | None = None
+    render_pdf: Callable[[CertificateDocument, bytes, bytes | None], bytes] | None = None
     render_qr: Callable[[str], bytes] | None = None
+    render_shc_qr: Callable[[str], bytes] | None = None
+    shc_qr: bool = True  # settings.pdf_shc_qr: the SMART Health Card QR on the page too
 
     def pdf(self, certificate: Certificate, others: list[Certificate]) -> bytes:
         """The PDF of `certificate`; `others`: certificates linked to it (people.linked_certificates)."""
@@ -118,13 +123,15 @@ class CertificateDocuments:
             catalogue=self.catalogue,
             issuer_name=self.issuer_name,
             verify_url=self.verify_url,
+            shc_qr=self.shc_qr,
         )
         fingerprint = _sha256(f"{LAYOUT_VERSION}\n{doc.model_dump_json()}")[:24]
         key = f"pdf/{certificate.hcid}/v{certificate.version}-{certificate.status.value}-{fingerprint}.pdf"
         cached = self.blobs.get(key)
         if cached is not None:
             return cached
-        pdf = self._render(doc, self._qr(certificate))
+        shc_png = self._shc_qr(certificate.hcid, doc.shc_qr_payload) if doc.shc_qr_payload else None
+        pdf = self._render(doc, self._qr(certificate), shc_png)
         self.blobs.put(key, pdf, "application/pdf")
         return pdf
 
@@ -141,12 +148,25 @@ class CertificateDocuments:
         self.blobs.put(key, png, "image/png")
         return png
 
-    def _render(self, doc: CertificateDocument, png: bytes) -> bytes:
+    def _shc_qr(self, hcid: str, payload: str) -> bytes:
+        key = f"qr/{hcid}/shc-{_sha256(payload)[:24]}.png"
+        cached = self.blobs.get(key)
+        if cached is not None:
+            return cached
+        if self.render_shc_qr is None:
+            from vaxcert.documents.pdf import shc_qr_png
+
+            self.render_shc_qr = shc_qr_png
+        png = self.render_shc_qr(payload)
+        self.blobs.put(key, png, "image/png")
+        return png
+
+    def _render(self, doc: CertificateDocument, png: bytes, shc_png: bytes | None) -> bytes:
         if self.render_pdf is None:
             from vaxcert.documents.pdf import render_certificate_pdf
 
-            self.render_pdf = lambda d, p: render_certificate_pdf(d, qr_png=p)
-        return self.render_pdf(doc, png)
+            self.render_pdf = lambda d, p, s: render_certificate_pdf(d, qr_png=p, shc_qr_png=s)
+        return self.render_pdf(doc, png, shc_png)
 
 
 def _sha256(text: str) -> str:

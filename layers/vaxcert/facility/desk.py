@@ -64,3 +64,23 @@ class FacilityDesk:
             staff.actor, Action.STAFF_PRINT, request, hcid=hcid, result_hcids=[c.hcid for c in shown]
         )
         return certificate, self.documents.pdf(certificate, shown)
+
+    def health_card(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> Certificate:
+        """The certificate whose SMART Health Card file is downloaded (NotFound when it has none)."""
+        return self._certificate(staff, hcid, Action.STAFF_SHC, request, needs_card=True)
+
+    def _certificate(
+        self,
+        staff: StaffPrincipal,
+        hcid: str,
+        action: Action,
+        request: RequestInfo,
+        *,
+        needs_card: bool = False,
+    ) -> Certificate:
+        certificate = self.certificates.get(hcid) if 16 <= len(hcid) <= 32 and hcid.isalnum() else None
+        if certificate is None or (needs_card and not certificate.shc):
+            self.audit.record(staff.actor, action, request, outcome=Outcome.NOT_FOUND, hcid=hcid[:40])
+            raise NotFound("no such certificate")
+        self.audit.record(staff.actor, action, request, hcid=hcid)
+        return certificate

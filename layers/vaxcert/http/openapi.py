@@ -195,8 +195,14 @@ _SUCCESS: dict[tuple[str, str], dict[int, str]] = {
     ("GET", "/v1/revocation-list"): {200: "the signed revocation list"},
 }
 _PDF_ROUTES = {"/v1/citizen/certificates/{hcid}/pdf", "/v1/facility/certificates/{hcid}/pdf"}
+_HEALTH_CARD_ROUTES = {"/v1/citizen/certificates/{hcid}/shc", "/v1/facility/certificates/{hcid}/shc"}
+_HEALTH_CARD_FILE = {
+    "type": "object",
+    "properties": {"verifiableCredential": {"type": "array", "items": {"type": "string"}}},
+}
 _EXTRA_ERRORS: dict[tuple[str, str], dict[int, str]] = {
     ("GET", "/v1/revocation-list"): {404: "no revocation list has been published yet"},
+    ("GET", "/shc/.well-known/crl/{file}"): {404: "not `<kid>.json` of one of our SMART Health Card keys"},
     ("POST", "/v1/citizen/otp"): {429: "too many requests (Retry-After)"},
     ("POST", "/v1/citizen/session"): {
         401: "refused: wrong, expired, locked or no code (reason)",
@@ -315,7 +321,12 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
 
     responses: dict[str, Any] = {}
     for status, description in (_SUCCESS.get(key) or {200: "OK"}).items():
-        if route.path in _PDF_ROUTES:
+        if route.path in _HEALTH_CARD_ROUTES:
+            responses[str(status)] = {
+                "description": "the .smart-health-card file (attachment) health wallets import",
+                "content": {"application/smart-health-card": {"schema": _HEALTH_CARD_FILE}},
+            }
+        elif route.path in _PDF_ROUTES:
             responses[str(status)] = {
                 "description": "the certificate PDF",
                 "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},

@@ -48,6 +48,8 @@ class Certificate(BaseModel):
     vaccine_key: str
     mobile: str | None
     qr: str
+    # The same certificate as a SMART Health Card (compact JWS); None for certificates issued before it.
+    shc: str | None = None
     kid: str  # base64 of the 8-byte COSE kid
     issued_at: datetime
     expires_at: datetime

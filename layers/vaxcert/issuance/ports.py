@@ -108,6 +108,15 @@ class DocumentSigner(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CardIssuer:
+    """Who signs the SMART Health Cards: `iss` (https URL, no trailing slash) and the kid (RFC 7638
+    thumbprint) of the document-signing key, which signs the card too (through DocumentSigner.sign)."""
+
+    iss: str
+    kid: str
+
+
 class SmsSender(Protocol):
     def send(self, to_e164: str, message: str) -> str:
         """Returns the provider's message id; raises on failure."""

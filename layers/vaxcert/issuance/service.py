@@ -23,10 +23,11 @@ from vaxcert.errors import InvalidInput, TransientFailure, VaxcertError
 from vaxcert.formats.ddcc import CertificateMeta, DdccRecord, Identifier, Person, Vaccination
 from vaxcert.formats.eu_dcc import EuVaccineCodes
 from vaxcert.formats.hc1 import encode_hc1, hcert_from_record
+from vaxcert.formats.shc_card import issue_card
 from vaxcert.formats.uvci import make_uci
 from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsSlot, SmsStatus
 from vaxcert.issuance.hcid import new_hcid
-from vaxcert.issuance.ports import DocumentSigner, IssuanceStore, SmsSender, StoredEvent
+from vaxcert.issuance.ports import CardIssuer, DocumentSigner, IssuanceStore, SmsSender, StoredEvent
 from vaxcert.lifecycle.corrections import is_commcare_edit
 from vaxcert.lifecycle.edits import apply_edit, changed_fields, touches_identity
 from vaxcert.sources.person_keys import person_keys
@@ -108,8 +109,9 @@ def sign_certificate(
     issuer: IssuerProfile,
     now: datetime,
     supersedes: str | None = None,
+    card: CardIssuer | None = None,
 ) -> Certificate:
-    """Build the DDCC record and its signed HC1: no I/O but the signer."""
+    """Build the DDCC record, its signed HC1 and (with `card`) SMART Health Card: no I/O but the signer."""
     product = catalogue.find(event.vaccination.vaccine)
     if product is None:
         raise PermanentIssueFailure(f"vaccine {event.vaccination.vaccine!r} is not in the catalogue")
@@ -142,6 +144,13 @@ def sign_certificate(
         kid=signer.kid,
         sign=signer.sign,
     )
+    # Signed with the same key in the same step: the card is stored with the certificate by one
+    # conditional put, so a retry or a duplicate never yields a second card for this version.
+    shc = (
+        issue_card(record, iss=card.iss, kid=card.kid, cvx=product.cvx, issued_at=issued_at, sign=signer.sign)
+        if card
+        else None
+    )
     keys = person_keys(event)
     return Certificate(
         hcid=hcid,
@@ -154,6 +163,7 @@ def sign_certificate(
         vaccine_key=product.key,
         mobile=event.person.mobile,
         qr=qr,
+        shc=shc,
         kid=base64.b64encode(signer.kid).decode(),
         issued_at=issued_at,
         expires_at=expires_at,
@@ -378,6 +388,7 @@ def issue_for_event(
     now: datetime,
     max_corrections: int = 5,
     audit: IssueAudit | None = None,
+    card: CardIssuer | None = None,
 ) -> Certificate | None:
     """Issue the certificate of one event revision; None when an edit was rejected (nothing to issue).
 
@@ -407,6 +418,7 @@ def issue_for_event(
             issuer=issuer,
             now=now,
             supersedes=stored.supersedes,
+            card=card,
         )
         if store.put_certificate(candidate):
             certificate = candidate

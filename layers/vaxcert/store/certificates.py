@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,7 @@ def to_item(c: Certificate) -> CertificateItem:
         vaccineKey=c.vaccine_key,
         kid=c.kid,
         qr=c.qr,
+        shc=c.shc,
         record=c.record.model_dump(mode="json"),
         smsStatus=c.sms_status.value,
         supersedes=c.supersedes,
@@ -59,6 +61,7 @@ def from_item(item: CertificateItem) -> Certificate:
         vaccine_key=item.vaccineKey,
         mobile=item.mobile,
         qr=item.qr,
+        shc=item.shc,
         kid=item.kid,
         issued_at=datetime.fromisoformat(item.issuedAt),
         expires_at=datetime.fromisoformat(item.expiresAt),
@@ -129,6 +132,31 @@ class CertificateRepository:
         """Legacy (DIVOC) certificate ids of every REVOKED or SUPERSEDED migrated certificate."""
         items = CertificateItem.by_revocation.query(REVOKED_PARTITION, attributes_to_get=["legacyId"])
         return [i.legacyId for i in items if i.legacyId]
+
+    def revoked_cards(self) -> list[tuple[str, str, str]]:
+        """(hcid, HC1 kid, status) of every REVOKED or SUPERSEDED certificate: the SMART Health Card CRLs."""
+        items = CertificateItem.by_revocation.query(
+            REVOKED_PARTITION, attributes_to_get=["hcid", "kid", "status"]
+        )
+        return [(i.hcid, i.kid, i.status) for i in items]
+
+    def without_card(self) -> Iterator[Certificate]:
+        """Certificates issued before SMART Health Cards existed (a scan: for the one-off backfill)."""
+        for item in CertificateItem.scan(CertificateItem.shc.does_not_exist()):
+            yield from_item(item)
+
+    def add_card(self, hcid: str, jws: str) -> bool:
+        """Attach a SMART Health Card unless the certificate has one (conditional: never two cards)."""
+        try:
+            CertificateItem(hcid).update(
+                actions=[CertificateItem.shc.set(jws)],
+                condition=CertificateItem.hcid.exists() & CertificateItem.shc.does_not_exist(),
+            )
+        except UpdateError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
 
     def claim_supersession(self, old_hcid: str, new_hcid: str) -> bool:
         """Reserve a VALID, unclaimed certificate for replacement by `new_hcid` (idempotent for it)."""

@@ -97,6 +97,7 @@ class CertificateItem(Model):
     vaccineKey = UnicodeAttribute()
     kid = UnicodeAttribute()
     qr = UnicodeAttribute()
+    shc = UnicodeAttribute(null=True)  # the SMART Health Card JWS
     record = JSONAttribute()  # the DDCC:VS record
     smsStatus = UnicodeAttribute()
     smsClaimedAt = UnicodeAttribute(null=True)

@@ -61,18 +61,26 @@ class StoredTrustStore:
         repository: TrustRepository | None = None,
         ttl_s: float = TRUST_CACHE_S,
         configured: Sequence[TrustEntry] = (),
+        own_card_issuer: str | None = None,
     ):
         self._repository = repository or TrustRepository()
         self._configured = tuple(configured)  # keys from the deployment's settings (the DIVOC key)
+        self._own_card_issuer = own_card_issuer  # our SMART Health Card `iss`: our DSCs sign its cards
         self._cache = TtlCache(self._load, ttl_s)
 
     def _load(self) -> InMemoryTrustStore:
         store = InMemoryTrustStore()
-        for entry in (*self._configured, *self._repository.active()):
+        active = self._repository.active()
+        for entry in (*self._configured, *active):
             try:
                 store.add(trusted_key(entry))
             except ValueError:
                 continue  # an entry we cannot read must not make every other key unusable
+        if self._own_card_issuer:
+            from vaxcert.verification.own_cards import own_card_anchors
+
+            for anchor in own_card_anchors(active, self._own_card_issuer):
+                store.add(anchor)
         return store
 
     def certificates_for(self, kid: bytes) -> list[TrustedCertificate]:

@@ -152,6 +152,8 @@ class InMemoryTrustStore:
     def __init__(self, certificates: Iterable[TrustedCertificate] = ()) -> None:
         self._by_kid: dict[bytes, list[TrustedCertificate]] = {}
         self._others: dict[str, list[TrustedCertificate]] = {}
+        # (framework, key id) of the other frameworks: SHC directories and DIVOC DIDs run to hundreds.
+        self._by_key_id: dict[tuple[str, bytes], list[TrustedCertificate]] = {}
         for certificate in certificates:
             self.add(certificate)
 
@@ -160,6 +162,13 @@ class InMemoryTrustStore:
             self._by_kid.setdefault(certificate.kid, []).append(certificate)
         else:
             self._others.setdefault(certificate.framework, []).append(certificate)
+            names = {certificate.kid}
+            if certificate.framework == "divoc":
+                # A key listed under a DID URL with a fragment ("did:jamaica#key-1") also answers proofs
+                # naming the bare DID, as the offline page does.
+                names.add(certificate.kid.split(b"#")[0])
+            for name in names:
+                self._by_key_id.setdefault((certificate.framework, name), []).append(certificate)
 
     def certificates_for(self, kid: bytes) -> list[TrustedCertificate]:
         return self._by_kid.get(kid, [])
@@ -181,9 +190,10 @@ class InMemoryTrustStore:
             else:
                 pool = [c for group in self._by_kid.values() for c in group]
         else:
-            pool = self._others.get(framework, [])
             if key_id is not None:
-                pool = [c for c in pool if c.kid.decode() == key_id]
+                pool = self._by_key_id.get((framework, key_id.encode()), [])
+            else:
+                pool = self._others.get(framework, [])
         if issuer is not None:
             pool = [c for c in pool if c.issuer == normalize_issuer(issuer)]
         if country is not None:

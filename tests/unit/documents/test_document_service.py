@@ -86,7 +86,7 @@ def test_rendered_once_and_rerendered_when_content_changes() -> None:
     rendered: list[CertificateDocument] = []
     qrs: list[str] = []
 
-    def render(d: CertificateDocument, png: bytes) -> bytes:
+    def render(d: CertificateDocument, png: bytes, shc_png: bytes | None) -> bytes:
         rendered.append(d)
         return b"%PDF-" + png
 

@@ -271,3 +271,18 @@ def test_divoc_keys_bound_to_an_issuer_only_verify_that_issuer() -> None:
     other = {**divoc_credential(), "issuer": "https://elsewhere.example"}
     result = verify_qr(encode_divoc(sign_divoc_credential(other, india, "did:india")), store, at=NOW)
     assert result.status == "UNKNOWN_ISSUER"
+
+
+def test_divoc_key_listed_with_a_fragment_answers_the_bare_did() -> None:
+    from tests.vectors import public_pem
+    from vaxcert.verification.trust_files import read_trust_file
+
+    keys = read_trust_file(
+        public_pem(divoc_ed25519_key()).encode(), framework="divoc", key_id="did:jamaica#key-1"
+    )
+    store = InMemoryTrustStore(keys)
+    assert verify_qr(divoc_vector().qr, store, at=NOW).status == "VALID"  # proof names did:jamaica
+    exact = encode_divoc(sign_divoc_credential(divoc_credential(), divoc_ed25519_key(), "did:jamaica#key-1"))
+    assert verify_qr(exact, store, at=NOW).status == "VALID"
+    other = encode_divoc(sign_divoc_credential(divoc_credential(), divoc_ed25519_key(), "did:jamaica#key-2"))
+    assert verify_qr(other, store, at=NOW).status == "UNKNOWN_ISSUER"

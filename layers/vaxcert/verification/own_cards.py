@@ -1,0 +1,68 @@
+"""Our own SMART Health Cards in `/v1/verify`: their keys as trust anchors, and their rid revocation.
+
+Keys: each active DSC of ours also signs cards, so its public key is trusted for framework ``shc``
+under our ``iss`` and its RFC 7638 thumbprint (a bare key, as the JWKS publishes it: no validity
+period, cards have no expiry either). Revocation: a card whose rid is on our CRL is REVOKED, read
+live (one query of the sparse revocation index, only for cards of our `iss`) like our HC1 revocation
+check: a revocation or supersession takes effect at once. The engine passes what it knows
+of a verified card (format, issuer = `iss`, kid, identifier = `vc.rid`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from vaxcert.formats.shc_card import rid_for
+from vaxcert.issuance.certificate import CertificateStatus
+from vaxcert.store.certificates import CertificateRepository
+from vaxcert.store.trust import TrustEntry, TrustRepository
+from vaxcert.trust.keys import public_key_from_jwk
+from vaxcert.trust.shc_keys import CardKey, card_keys
+from vaxcert.verification.trust import TrustedCertificate, normalize_issuer
+
+KEYS_CACHE_S = 60
+
+
+def own_card_anchors(entries: list[TrustEntry], iss: str) -> list[TrustedCertificate]:
+    """Trust anchors for our own cards, from the trust table's active entries."""
+    return [
+        TrustedCertificate.from_public_key(
+            public_key_from_jwk(key.jwk), framework="shc", key_id=key.kid, issuer=iss, jwk=key.jwk
+        )
+        for key in card_keys(entries)
+    ]
+
+
+class OwnCardRevocations:
+    def __init__(
+        self,
+        iss: str,
+        certificates: CertificateRepository | None = None,
+        trust: TrustRepository | None = None,
+    ) -> None:
+        self.iss = iss
+        self._certificates = certificates or CertificateRepository()
+        self._trust = trust or TrustRepository()
+        self._keys: tuple[float, list[CardKey]] | None = None
+
+    def _card_keys(self) -> list[CardKey]:
+        if self._keys is None or time.monotonic() - self._keys[0] > KEYS_CACHE_S:
+            # Withdrawn keys too: a revoked card stays revoked whatever happens to its key.
+            self._keys = (time.monotonic(), card_keys(self._trust.all(), include_withdrawn=True))
+        return self._keys[1]
+
+    def revoked(self, query: Any) -> str | None:
+        """The public reason when the card is revoked or superseded, else None (not ours: None)."""
+        rid = getattr(query, "identifier", None)
+        issuer = normalize_issuer(getattr(query, "issuer", None))
+        if getattr(query, "format", None) != "SHC" or issuer != normalize_issuer(self.iss) or not rid:
+            return None
+        by_hc1 = {k.hc1_kid: k.kid for k in self._card_keys()}
+        kid = getattr(query, "kid", None)
+        for hcid, hc1_kid, status in self._certificates.revoked_cards():
+            if by_hc1.get(hc1_kid) == kid and rid_for(hcid) == rid:
+                if status == CertificateStatus.SUPERSEDED.value:
+                    return "certificate has been superseded by a corrected version"
+                return "certificate has been revoked by the issuer"
+        return None
