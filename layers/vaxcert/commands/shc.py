@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from vaxcert.commands._output import add_json_argument, emit
 from vaxcert.commands._target import add_target_arguments, target_settings
 
 
@@ -18,6 +19,7 @@ def register(subparsers: Any) -> None:
         "that signed its HC1 (idempotent: a certificate never gets a second card)",
     )
     add_target_arguments(backfill)
+    add_json_argument(backfill)
     backfill.set_defaults(func=run_backfill)
 
 
@@ -58,8 +60,9 @@ def run_backfill(args: argparse.Namespace) -> int:
             signed += 1
         else:
             present += 1  # another run got there first
-    print(f"{signed} SMART Health Cards signed; {present} already had one")
-    if unsignable:
+    result = {"signed": signed, "alreadySigned": present, "skipped": unsignable}
+    emit(args, result, f"{signed} SMART Health Cards signed; {present} already had one")
+    if unsignable and not getattr(args, "json", False):
         skipped = f"{unsignable} certificates skipped: not signed by a DSC of ours with a KMS key"
         print(skipped, file=sys.stderr)
     return 0
