@@ -124,6 +124,11 @@ def _link_or_copy(src: str, dst: str) -> object:
     # Hard links make staging the ~80 MB tree nearly free; CDK only reads (zips) staged assets.
     try:
         os.link(src, dst)
+    except FileExistsError:
+        # Staged again into a tree that already holds this file (a re-run or a concurrent stager).
+        if not os.path.samefile(src, dst):
+            os.unlink(dst)
+            shutil.copy2(src, dst)
     except OSError:
         shutil.copy2(src, dst)
     return dst

@@ -144,4 +144,4 @@ def stored_certificates(stack: LocalStack) -> list[dict[str, Any]]:
 
 
 # Browser fixtures for the web page tests (tests/e2e/test_web_*.py).
-from tests.e2e.browser import browser, context, page  # noqa: E402, F401
+from tests.e2e.browser import browser, context, page, playwright  # noqa: E402, F401

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -26,7 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 from tests.conformance_data import conformance_path
-from tests.e2e.browser import CHROMIUM_ARGS, PHONE, issue_and_wait, screenshot, unique_mobile
+from tests.e2e.browser import CHROMIUM_ARGS, PHONE, chromium_path, issue_and_wait, screenshot, unique_mobile
 from tests.e2e.verifier_vectors import (
     DivocIssuer,
     ShcIssuer,
@@ -42,7 +41,7 @@ from tests.e2e.verifier_vectors import (
 )
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, FilePayload, Page
+    from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, Playwright
 
     from tests.e2e.conftest import LocalStack
 
@@ -159,13 +158,11 @@ def vectors(stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Vect
 
 
 @pytest.fixture(scope="module")
-def scan_browser(certificate: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+def scan_browser(
+    playwright: Playwright, certificate: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browser]:
     """Chromium whose camera shows the issued certificate's QR (a .y4m file), camera permission granted."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
+    chromium = chromium_path()
     video = camera_y4m(str(certificate["qr"]), tmp_path_factory.mktemp("camera") / "hc1.y4m")
     args = [
         *CHROMIUM_ARGS,
@@ -173,10 +170,9 @@ def scan_browser(certificate: dict[str, Any], tmp_path_factory: pytest.TempPathF
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
     ]
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=chromium, args=args)
-        yield instance
-        instance.close()
+    instance = playwright.chromium.launch(executable_path=chromium, args=args)
+    yield instance
+    instance.close()
 
 
 @pytest.fixture
