@@ -219,6 +219,45 @@ def function_statements(
                 conditions={"StringEquals": tagged},
             )
         )
+    if grants.create_signing_keys:
+        # The admin page's rotation: new ES256 signing keys only, created with the document-signing
+        # tag (and a stage tag, nothing else), and the public key of such keys to build their DSC.
+        tag_key, tag_value = r.SIGNING_KEY_TAG
+        any_key = f"arn:{stack.partition}:kms:{stack.region}:{stack.account}:key/*"
+        st.append(
+            iam.PolicyStatement(
+                sid="CreateTaggedSigningKeys",
+                actions=["kms:CreateKey"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {
+                        "kms:KeySpec": "ECC_NIST_P256",
+                        "kms:KeyUsage": "SIGN_VERIFY",
+                        f"aws:RequestTag/{tag_key}": tag_value,
+                    },
+                    "ForAllValues:StringEquals": {"aws:TagKeys": [tag_key, "vaxcert:stage"]},
+                },
+            )
+        )
+        st.append(
+            iam.PolicyStatement(
+                sid="TagNewSigningKeys",
+                actions=["kms:TagResource"],
+                resources=[any_key],
+                conditions={
+                    "StringEquals": {f"aws:RequestTag/{tag_key}": tag_value},
+                    "ForAllValues:StringEquals": {"aws:TagKeys": [tag_key, "vaxcert:stage"]},
+                },
+            )
+        )
+        st.append(
+            iam.PolicyStatement(
+                sid="ReadNewSigningPublicKeys",
+                actions=["kms:GetPublicKey"],
+                resources=[any_key],
+                conditions={"StringEquals": {f"aws:ResourceTag/{tag_key}": tag_value}},
+            )
+        )
     if grants.verify_keys:
         st.append(
             iam.PolicyStatement(
@@ -442,6 +481,19 @@ def _acknowledge_role(role: iam.Role, grants: r.FunctionGrants, data: DataResour
             "Document-signing keys are created by `vaxcert keys rotate` after deployment, so their ARNs "
             "are unknown here; the aws:ResourceTag/vaxcert:purpose=document-signing condition limits the "
             "grant to those keys (kms:Sign only with ECDSA_SHA_256, and kms:GetPublicKey).",
+        )
+    if grants.create_signing_keys:
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "kms:CreateKey has no resource ARN (the key does not exist yet); conditions limit it to ES256 "
+            "SIGN_VERIFY keys created with the document-signing tag, the kind `vaxcert keys rotate` makes.",
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]",
+            "A rotated key's ARN exists only after CreateKey; tagging and reading the public key are limited "
+            "to keys carrying the document-signing tag.",
         )
     if grants.sms:
         acknowledge(

@@ -94,12 +94,12 @@ CERTIFICATES = Table(
         # Sparse: only REVOKED and SUPERSEDED certificates carry `revocationList`, so the revocation
         # list is rebuilt from this index without scanning the table.
         Index("ByRevocation", Key("revocationList"), Key("hcid")),
+        # Sparse: migrated DIVOC certificates carry `legacyId` (their DIVOC certificateId).
+        Index("ByLegacyId", Key("legacyId"), Key("hcid")),
         # Sparse: person link keys (sources.person_keys), so "the same person's other doses" is a
         # query: the same case of a source system, or the same identifier.
         Index("ByCase", Key("caseKey"), Key("hcid")),
         Index("ByIdentity", Key("identityKey"), Key("hcid")),
-        # Sparse: migrated DIVOC certificates carry `legacyId` (their DIVOC certificateId).
-        Index("ByLegacyId", Key("legacyId"), Key("hcid")),
     ),
 )
 
@@ -125,6 +125,9 @@ AUDIT = Table(
     indexes=(
         Index("ByHcid", Key("hcid"), Key("at")),
         Index("ByActor", Key("actor"), Key("at")),
+        # Browsing by time (GET /v1/admin/audit with no hcid/actor/mobile, and the CSV export):
+        # one partition per UTC day keeps each page a query.
+        Index("ByDay", Key("day"), Key("at")),
         # Index items (store.models.AuditIndexItem): "hcid#<HCID>" for each certificate an entry
         # disclosed or changed, "mobile#<keyed hash>" for each number searched.
         Index("ByIndexKey", Key("indexKey"), Key("at")),
@@ -262,6 +265,8 @@ class FunctionGrants:
     user_pool_sign_out: bool = False
     # sqs:GetQueueAttributes on these queues and their dead-letter queues (depth for the dashboard).
     queue_metrics: tuple[str, ...] = ()
+    # kms:CreateKey for new document-signing keys (ES256, tagged SIGNING_KEY_TAG) and their public keys.
+    create_signing_keys: bool = False
     memory_mb: int = 512
     timeout_s: int = 10
     reserved_concurrency: int | None = None
@@ -338,6 +343,17 @@ FUNCTIONS: dict[str, FunctionGrants] = {
         sign_tagged_keys=True,
         # The audit query by a citizen's mobile number needs the same keyed hash the actor is stored as.
         secrets=(OTP_PEPPER.logical_id, ORIGIN_SECRET.logical_id),
+        user_pool_status=True,
+        memory_mb=512,
+        timeout_s=15,
+    ),
+    # The admin page's keys (GET /v1/admin/keys, rotate, withdraw): the only function that holds the
+    # CSCA key (it signs the new DSC) and may create signing keys; it touches no certificate.
+    "keys": FunctionGrants(
+        tables={TRUST.logical_id: "readwrite", AUDIT.logical_id: "append"},
+        sign_keys=(CSCA_KEY.logical_id,),
+        create_signing_keys=True,
+        secrets=(ORIGIN_SECRET.logical_id,),
         user_pool_status=True,
         memory_mb=512,
         timeout_s=15,

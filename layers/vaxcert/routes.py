@@ -63,11 +63,16 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/facility/certificates/{hcid}/shc", "download", Auth.STAFF),
     # Certificate lifecycle and audit (functions/revoke)
     Route("GET", "/v1/admin/audit", "revoke", Auth.ADMIN),
+    Route("GET", "/v1/admin/audit/export", "revoke", Auth.ADMIN),
     Route("GET", "/v1/admin/certificates", "revoke", Auth.ADMIN),
     Route("GET", "/v1/admin/certificates/{hcid}", "revoke", Auth.ADMIN),
     Route("POST", "/v1/admin/certificates/{hcid}/corrections", "revoke", Auth.ADMIN),
     Route("POST", "/v1/admin/certificates/{hcid}/revoke", "revoke", Auth.ADMIN),
     Route("GET", "/v1/admin/dashboard", "revoke", Auth.ADMIN),
+    # Keys of the trust list; rotation and withdrawal as `vaxcert keys` does (functions/keys).
+    Route("GET", "/v1/admin/keys", "keys", Auth.ADMIN),
+    Route("POST", "/v1/admin/keys/rotate", "keys", Auth.ADMIN),
+    Route("POST", "/v1/admin/keys/{kid}/withdraw", "keys", Auth.ADMIN),
 )
 
 # Pages of the hosted web app: URL path -> file in web/. The local gateway serves them; CloudFront

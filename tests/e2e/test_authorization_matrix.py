@@ -224,6 +224,14 @@ def samples(world: dict[str, Any], form: dict[str, Any]) -> dict[tuple[str, str]
             f"/v1/admin/certificates/{revoke_hcid}/revoke", {"reason": "issued in error"}
         ),
         ("GET", "/v1/admin/dashboard"): Sample("/v1/admin/dashboard"),
+        ("GET", "/v1/admin/audit/export"): Sample("/v1/admin/audit/export?from=2026-01-01&to=2026-01-31"),
+        ("GET", "/v1/admin/keys"): Sample("/v1/admin/keys"),
+        # No key changes in the shared stack: a kid that is not ours, a rotation refused for its body
+        # (authorization is decided before either).
+        ("POST", "/v1/admin/keys/{kid}/withdraw"): Sample(
+            "/v1/admin/keys/AAAAAAAAAAA/withdraw", {"reason": "x"}, 404
+        ),
+        ("POST", "/v1/admin/keys/rotate"): Sample("/v1/admin/keys/rotate", {"reason": 5}, 422),
     }
 
 

@@ -43,6 +43,9 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 POST_ROUTES = [r for r in ROUTES if r.method == "POST"]
+# Generated and mutated bodies would often be valid for a key rotation (only an optional reason): each a
+# new KMS key and DSC in the shared stack. Its body checks are in tests/integration; raw bodies below.
+GENERATED_POST_ROUTES = [r for r in POST_ROUTES if r.path != "/v1/admin/keys/rotate"]
 CASES: Counter[str] = Counter()  # requests sent, per route (printed for the README figures)
 STATUSES: dict[str, Counter[int]] = {}  # answers per route: shows how deep the fuzzing got
 
@@ -162,7 +165,7 @@ class World:
         hcid = self.revoke_hcid if route.path.endswith("/revoke") else self.correctable[0]
         if route.path.endswith("/pdf"):
             hcid = self.pdf_hcid
-        return route.path.replace("{hcid}", hcid)
+        return route.path.replace("{hcid}", hcid).replace("{kid}", "AAAAAAAAAAA")
 
     def valid_body(self, route: Route) -> dict[str, Any]:
         bodies: dict[str, Any] = {
@@ -180,6 +183,8 @@ class World:
             },
             "/v1/admin/certificates/{hcid}/corrections": lambda: {"familyName": "Ó Briain", "reason": "typo"},
             "/v1/admin/certificates/{hcid}/revoke": lambda: {"reason": "issued to the wrong person"},
+            "/v1/admin/keys/{kid}/withdraw": lambda: {"reason": "compromised"},
+            "/v1/admin/keys/rotate": lambda: {"reason": "yearly"},
         }
         return dict(bodies[route.path]())
 
@@ -349,7 +354,7 @@ def _body_schema(world: World, route: Route) -> dict[str, Any]:
     return dict(operation["requestBody"]["content"]["application/json"]["schema"])
 
 
-@pytest.mark.parametrize("route", POST_ROUTES, ids=lambda r: r.path)
+@pytest.mark.parametrize("route", GENERATED_POST_ROUTES, ids=lambda r: r.path)
 def test_bodies_generated_from_the_openapi_schema(world: World, route: Route) -> None:
     components = world.openapi["components"]["schemas"]
 
@@ -437,7 +442,7 @@ def _deep(levels: int) -> Any:
     return value
 
 
-@pytest.mark.parametrize("route", POST_ROUTES, ids=lambda r: r.path)
+@pytest.mark.parametrize("route", GENERATED_POST_ROUTES, ids=lambda r: r.path)
 def test_mutations_of_a_valid_body(world: World, route: Route) -> None:
     fields = _paths(world.valid_body(route))
     how = st.sampled_from(["drop", "replace", "replace", "nest"])

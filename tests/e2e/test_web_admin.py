@@ -64,11 +64,17 @@ def test_admin_finds_corrects_revokes_and_sees_audit_and_dashboard(
     assert page.get_by_label("Given name").input_value() == "Kerry-Ann"
     assert page.locator("#c-birthDate").input_value() == "1984-03-07"
     page.get_by_label("Given name").fill("Kerri-Ann")
-    page.get_by_role("button", name="Issue corrected certificate").click()
+    page.get_by_role("button", name="Check the correction…").click()
     assert "reason" in page.locator("#c-reason-error").inner_text()
     assert page.evaluate("document.activeElement.id") == "c-reason"
     page.get_by_label("Reason for the correction (required)").fill("given name misspelt at registration")
     screenshot(page, "admin-2-correct-form")
+    page.get_by_role("button", name="Check the correction…").click()
+    # A confirmation first (nothing issued yet): each changed field, old -> new, and the holder's SMS.
+    page.wait_for_selector("#correct-confirm:not([hidden]) #correct-changes")
+    assert page.locator("#correct-changes li").all_inner_texts() == ["Given name: Kerry-Ann → Kerri-Ann"]
+    assert page.locator("#correct-sms").inner_text().startswith("Hello Kerri-Ann, a corrected")
+    assert page.locator("#detail").get_attribute("data-hcid") == old
     page.get_by_role("button", name="Issue corrected certificate").click()
     page.wait_for_function(f"document.getElementById('detail').dataset.hcid !== '{old}'", timeout=40_000)
     new = str(page.locator("#detail").get_attribute("data-hcid"))
@@ -199,23 +205,24 @@ def test_correction_conflict_and_validation_messages(page: Page, stack: LocalSta
 
     page.route(f"**/v1/admin/certificates/{hcid}*", fake)
     page.route(f"**/v1/admin/certificates/{hcid}/corrections", fake)
+    page.route(f"**/v1/admin/certificates/{hcid}/corrections?preview=true", fake)
     _sign_in(page, stack)
     page.get_by_role("textbox", name="Certificate ID (HCID)").fill(hcid)
     page.get_by_role("button", name="Find").click()
     page.wait_for_selector(f'#detail[data-hcid="{hcid}"]')
     page.get_by_role("button", name="Correct…").click()
-    page.get_by_role("button", name="Issue corrected certificate").click()
+    page.get_by_role("button", name="Check the correction…").click()
     assert "Nothing was changed" in page.locator("#error").inner_text()
 
     page.locator("#c-birthDate").fill("2090-01-01")
     page.get_by_label("Reason for the correction (required)").fill("typo")
-    page.get_by_role("button", name="Issue corrected certificate").click()
+    page.get_by_role("button", name="Check the correction…").click()
     page.wait_for_selector("#c-birthDate-error:not(:empty)")
     assert page.locator("#c-birthDate-error").inner_text() == "is in the future."
     assert page.locator("#c-birthDate").get_attribute("aria-invalid") == "true"
     assert page.evaluate("document.activeElement.id") == "c-birthDate"
 
-    page.get_by_role("button", name="Issue corrected certificate").click()
+    page.get_by_role("button", name="Check the correction…").click()
     page.wait_for_function("document.getElementById('error').textContent.includes('cannot be corrected')")
     assert "too many corrections" in page.locator("#error").inner_text()
     screenshot(page, "admin-10-correction-409")
@@ -412,5 +419,8 @@ def test_admin_keyboard_skip_link_labels_and_tabs(page: Page, stack: LocalStack)
     assert page.get_by_role("tab", name="Audit trail").get_attribute("aria-selected") == "true"
     assert page.locator("#panel-audit").is_visible() and page.locator("#panel-certificates").is_hidden()
     page.keyboard.press("End")
+    assert page.evaluate("document.activeElement.id") == "tab-keys"
+    page.wait_for_selector("#keys-table, #keys .alert")
+    page.keyboard.press("ArrowLeft")
     assert page.evaluate("document.activeElement.id") == "tab-dashboard"
     page.wait_for_selector("#issued-chart, #dashboard .alert")

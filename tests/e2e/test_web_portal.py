@@ -255,7 +255,7 @@ def test_facility_sign_in_search_and_print(
     assert pdf.value.headers["content-type"].startswith("application/pdf")
     page.wait_for_selector('#print-frame[data-loaded="true"]')
     page.wait_for_selector(f'#results tr[data-hcid="{andre["hcid"]}"][data-printed="true"]')
-    assert row.locator(".print-status").inner_text() == "Printed"
+    assert row.locator(".print-status").inner_text() == "Sent to printer"
     page.set_viewport_size(DESKTOP)
     screenshot(page, "facility-3-printed-desktop")
 

@@ -1,11 +1,12 @@
 // Admin page (/admin): ministry-admin sign-in (common/staff-signin.js, with MFA challenges), then three tabs:
-// certificates (find, history, audit, correct, revoke), the audit trail, and the dashboard. The token lives in
+// certificates (find, history, audit, correct, revoke), the audit trail, the dashboard and the signing keys. The token lives in
 // sessionStorage only; every API call sends it and a 401 sends the user back to sign-in.
 import { ApiError, Session } from "/common/api.js";
 import { setUpStaffSignIn } from "/common/staff-signin.js";
 import { setUpAudit } from "/admin/audit.js";
 import { setUpCertificates } from "/admin/certificates.js";
 import { setUpDashboard } from "/admin/dashboard.js";
+import { setUpKeys } from "/admin/keys.js";
 
 const $ = (id) => document.getElementById(id);
 export const ADMIN_GROUP = "ministry-admin";
@@ -51,6 +52,7 @@ const ctx = {
 const certificates = setUpCertificates(ctx);
 const audit = setUpAudit(ctx);
 const dashboard = setUpDashboard(ctx);
+const keys = setUpKeys(ctx);
 
 // ------------------------------------------------------------------ sign in / out
 
@@ -68,6 +70,7 @@ function signOut(message) {
   certificates.clear();
   audit.clear();
   dashboard.clear();
+  keys.clear();
   signIn.reset();
   $("console").hidden = true;
   $("login").hidden = false;
@@ -101,7 +104,7 @@ $("sign-out").addEventListener("click", () => {
 
 // ------------------------------------------------------------------ tabs (WAI-ARIA tabs, automatic activation)
 
-const TABS = ["certificates", "audit", "dashboard"];
+const TABS = ["certificates", "audit", "dashboard", "keys"];
 
 function tabFromHash() {
   const name = location.hash.replace(/^#/, "");
@@ -119,6 +122,7 @@ function selectTab(name, { focus = false } = {}) {
   }
   if (location.hash !== `#${name}`) history.replaceState(null, "", name === "certificates" ? location.pathname : `#${name}`);
   if (name === "dashboard") dashboard.show();
+  if (name === "keys") keys.show();
 }
 
 for (const name of TABS) {

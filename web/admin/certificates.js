@@ -1,5 +1,5 @@
 // Certificates tab: find (HCID, mobile, dob + name), the certificate with its version history and audit trail,
-// the correction form (202 -> the new certificate, once issued) and revocation (a confirm dialog with a reason).
+// the correction form (a confirmation of the changes and the SMS first, then 202 -> the new certificate, once issued) and revocation (a confirm dialog with a reason).
 import { call, el, fieldError, formatDate, tenDigits } from "/common/api.js";
 import { auditTable } from "/admin/audit.js";
 
@@ -198,6 +198,7 @@ export function setUpCertificates(ctx) {
     current = null;
     $("detail").hidden = true;
     $("correct-form").hidden = true;
+    $("correct-confirm").hidden = true;
   }
 
   async function fetchCertificate(hcid) {
@@ -296,6 +297,7 @@ export function setUpCertificates(ctx) {
         : "This certificate is revoked: it cannot be corrected or revoked again.");
     }
     $("correct-form").hidden = true;
+    $("correct-confirm").hidden = true;
 
     renderHistory(c, data.history || c.history || []);
     const entries = data.audit || c.audit || [];
@@ -354,6 +356,7 @@ export function setUpCertificates(ctx) {
 
   $("cancel-correct").addEventListener("click", () => {
     $("correct-form").hidden = true;
+    $("correct-confirm").hidden = true;
     $("open-correct").focus();
   });
 
@@ -402,46 +405,110 @@ export function setUpCertificates(ctx) {
     if (body.mobile) body.mobile = tenDigits(body.mobile);
     const token = ctx.token();
     if (!token) return;
-    const old = current.hcid;
     const button = event.submitter;
     if (button) button.disabled = true;
+    let preview;
+    try {
+      // Nothing is issued yet: the API answers what would change and the SMS the holder will get.
+      preview = await call(`/v1/admin/certificates/${encodeURIComponent(current.hcid)}/corrections?preview=true`, { method: "POST", token, body: { ...body, reason } });
+    } catch (e) {
+      if (button) button.disabled = false;
+      correctionRefused(e);
+      return;
+    }
+    if (button) button.disabled = false;
+    showConfirmation(preview, body, reason);
+  });
+
+  function correctionRefused(e) {
+    if (ctx.authFailure(e)) return;
+    if (e.status === 409) {
+      ctx.error(`This certificate cannot be corrected: ${e.message}. Reload it to see its current state.`);
+    } else if (e.status === 422 && e.problems.length) {
+      const unplaced = [];
+      for (const p of e.problems) {
+        const key = String(p.field || "");
+        const input = $(ERROR_INPUT[key] || `c-${key.split(".").pop()}`) || $(`c-${key.split(".")[0]}`);
+        if (input) fieldError(input, `${p.problem}.`);
+        else unplaced.push(`${key}: ${p.problem}`);
+      }
+      ctx.error(`The correction was refused. ${unplaced.length ? unplaced.join("; ") + "." : "Check the highlighted fields."}`);
+      const bad = document.querySelector('#correct-form [aria-invalid="true"]');
+      if (bad) bad.focus();
+    } else {
+      ctx.error(`The correction failed: ${e.message}`);
+    }
+  }
+
+  const FIELD_LABELS = {
+    givenName: "Given name", familyName: "Family name", birthDate: "Date of birth", sex: "Sex", identifier: "Identifier",
+    mobile: "Mobile number", vaccine: "Vaccine", lot: "Lot (batch) number", date: "Vaccination date", dose: "Dose number",
+    totalDoses: "Doses in the series", centre: "Vaccination centre", practitioner: "Vaccinator", nextDose: "Next dose due",
+  };
+
+  function shown(value) {
+    if (value === null || value === undefined || value === "") return "(none)";
+    if (typeof value === "object") return [value.type, value.value].filter(Boolean).join(" ");
+    return String(value);
+  }
+
+  /** The confirmation: each changed field (old -> new) and the SMS, then issue or go back to the form. */
+  function showConfirmation(preview, body, reason) {
+    const old = current.hcid;
+    $("correct-form").hidden = true;
+    const box = $("correct-confirm");
+    const changes = (preview.changes || []).map((c) => el("li", { "data-field": c.field },
+      `${FIELD_LABELS[c.field] || c.field}: `, el("del", {}, shown(c.from)), " → ", el("ins", {}, shown(c.to))));
+    const sms = preview.sms || {};
+    const issue = el("button", { type: "button", class: "button", id: "confirm-correct" }, "Issue corrected certificate");
+    const back = el("button", { type: "button", class: "button button--secondary", id: "back-correct" }, "Back to the form");
+    box.replaceChildren(
+      el("h3", { id: "correct-confirm-heading", tabindex: "-1" }, "Check the correction before it is issued"),
+      el("p", {}, `Certificate ${old} will be replaced by a new certificate (version ${preview.version}); the current one stops verifying.`),
+      changes.length ? el("ul", { class: "changes", id: "correct-changes" }, ...changes) : el("p", { id: "correct-changes" }, "No field changes: the certificate is re-issued as it is."),
+      el("p", {}, el("strong", {}, "Reason: "), reason),
+      sms.text
+        ? el("div", {}, el("p", {}, `The holder gets this SMS at ${sms.to}:`), el("p", { class: "sms-preview", id: "correct-sms" }, sms.text))
+        : el("p", { id: "correct-sms" }, "No SMS: there is no mobile number on the certificate."),
+      el("div", { class: "button-row" }, issue, back));
+    box.hidden = false;
+    $("correct-confirm-heading").focus();
+    back.addEventListener("click", () => {
+      box.hidden = true;
+      $("correct-form").hidden = false;
+      $("correct-heading").focus();
+    });
+    issue.addEventListener("click", () => issueCorrection(old, body, reason, issue));
+  }
+
+  async function issueCorrection(old, body, reason, button) {
+    const token = ctx.token();
+    if (!token) return;
+    button.disabled = true;
     let result;
     try {
       result = await call(`/v1/admin/certificates/${encodeURIComponent(old)}/corrections`, { method: "POST", token, body: { ...body, reason } });
     } catch (e) {
-      if (button) button.disabled = false;
-      if (ctx.authFailure(e)) return;
-      if (e.status === 409) {
-        ctx.error(`This certificate cannot be corrected: ${e.message}. Reload it to see its current state.`);
-      } else if (e.status === 422 && e.problems.length) {
-        const unplaced = [];
-        for (const p of e.problems) {
-          const key = String(p.field || "");
-          const input = $(ERROR_INPUT[key] || `c-${key.split(".").pop()}`) || $(`c-${key.split(".")[0]}`);
-          if (input) fieldError(input, `${p.problem}.`);
-          else unplaced.push(`${key}: ${p.problem}`);
-        }
-        ctx.error(`The correction was refused. ${unplaced.length ? unplaced.join("; ") + "." : "Check the highlighted fields."}`);
-        const bad = document.querySelector('#correct-form [aria-invalid="true"]');
-        if (bad) bad.focus();
-      } else {
-        ctx.error(`The correction failed: ${e.message}`);
-      }
+      button.disabled = false;
+      $("correct-confirm").hidden = true;
+      $("correct-form").hidden = false;
+      correctionRefused(e);
       return;
     }
+    $("correct-confirm").hidden = true;
     $("correct-form").hidden = true;
     $("find-results").replaceChildren(); // its statuses are out of date now
     const fresh = result && result.hcid;
     ctx.notice(`Correction accepted: certificate ${fresh} replaces ${old}. Waiting for it to be issued…`);
     const shown = fresh ? await waitFor(fresh) : null;
-    if (button) button.disabled = false;
+    button.disabled = false;
     if (shown) {
       ctx.notice(`Corrected certificate ${fresh} issued; ${old} is now superseded. The holder is told by SMS.`);
     } else {
       ctx.notice(`Correction accepted: certificate ${fresh} replaces ${old}. It is not issued yet; use Reload in a moment.`);
       await open(old);
     }
-  });
+  }
 
   /** The corrected certificate is issued through the queue: poll for it (about 30 s at most). */
   async function waitFor(hcid) {

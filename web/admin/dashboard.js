@@ -121,6 +121,39 @@ function group(title, id, ...stats) {
     el("dl", { class: "stats", id }, ...stats));
 }
 
+/** A ranked list (centre, vaccine or dose -> count) of the last 30 days, as a table. */
+function breakdown(title, id, rows, label, name = (v) => String(v)) {
+  const list = Array.isArray(rows) ? rows : [];
+  return el("section", { class: "card stat-group", "aria-labelledby": `${id}-heading` },
+    el("h3", { id: `${id}-heading` }, title),
+    list.length
+      ? el("table", { class: "breakdown-table", id },
+        el("caption", { class: "hint" }, "Last 30 days"),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, label), el("th", { scope: "col" }, "Issued"))),
+        el("tbody", {}, ...list.map((r) => el("tr", {}, el("td", {}, name(r[Object.keys(r).find((k) => k !== "count")])), el("td", {}, count(r.count))))))
+      : el("p", { class: "hint", id }, "Nothing issued in the last 30 days."));
+}
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "over 24 hours";
+  if (seconds < 60) return `${seconds} seconds or less`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} minutes or less`;
+  return `${Math.round(seconds / 3600)} hours or less`;
+}
+
+function delayGroup(delay) {
+  const d = delay || {};
+  const n = number(d.count);
+  return el("section", { class: "card stat-group", "aria-labelledby": "stats-delay-heading" },
+    el("h3", { id: "stats-delay-heading" }, "Form received to SMS sent"),
+    n
+      ? el("dl", { class: "stats", id: "stats-delay" },
+        el("div", { class: "stat" }, el("dt", {}, "Half of them (p50)"), el("dd", {}, el("span", { class: "stat__value" }, duration(d.p50Seconds)))),
+        el("div", { class: "stat" }, el("dt", {}, "95 in 100 (p95)"), el("dd", {}, el("span", { class: "stat__value" }, duration(d.p95Seconds)))),
+        el("div", { class: "stat" }, el("dt", {}, "SMS measured"), el("dd", {}, el("span", { class: "stat__value" }, count(n)))))
+      : el("p", { class: "hint", id: "stats-delay" }, "No SMS sent in the last 30 days."));
+}
+
 export function renderDashboard(data, { width } = {}) {
   const sms = data.sms || {};
   const queue = data.queue || {};
@@ -143,6 +176,11 @@ export function renderDashboard(data, { width } = {}) {
         stat("Waiting", queue.depth, { id: "stat-queue-depth" }),
         stat("Dead letters", queue.deadLetters, { warn: dead > 0, id: "stat-dead-letters", hint: dead > 0 ? "Need attention: see the operations guide." : null }))),
     issuedChart(Array.isArray(data.issuedPerDay) ? data.issuedPerDay : [], { width }),
+    el("div", { class: "stat-groups" },
+      breakdown("By vaccination centre", "by-centre", data.issuedByCentre, "Centre"),
+      breakdown("By vaccine", "by-vaccine", data.issuedByVaccine, "Vaccine"),
+      breakdown("By dose", "by-dose", data.issuedByDose, "Dose", (d) => `Dose ${d}`),
+      delayGroup(data.issuanceDelay)),
   ];
 }
 

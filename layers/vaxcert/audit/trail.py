@@ -44,11 +44,15 @@ class Action(StrEnum):
     STAFF_PRINT = "staff.print"
     STAFF_SHC = "staff.shc"  # SMART Health Card file downloaded at a facility
     ADMIN_AUDIT = "admin.audit"
+    ADMIN_AUDIT_EXPORT = "admin.audit_export"
     ADMIN_SEARCH = "admin.search"
     ADMIN_VIEW = "admin.view"
     ADMIN_CORRECT = "admin.correct"
     ADMIN_REVOKE = "admin.revoke"
     ADMIN_DASHBOARD = "admin.dashboard"
+    ADMIN_KEYS = "admin.keys"
+    ADMIN_KEY_ROTATE = "admin.key_rotate"
+    ADMIN_KEY_WITHDRAW = "admin.key_withdraw"
     # Written by the issue worker (actor `source:<name>`): a certificate issued from a source's event,
     # a source's edit applied (changed field names only), an edit that met an admin's correction.
     INGEST_ISSUE = "ingest.issue"

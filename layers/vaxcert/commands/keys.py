@@ -9,7 +9,6 @@ from typing import Any
 
 from vaxcert.commands._output import add_json_argument, emit
 from vaxcert.commands._target import add_target_arguments, target_settings
-from vaxcert.resources import SIGNING_KEY_TAG
 
 
 def register(subparsers: Any) -> None:
@@ -115,39 +114,26 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-# IAM grants kms:Sign on document-signing keys by this tag, so rotated keys need no redeploy.
-PURPOSE_TAG = {"TagKey": SIGNING_KEY_TAG[0], "TagValue": SIGNING_KEY_TAG[1]}
-
-
 def run_rotate(args: argparse.Namespace) -> int:
-    from vaxcert.signing.trust_material import issue_dsc
+    from vaxcert.errors import Conflict
+    from vaxcert.signing.rotation import create_signing_key, rotate
     from vaxcert.store.aws import client
-    from vaxcert.store.trust import DSC, OWN, TrustRepository
+    from vaxcert.store.trust import TrustRepository
 
     settings = target_settings(args)
-    trust = TrustRepository()
-    csca = trust.own_csca()
-    if csca is None or not csca.key_id:
-        print("vaxcert keys rotate: no CSCA yet: run `vaxcert keys init` first", file=sys.stderr)
-        return 1
     now = datetime.now(UTC)
-    key = client("kms").create_key(
-        KeySpec="ECC_NIST_P256",
-        KeyUsage="SIGN_VERIFY",
-        Description=f"vaxcert document signing key (DSC private key, ES256), rotated {now:%Y-%m-%d}",
-        Tags=[PURPOSE_TAG, {"TagKey": "vaxcert:stage", "TagValue": settings.stage}],
-    )["KeyMetadata"]
-    own_dscs = [e for e in trust.all() if e.origin == OWN and e.certificate_type == DSC]
-    entry = issue_dsc(
-        trust,
-        signing_key_id=str(key["KeyId"]),
-        csca=csca,
-        country=settings.country,
-        now=now,
-        number=len(own_dscs) + 1,
-    )
+    try:
+        entry, key_id = rotate(
+            TrustRepository(),
+            new_key=lambda: create_signing_key(client("kms"), settings.stage, now),
+            country=settings.country,
+            now=now,
+        )
+    except Conflict as exc:
+        print(f"vaxcert keys rotate: {exc}", file=sys.stderr)
+        return 1
     text = (
-        f"DSC  kid={entry.kid_b64} key={key['KeyId']} "
+        f"DSC  kid={entry.kid_b64} key={key_id} "
         f"valid {entry.not_before:%Y-%m-%d}..{entry.not_after:%Y-%m-%d}\n"
         "New certificates use it within the issue function's signer cache period (5 minutes)."
     )
@@ -156,19 +142,16 @@ def run_rotate(args: argparse.Namespace) -> int:
 
 
 def run_withdraw(args: argparse.Namespace) -> int:
-    from vaxcert.store.trust import DSC, OWN, WITHDRAWN, TrustEntry, TrustRepository
+    from vaxcert.errors import Conflict, NotFound
+    from vaxcert.signing.rotation import withdraw
+    from vaxcert.store.trust import TrustRepository
 
     target_settings(args)
-    trust = TrustRepository()
-    entry = next((e for e in trust.all() if e.kid_b64 == args.kid), None)
-    if entry is None or entry.certificate_type != DSC or entry.origin != OWN:
-        print(f"vaxcert keys withdraw: {args.kid} is not one of our DSCs", file=sys.stderr)
+    try:
+        withdrawn = withdraw(TrustRepository(), args.kid, datetime.now(UTC))
+    except (NotFound, Conflict) as exc:
+        print(f"vaxcert keys withdraw: {exc}", file=sys.stderr)
         return 1
-    if entry.signing:
-        print("vaxcert keys withdraw: this DSC signs new certificates: rotate first", file=sys.stderr)
-        return 1
-    trust.put(TrustEntry(**{**entry.__dict__, "status": WITHDRAWN}), datetime.now(UTC))
-    withdrawn = TrustEntry(**{**entry.__dict__, "status": WITHDRAWN})
-    text = f"withdrawn kid={entry.kid_b64}: certificates it signed now verify UNKNOWN_ISSUER"
+    text = f"withdrawn kid={withdrawn.kid_b64}: certificates it signed now verify UNKNOWN_ISSUER"
     emit(args, {"withdrawn": entry_json(withdrawn)}, text)
     return 0

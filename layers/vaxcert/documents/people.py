@@ -35,20 +35,84 @@ def normalise_name(text: str) -> str:
     return _SEPARATORS.sub(" ", plain).strip()
 
 
-def name_tokens(person: Person) -> list[str]:
-    """Searchable starts: each whole name and each of its parts (double-barrelled names)."""
-    tokens: list[str] = []
-    for name in (person.family_name, person.given_name):
-        norm = normalise_name(name)
-        if norm:
-            tokens.append(norm)
-            tokens.extend(norm.split(" "))
-    return tokens
-
-
 def name_matches(person: Person, prefix: str) -> bool:
-    """`prefix` (already normalised) starts the family or given name, or one of their parts."""
-    return any(token.startswith(prefix) for token in name_tokens(person))
+    """`prefix` (already normalised) finds this person (see name_match_rank)."""
+    return name_match_rank(person, prefix) is not None
+
+
+# How well a typed name matches, best first: every part exact, every part at least a prefix, a typo.
+EXACT, PREFIX, TYPO = 0, 1, 2
+TYPO_MIN_LETTERS = 4  # "one typo in a name part of 4+ letters": shorter parts would match everyone
+
+
+def name_match_rank(person: Person, query: str) -> int | None:
+    """EXACT / PREFIX / TYPO, or None: how `query` (already normalised) matches the person's name.
+
+    Each word typed must match a different part of the family or given name, in any order ("Tanisha
+    Reid" and "Reid Tanisha"): exactly, as the start of the part, or, for words of 4+ letters, with
+    one typo (a letter missing, extra, wrong or two swapped: "Ried" -> "Reid"). The name typed without
+    spaces is also compared with the name written without them ("Mc Kenzie" finds "McKenzie").
+    """
+    words = query.split()
+    if not words:
+        return None
+    names = [normalise_name(n) for n in (person.family_name, person.given_name)]
+    parts = [p for n in names for p in n.split()]
+    ranks = [_part_rank(query.replace(" ", ""), "".join(n.split())) for n in (*names, "".join(names))]
+    ranks.append(_assign(words, parts))
+    found = [r for r in ranks if r is not None]
+    return min(found) if found else None
+
+
+def _assign(words: list[str], parts: list[str]) -> int | None:
+    """Worst rank over the words when each takes its best still-unused part (longest words first)."""
+    if len(words) > len(parts):
+        return None
+    free = list(parts)
+    worst = EXACT
+    for word in sorted(words, key=len, reverse=True):
+        best = min(
+            ((r, i) for i, part in enumerate(free) if (r := _part_rank(word, part)) is not None),
+            default=None,
+        )
+        if best is None:
+            return None
+        worst = max(worst, best[0])
+        free.pop(best[1])
+    return worst
+
+
+def _part_rank(word: str, part: str) -> int | None:
+    if not word or not part:
+        return None
+    if word == part:
+        return EXACT
+    if part.startswith(word):
+        return PREFIX
+    if len(word) >= TYPO_MIN_LETTERS and len(part) >= TYPO_MIN_LETTERS and one_edit_apart(word, part):
+        return TYPO
+    return None
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """At most one insertion, deletion, substitution or swap of two neighbours (OSA distance <= 1)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diffs) == 1:
+            return True
+        return (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long[k]), len(short))
+    return short[i:] == long[i + 1 :]
 
 
 def same_person(a: Certificate, b: Certificate) -> bool:

@@ -9,11 +9,11 @@ from typing import Any
 
 from vaxcert.audit.trail import Action, Actor, AuditTrail, Outcome, RequestInfo, Role
 from vaxcert.catalogue import Catalogue
-from vaxcert.documents.people import linked_certificates, ordered, summary
+from vaxcert.documents.people import linked_certificates
 from vaxcert.documents.service import CertificateDocuments, dose_certificates
-from vaxcert.errors import NotFound
-from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, legacy_fields, parse_search
-from vaxcert.issuance.certificate import Certificate
+from vaxcert.errors import Conflict, NotFound
+from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, parse_search, result_row
+from vaxcert.issuance.certificate import Certificate, CertificateStatus
 from vaxcert.resources import ADMIN_GROUP
 
 
@@ -39,7 +39,7 @@ class FacilityDesk:
         self, staff: StaffPrincipal, params: Mapping[str, str] | None, request: RequestInfo
     ) -> dict[str, Any]:
         query = parse_search(params, self.today())
-        found = ordered(find(query, self.certificates))
+        found = find(query, self.certificates)
         truncated = len(found) > MAX_RESULTS
         found = found[:MAX_RESULTS]
         self.audit.record(
@@ -49,10 +49,13 @@ class FacilityDesk:
             query=query.describe(),
             result_hcids=[c.hcid for c in found],
         )
-        rows = [{**summary(c, self.catalogue), **legacy_fields(c)} for c in found]
-        return {"certificates": rows, "truncated": truncated}
+        return {"certificates": [result_row(c, self.catalogue) for c in found], "truncated": truncated}
 
-    def pdf(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> tuple[Certificate, bytes]:
+    def pdf(
+        self, staff: StaffPrincipal, hcid: str, request: RequestInfo, *, print_anyway: bool = False
+    ) -> tuple[Certificate, bytes]:
+        """The PDF to print. A REVOKED or SUPERSEDED certificate only with `print_anyway` (audited as
+        such): the desk should hand over the current certificate, not one a verifier rejects."""
         certificate = self.certificates.get(hcid) if 16 <= len(hcid) <= 32 and hcid.isalnum() else None
         if certificate is None:
             self.audit.record(
@@ -60,9 +63,25 @@ class FacilityDesk:
             )
             raise NotFound("no such certificate")
         shown = dose_certificates(certificate, linked_certificates(certificate, self.certificates))
-        self.audit.record(
-            staff.actor, Action.STAFF_PRINT, request, hcid=hcid, result_hcids=[c.hcid for c in shown]
-        )
+        shown_hcids = [c.hcid for c in shown]
+        if certificate.status is not CertificateStatus.VALID:
+            query = {"status": certificate.status.value, "printAnyway": print_anyway}
+            if not print_anyway:
+                self.audit.record(
+                    staff.actor, Action.STAFF_PRINT, request, outcome=Outcome.CONFLICT, hcid=hcid, query=query
+                )
+                current = (
+                    f": the current one is {certificate.superseded_by}" if certificate.superseded_by else ""
+                )
+                raise Conflict(
+                    f"certificate {hcid} is {certificate.status.value}{current}; "
+                    "to print it anyway, ask again with printAnyway=true"
+                )
+            self.audit.record(
+                staff.actor, Action.STAFF_PRINT, request, hcid=hcid, query=query, result_hcids=shown_hcids
+            )
+        else:
+            self.audit.record(staff.actor, Action.STAFF_PRINT, request, hcid=hcid, result_hcids=shown_hcids)
         return certificate, self.documents.pdf(certificate, shown)
 
     def health_card(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> Certificate:

@@ -1,7 +1,8 @@
-"""Facility search: by mobile number, by date of birth narrowed by a name prefix, or by the DIVOC
-certificate id of a migrated certificate (`legacyId`).
+"""Facility search: by mobile number, by date of birth narrowed by a name, by certificate id or DIVOC id.
 
 A date of birth alone (or a name alone) matches too many people to show to a facility: refused.
+Names forgive order, case, accents, punctuation and one typo (documents.people.name_match_rank);
+exact and prefix matches come before typo matches.
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from vaxcert.documents.people import name_matches, normalise_name
+from vaxcert.catalogue import Catalogue
+from vaxcert.documents.people import name_match_rank, normalise_name, ordered, summary
 from vaxcert.errors import InvalidInput, Problem
+from vaxcert.facility.masks import mask_identifier, mask_mobile
 from vaxcert.issuance.certificate import Certificate
+from vaxcert.issuance.hcid import is_hcid
 from vaxcert.sources.phone import InvalidMobile, normalise_mobile
 
 MIN_NAME_CHARS = 2
 MAX_NAME_CHARS = 80
 MAX_RESULTS = 50
-LEGACY_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")  # DIVOC certificateIds (vaxcert.sources.divoc)
+# DIVOC certificateIds (vaxcert.sources.divoc): digits, or letters, digits, dots, underscores, dashes.
+LEGACY_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 
 
 class CertificateFinder(Protocol):
@@ -39,12 +44,17 @@ class CertificateFinder(Protocol):
 class SearchQuery:
     mobile: str | None = None  # E.164
     dob: date | None = None
-    name: str | None = None  # normalised prefix
+    name: str | None = None  # normalised, words in any order
+    hcid: str | None = None  # upper case, no spaces
     legacy_id: str | None = None  # DIVOC certificateId of a migrated certificate
 
     def describe(self) -> dict[str, Any]:
         """What the audit trail records as the query."""
         out: dict[str, Any] = {}
+        if self.hcid:
+            out["hcid"] = self.hcid
+        if self.legacy_id:
+            out["legacyId"] = self.legacy_id
         if self.mobile:
             out["mobile"] = self.mobile
         if self.dob:
@@ -61,10 +71,15 @@ def parse_search(params: Mapping[str, str] | None, today: date) -> SearchQuery:
     raw_mobile = (params.get("mobile") or "").strip()
     raw_dob = (params.get("dob") or "").strip()
     raw_name = (params.get("name") or "").strip()
+    raw_hcid = "".join((params.get("hcid") or "").split()).upper()
     raw_legacy = "".join((params.get("legacyId") or "").split())
     problems: list[Problem] = []
+
+    if raw_hcid and not is_hcid(raw_hcid[:64]):
+        problems.append(Problem("hcid", "must be the 20-character certificate id (letters and digits)"))
     if raw_legacy and not LEGACY_ID.match(raw_legacy):
-        problems.append(Problem("legacyId", "must be the DIVOC certificate id (letters and digits)"))
+        problems.append(Problem("legacyId", "must be the DIVOC certificate id (letters, digits, . _ -)"))
+    by_id = bool(raw_hcid or raw_legacy)
 
     mobile = None
     if raw_mobile:
@@ -90,7 +105,7 @@ def parse_search(params: Mapping[str, str] | None, today: date) -> SearchQuery:
         if len(name.replace(" ", "")) < MIN_NAME_CHARS:
             problems.append(Problem("name", f"give at least {MIN_NAME_CHARS} letters of the name"))
 
-    if not problems and not mobile and not raw_legacy:
+    if not problems and not mobile and not by_id:
         if raw_dob and not raw_name:
             problems.append(
                 Problem("name", "too broad: a date of birth needs a name (start of family or given name)")
@@ -101,27 +116,48 @@ def parse_search(params: Mapping[str, str] | None, today: date) -> SearchQuery:
             problems.append(Problem("mobile", "give a mobile number, or a date of birth and a name"))
     if problems:
         raise InvalidInput(problems)
-    return SearchQuery(mobile=mobile, dob=dob, name=name, legacy_id=raw_legacy or None)
+    return SearchQuery(mobile=mobile, dob=dob, name=name, hcid=raw_hcid or None, legacy_id=raw_legacy or None)
 
 
 def find(query: SearchQuery, certificates: CertificateFinder) -> list[Certificate]:
-    """Certificates matching the query; optional dob/name narrow a mobile search too."""
-    if query.legacy_id:
+    """Certificates matching the query, best name match first, then newest vaccination first.
+
+    An id (hcid, legacyId) or a mobile number selects; a date of birth and a name narrow any search."""
+    if query.hcid:
+        found = [c for c in [certificates.get(query.hcid)] if c is not None]
+    elif query.legacy_id:
         found = certificates.by_legacy_id(query.legacy_id)
-        if query.mobile:
-            found = [c for c in found if c.mobile == query.mobile]
     elif query.mobile:
         found = certificates.by_mobile(query.mobile)
     elif query.dob:
         found = certificates.by_dob(query.dob.isoformat())
     else:  # parse_search never produces this
         raise InvalidInput([Problem("mobile", "give a mobile number, or a date of birth and a name")])
+    if query.mobile and (query.hcid or query.legacy_id):
+        found = [c for c in found if c.mobile == query.mobile]
     if query.dob:
         found = [c for c in found if c.record.person.birth_date == query.dob]
+    found = ordered(found)
     if query.name:
-        prefix = query.name
-        found = [c for c in found if name_matches(c.record.person, prefix)]
+        name = query.name
+        ranked = [(rank, c) for c in found if (rank := name_match_rank(c.record.person, name)) is not None]
+        found = [c for _, c in sorted(ranked, key=lambda pair: pair[0])]  # stable: date order within a rank
     return found
+
+
+def result_row(certificate: Certificate, catalogue: Catalogue) -> dict[str, Any]:
+    """A search result: the list row plus what tells namesakes apart, masked (never the number or id)."""
+    person = certificate.record.person
+    row: dict[str, Any] = {
+        **summary(certificate, catalogue),
+        "mobileMasked": mask_mobile(certificate.mobile),
+        "identifierMasked": mask_identifier(person.identifier),
+        "centre": certificate.record.vaccination.centre,
+        "version": certificate.version,
+        "supersededBy": certificate.superseded_by,
+        "reason": certificate.revocation_reason,
+    }
+    return {**row, **legacy_fields(certificate)}
 
 
 def legacy_fields(certificate: Certificate) -> dict[str, Any]:

@@ -149,18 +149,60 @@ class RevokeRequest(_Loose):
 class CertificateSearch(BaseModel):
     mobile: str | None = Field(default=None, description="any accepted format; or dob + name")
     dob: dt.date | None = Field(default=None, description="YYYY-MM-DD, with name")
-    name: str | None = Field(default=None, description="prefix of a family or given name (2+ letters)")
+    name: str | None = Field(
+        default=None,
+        description="family and/or given name, any order, or their start (2+ letters); one typo "
+        "forgiven in a part of 4+ letters",
+    )
+    hcid: str | None = Field(default=None, description="a certificate id (spaces and case ignored)")
+    legacyId: str | None = Field(
+        default=None, description="the DIVOC certificateId of a migrated certificate"
+    )
 
 
 class AdminSearch(CertificateSearch):
-    hcid: str | None = Field(default=None, description="an HCID (instead of the other parameters)")
+    pass
 
 
 class AuditQuery(BaseModel):
-    hcid: str | None = Field(default=None, description="exactly one of hcid, actor, mobile")
+    hcid: str | None = Field(default=None, description="at most one of hcid, actor, mobile")
     actor: str | None = None
     mobile: str | None = None
+    from_: str | None = Field(
+        default=None, alias="from", description="none of hcid/actor/mobile: ISO 8601 date or date-time"
+    )
+    to: str | None = Field(default=None, description="ISO 8601 date (whole day) or date-time; default now")
+    action: str | None = Field(default=None, description="only entries of this action, e.g. staff.print")
+    next: str | None = Field(default=None, description="the `next` cursor of the previous page")
     limit: int = Field(default=100, ge=1, le=500)
+
+
+class AuditExportQuery(BaseModel):
+    from_: str = Field(alias="from", description="ISO 8601 date or date-time")
+    to: str | None = Field(
+        default=None, description="ISO 8601 date or date-time (default now); 31 days at most"
+    )
+    action: str | None = None
+
+
+class FacilityPdfQuery(BaseModel):
+    printAnyway: bool = Field(
+        default=False, description="print a REVOKED or SUPERSEDED certificate (audited)"
+    )
+
+
+class CorrectionQuery(BaseModel):
+    preview: bool = Field(
+        default=False, description="answer 200 with the changes (old -> new) and the SMS text; issue nothing"
+    )
+
+
+class KeyRotateRequest(_Strict):
+    reason: str | None = Field(default=None, max_length=MAX_REASON, description="kept in the audit trail")
+
+
+class KeyWithdrawRequest(_Strict):
+    reason: str = Field(min_length=1, max_length=MAX_REASON)
 
 
 # (method, path) -> the request body model. Every POST route needs one (a unit test checks).
@@ -174,12 +216,17 @@ REQUEST_BODIES: dict[tuple[str, str], type[BaseModel]] = {
     ("POST", "/v1/staff/session/challenge"): StaffChallengeRequest,
     ("POST", "/v1/admin/certificates/{hcid}/corrections"): CorrectionRequest,
     ("POST", "/v1/admin/certificates/{hcid}/revoke"): RevokeRequest,
+    ("POST", "/v1/admin/keys/rotate"): KeyRotateRequest,
+    ("POST", "/v1/admin/keys/{kid}/withdraw"): KeyWithdrawRequest,
 }
 
 QUERY_PARAMETERS: dict[tuple[str, str], type[BaseModel]] = {
     ("GET", "/v1/facility/certificates"): CertificateSearch,
     ("GET", "/v1/admin/certificates"): AdminSearch,
     ("GET", "/v1/admin/audit"): AuditQuery,
+    ("GET", "/v1/admin/audit/export"): AuditExportQuery,
+    ("GET", "/v1/facility/certificates/{hcid}/pdf"): FacilityPdfQuery,
+    ("POST", "/v1/admin/certificates/{hcid}/corrections"): CorrectionQuery,
 }
 
 # --- responses -----------------------------------------------------------------------------------
@@ -193,6 +240,8 @@ _SUCCESS: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/v1/citizen/otp"): {202: "a code was sent if the number has certificates (always 202)"},
     ("POST", "/v1/admin/certificates/{hcid}/corrections"): {202: "the correction is being issued"},
     ("GET", "/v1/revocation-list"): {200: "the signed revocation list"},
+    ("POST", "/v1/admin/keys/rotate"): {201: "the new signing DSC"},
+    ("GET", "/v1/admin/audit/export"): {200: "text/csv, one row per entry, newest first"},
 }
 _PDF_ROUTES = {"/v1/citizen/certificates/{hcid}/pdf", "/v1/facility/certificates/{hcid}/pdf"}
 _HEALTH_CARD_ROUTES = {"/v1/citizen/certificates/{hcid}/shc", "/v1/facility/certificates/{hcid}/shc"}
@@ -214,6 +263,11 @@ _EXTRA_ERRORS: dict[tuple[str, str], dict[int, str]] = {
         409: "superseded, revoked, in progress or at the correction limit"
     },
     ("POST", "/v1/admin/certificates/{hcid}/revoke"): {409: "superseded: revoke the current version"},
+    ("GET", "/v1/facility/certificates/{hcid}/pdf"): {
+        409: "REVOKED or SUPERSEDED: printAnyway=true to print"
+    },
+    ("POST", "/v1/admin/keys/rotate"): {409: "no CSCA yet (vaxcert keys init)"},
+    ("POST", "/v1/admin/keys/{kid}/withdraw"): {409: "the signing DSC: rotate first"},
 }
 _SCHEMES = {
     Auth.INGEST_KEY: "ingestKey",

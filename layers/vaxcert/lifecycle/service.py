@@ -15,14 +15,17 @@ from typing import Any, Protocol
 
 from vaxcert.audit.trail import Action, AuditEntry, AuditTrail, Outcome, RequestInfo
 from vaxcert.catalogue import Catalogue
-from vaxcert.documents.people import ordered, summary
+from vaxcert.documents.people import summary
 from vaxcert.errors import Conflict, InvalidInput, NotFound, Problem, TransientFailure
 from vaxcert.facility.desk import StaffPrincipal
-from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, legacy_fields, parse_search
+from vaxcert.facility.masks import mask_mobile
+from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, parse_search, result_row
 from vaxcert.intake import content_hash
 from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStatus
+from vaxcert.issuance.delay import delay_percentiles
 from vaxcert.issuance.hcid import is_hcid, new_hcid
 from vaxcert.issuance.ports import StoredEvent
+from vaxcert.issuance.service import corrected_sms_text
 from vaxcert.lifecycle.corrections import (
     MAX_REASON,
     apply_correction,
@@ -72,6 +75,10 @@ class StatsPort(Protocol):
     def read(self, today: date, days: int = 30) -> dict[str, Any]: ...
 
 
+class IssuanceMixPort(Protocol):
+    def read(self, today: date, days: int = 30) -> dict[str, dict[str, int]]: ...
+
+
 @dataclass
 class Lifecycle:
     certificates: LifecycleCertificates
@@ -86,6 +93,10 @@ class Lifecycle:
     # (queue depth, dead letters) of the issue queue.
     queue_depths: Callable[[], tuple[int, int]]
     max_corrections: int = 5
+    # Issuance by centre / vaccine / dose and the delay histogram (store.stats.IssuanceMix); optional.
+    mix: IssuanceMixPort | None = None
+    # The portal address in the SMS a correction sends (settings.portal_url), for its preview.
+    portal_url: str = ""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     # --- corrections ---------------------------------------------------------------------------
@@ -169,6 +180,49 @@ class Lifecycle:
         if self.certificates.get(new) is None and self.events.load_stored(old.event_id, revision):
             self.queue.send(old.event_id, revision)
 
+    def preview_correction(
+        self, staff: StaffPrincipal, hcid: str, body: Any, request: RequestInfo
+    ) -> dict[str, Any]:
+        """What `correct` would do, without doing it: each changed field (old -> new) and the SMS the
+        holder will get, for the admin page's confirmation. Validated exactly as `correct` validates."""
+        correction = parse_correction(body)
+        old = self._certificate(staff, Action.ADMIN_CORRECT, hcid, request)
+        refusal = self._correction_refusal(old)
+        if refusal:
+            raise Conflict(refusal)
+        base = self.events.load_stored(old.event_id, old.revision)
+        if base is None:
+            raise TransientFailure(f"the event of {hcid} is missing from the event log")
+        version = old.version + 1
+        corrected = apply_correction(
+            base.event,
+            correction.changes,
+            revision=correction_revision(version, "PREVIEW"),
+            catalogue=self.catalogue,
+        )
+        before, after = correctable_fields(base.event), correctable_fields(corrected)
+        changes = [
+            {"field": name, "from": before.get(name), "to": after.get(name)}
+            for name in after
+            if before.get(name) != after.get(name)
+        ]
+        person = old.record.person.model_copy(
+            update={"given_name": corrected.person.given_name, "family_name": corrected.person.family_name}
+        )
+        holder = old.model_copy(update={"record": old.record.model_copy(update={"person": person})})
+        mobile = corrected.person.mobile
+        self.audit.record(staff.actor, Action.ADMIN_VIEW, request, hcid=hcid, query={"preview": "correction"})
+        return {
+            "hcid": hcid,
+            "version": version,
+            "reissue": correction.reissue,
+            "changes": changes,
+            "sms": {
+                "to": mask_mobile(mobile),
+                "text": corrected_sms_text(holder, self.portal_url) if mobile else None,
+            },
+        }
+
     # --- revocation ----------------------------------------------------------------------------
     def revoke(self, staff: StaffPrincipal, hcid: str, body: Any, request: RequestInfo) -> dict[str, Any]:
         reason = body.get("reason") if isinstance(body, dict) else None
@@ -237,22 +291,14 @@ class Lifecycle:
             query: dict[str, Any] = {"hcid": raw_hcid}
         else:
             parsed = parse_search(params, self.clock().date())
-            found = ordered(find(parsed, self.certificates))
+            found = find(parsed, self.certificates)
             query = parsed.describe()
         truncated = len(found) > MAX_RESULTS
         found = found[:MAX_RESULTS]
         self.audit.record(
             staff.actor, Action.ADMIN_SEARCH, request, query=query, result_hcids=[c.hcid for c in found]
         )
-        rows = [
-            {
-                **summary(c, self.catalogue),
-                "version": c.version,
-                "supersededBy": c.superseded_by,
-                **legacy_fields(c),
-            }
-            for c in found
-        ]
+        rows = [result_row(c, self.catalogue) for c in found]
         return {"certificates": rows, "truncated": truncated}
 
     def dashboard(self, staff: StaffPrincipal, request: RequestInfo, days: int = 30) -> dict[str, Any]:
@@ -261,6 +307,7 @@ class Lifecycle:
         depth, dead = self.queue_depths()
         expected, sent, failed = counts["smsExpected"], counts["smsSent"], counts["smsFailed"]
         return {
+            **self._issuance_mix(days),
             "issuedPerDay": counts["perDay"],
             "sms": {"sent": sent, "failed": failed, "pending": max(expected - sent, 0)},
             "queue": {"depth": depth, "deadLetters": dead},
@@ -272,6 +319,28 @@ class Lifecycle:
             },
             # Source edits that changed a field an administrator had corrected (ingest.edit_conflict).
             "edits": {"conflicts": counts.get("editConflicts", 0)},
+        }
+
+    def _issuance_mix(self, days: int) -> dict[str, Any]:
+        mix = self.mix.read(self.clock().date(), days) if self.mix else {}
+
+        def ranked(kind: str, label: str, name: Callable[[str], Any] = str) -> list[dict[str, Any]]:
+            counts = (mix.get(kind) or {}).items()
+            return [{label: name(k), "count": n} for k, n in sorted(counts, key=lambda kv: (-kv[1], kv[0]))]
+
+        def vaccine(key: str) -> str:
+            product = self.catalogue.products.get(key)
+            return product.display if product else key
+
+        by_dose = sorted(
+            ranked("dose", "dose", lambda d: int(d) if d.isdigit() else d), key=lambda r: str(r["dose"])
+        )
+        return {
+            "issuedByCentre": ranked("centre", "centre"),
+            "issuedByVaccine": ranked("vaccine", "vaccine", vaccine),
+            "issuedByDose": by_dose,
+            "issuanceDelay": delay_percentiles(mix.get("delay") or {}),
+            "mixDays": days,
         }
 
     # --- helpers -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import PutError
@@ -29,7 +29,13 @@ def _item(entry: AuditEntry) -> AuditItem:
         resultHcids=entry.result_hcids,
         sourceIp=entry.source_ip,
         userAgent=entry.user_agent,
+        day=audit_day(entry.at),
     )
+
+
+def audit_day(at: datetime) -> str:
+    """The ByDay partition of an entry: its UTC date."""
+    return at.astimezone(UTC).date().isoformat()
 
 
 def _entry(item: AuditItem) -> AuditEntry:
@@ -124,6 +130,33 @@ class DynamoAuditStore:
     def by_index_key(self, key: str, limit: int) -> list[AuditEntry]:
         items = AuditIndexItem.by_index_key.query(key, scan_index_forward=False, limit=limit)
         return [_from_index(i) for i in items]
+
+    @transient_on_aws_errors
+    def by_day(
+        self,
+        day: str,
+        start: datetime,
+        end: datetime,
+        action: str | None,
+        limit: int,
+        after: dict[str, Any] | None,
+    ) -> tuple[list[AuditEntry], dict[str, Any] | None]:
+        """One ByDay partition, newest first (vaxcert.audit.browse.AuditDayStore)."""
+        results = AuditItem.by_day.query(
+            day,
+            AuditItem.at.between(_at(start), _at(end)),
+            filter_condition=(AuditItem.action == action) if action else None,
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key={k: {"S": v} for k, v in after.items()} if after else None,
+        )
+        entries = _entries(results)
+        last = results.last_evaluated_key
+        return entries, ({k: str(v["S"]) for k, v in last.items()} if last else None)
+
+
+def _at(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _entries(items: Iterable[AuditItem]) -> list[AuditEntry]:

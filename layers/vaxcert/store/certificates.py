@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,9 @@ from vaxcert.sources.vaccination import VaccinationEvent
 from vaxcert.store.aws import is_conditional_failure, transient_on_aws_errors
 from vaxcert.store.events import EventLog
 from vaxcert.store.models import CertificateItem
-from vaxcert.store.stats import Stats
+from vaxcert.store.stats import IssuanceMix, Stats
+
+logger = logging.getLogger(__name__)
 
 
 def to_item(c: Certificate) -> CertificateItem:
@@ -42,10 +45,10 @@ def to_item(c: Certificate) -> CertificateItem:
         revokedAt=c.revoked_at.isoformat() if c.revoked_at else None,
         revocationReason=c.revocation_reason,
         revocationList=REVOKED_PARTITION if c.status is not CertificateStatus.VALID else None,
+        legacyId=c.legacy_id,
         caseKey=c.case_key,
         identityKey=c.identity_key,
         noticeStatus=c.notice_status.value if c.notice_status is not SmsStatus.NONE else None,
-        legacyId=c.legacy_id,
     )
 
 
@@ -71,11 +74,11 @@ def from_item(item: CertificateItem) -> Certificate:
         superseded_by=item.supersededBy,
         revoked_at=datetime.fromisoformat(item.revokedAt) if item.revokedAt else None,
         revocation_reason=item.revocationReason,
+        legacy_id=item.legacyId,
         case_key=item.caseKey,
         identity_key=item.identityKey,
         notice_status=SmsStatus(item.noticeStatus) if item.noticeStatus else SmsStatus.NONE,
         notice_claimed_at=datetime.fromisoformat(item.noticeClaimedAt) if item.noticeClaimedAt else None,
-        legacy_id=item.legacyId,
     )
 
 
@@ -303,10 +306,12 @@ class DynamoIssuanceStore:
         events: EventLog | None = None,
         certificates: CertificateRepository | None = None,
         stats: Stats | None = None,
+        mix: IssuanceMix | None = None,
     ):
         self.events = events or EventLog()
         self.certificates = certificates or CertificateRepository()
         self.stats = stats or Stats()
+        self.mix = mix or IssuanceMix()
 
     @transient_on_aws_errors
     def load_event(self, event_id: str, revision: str) -> StoredEvent | None:
@@ -326,6 +331,13 @@ class DynamoIssuanceStore:
         if stored:
             # An SMS is expected only when one will be sent (not for a migration without --notify).
             self.stats.issued(certificate.issued_at.date(), certificate.sms_status is SmsStatus.PENDING)
+            vaccination = certificate.record.vaccination
+            self.mix.issued(
+                certificate.issued_at.date(),
+                centre=vaccination.centre,
+                vaccine=certificate.vaccine_key,
+                dose=vaccination.dose,
+            )
         return stored
 
     @transient_on_aws_errors
@@ -347,6 +359,17 @@ class DynamoIssuanceStore:
         self.certificates.sms_sent(hcid, message_id, now, slot)
         if slot is SmsSlot.ISSUE:
             self.stats.sms_sent()
+            self._count_delay(hcid, now)
+
+    def _count_delay(self, hcid: str, now: datetime) -> None:
+        """Form received -> SMS accepted, for the dashboard; never fails the send it measures."""
+        try:
+            certificate = self.certificates.get(hcid)
+            received = certificate and self.events.received_at(certificate.event_id, certificate.revision)
+            if received:
+                self.mix.sms_delay(now.date(), (now - received).total_seconds())
+        except Exception as exc:
+            logger.warning("issuance delay not counted: %s", type(exc).__name__)
 
     @transient_on_aws_errors
     def mark_event_issued(self, event_id: str, revision: str, hcid: str, now: datetime) -> None:

@@ -100,6 +100,14 @@ class EventLog:
             condition=EventItem.hcid == hcid,
         )
 
+    def received_at(self, event_id: str, revision: str) -> datetime | None:
+        """When the form (or correction) of this revision first arrived."""
+        try:
+            item = EventItem.get(event_id, revision, attributes_to_get=["receivedAt"])
+        except EventItem.DoesNotExist:
+            return None
+        return datetime.fromisoformat(item.receivedAt)
+
     def load(self, event_id: str, revision: str) -> tuple[VaccinationEvent, str | None] | None:
         try:
             item = EventItem.get(event_id, revision, consistent_read=True)

@@ -111,6 +111,8 @@ class CertificateItem(Model):
     revokedAt = UnicodeAttribute(null=True)
     revocationReason = UnicodeAttribute(null=True)
     revocationList = UnicodeAttribute(null=True)
+    # DIVOC certificateId of a migrated certificate (`vaxcert migrate divoc`); ByLegacyId key.
+    legacyId = UnicodeAttribute(null=True)
     # Person link keys (vaxcert.sources.person_keys); sparse index keys, absent when unknown.
     caseKey = UnicodeAttribute(null=True)
     identityKey = UnicodeAttribute(null=True)
@@ -121,16 +123,14 @@ class CertificateItem(Model):
     noticeClaim = UnicodeAttribute(null=True)
     noticeSentAt = UnicodeAttribute(null=True)
     noticeMessageId = UnicodeAttribute(null=True)
-    # DIVOC certificateId of a migrated certificate (`vaxcert migrate divoc`); ByLegacyId key.
-    legacyId = UnicodeAttribute(null=True)
 
     by_mobile = CertificatesByMobile()
     by_dob = CertificatesByDob()
     by_event = CertificatesByEvent()
     by_revocation = CertificatesByRevocation()
+    by_legacy_id = CertificatesByLegacyId()
     by_case = CertificatesByCase()
     by_identity = CertificatesByIdentity()
-    by_legacy_id = CertificatesByLegacyId()
 
 
 class EventItem(Model):
@@ -225,6 +225,14 @@ class AuditByActor(_Index):
     at = UnicodeAttribute(range_key=True)
 
 
+class AuditByDay(_Index):
+    class Meta(_Index.Meta):
+        index_name = "ByDay"
+
+    day = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+
+
 class AuditItem(Model):
     """One audit entry; written once with a conditional put, never updated or deleted."""
 
@@ -244,9 +252,12 @@ class AuditItem(Model):
     resultHcids = JSONAttribute(null=True)
     sourceIp = UnicodeAttribute(null=True)
     userAgent = UnicodeAttribute(null=True)
+    # UTC day of `at` (YYYY-MM-DD): the ByDay partition (vaxcert.audit.browse).
+    day = UnicodeAttribute(null=True)
 
     by_hcid = AuditByHcid()
     by_actor = AuditByActor()
+    by_day = AuditByDay()
 
 
 class AuditByIndexKey(_Index):

@@ -12,6 +12,7 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
+from vaxcert.issuance.delay import delay_bucket
 from vaxcert.logs import get_logger
 from vaxcert.store.models import StatsItem
 
@@ -73,4 +74,64 @@ class Stats:
             {"date": d.isoformat(), "count": int(found[day_key(d)].issued or 0) if day_key(d) in found else 0}
             for d in wanted
         ]
+        return out
+
+
+# --- issuance mix and delay -------------------------------------------------------------------------
+# One item per day (`mix#YYYY-MM-DD`) whose attributes are counters named after what they count:
+# `centre:<name>`, `vaccine:<key>`, `dose:<n>`, and `delay:<upper bound in seconds>` (a histogram of
+# form received -> SMS accepted). An ADD on a top-level attribute creates it, so one UpdateItem per
+# change counts any centre name without knowing the names in advance.
+MIX_PREFIX = "mix#"
+MAX_LABEL = 100
+
+
+def mix_key(day: date) -> str:
+    return f"{MIX_PREFIX}{day.isoformat()}"
+
+
+class IssuanceMix:
+    """Counters for the dashboard's issuance by centre / vaccine / dose and the issuance delay."""
+
+    def _table(self) -> tuple[Any, str]:
+        from vaxcert.store.aws import client
+
+        return client("dynamodb", getattr(StatsItem.Meta, "region", None)), StatsItem.Meta.table_name
+
+    def _add(self, day: date, names: list[str]) -> None:
+        try:
+            dynamodb, table = self._table()
+            aliases = {f"#n{i}": name[:MAX_LABEL] for i, name in enumerate(names)}
+            dynamodb.update_item(
+                TableName=table,
+                Key={"pk": {"S": mix_key(day)}},
+                UpdateExpression="ADD " + ", ".join(f"{alias} :one" for alias in aliases),
+                ExpressionAttributeNames=aliases,
+                ExpressionAttributeValues={":one": {"N": "1"}},
+            )
+        except Exception as exc:  # counting must never fail issuance
+            logger.warning("issuance mix update failed: %s", type(exc).__name__)
+
+    def issued(self, day: date, *, centre: str | None, vaccine: str, dose: int) -> None:
+        centre_name = " ".join((centre or "").split()) or "(no centre)"
+        self._add(day, [f"centre:{centre_name}", f"vaccine:{vaccine}", f"dose:{dose}"])
+
+    def sms_delay(self, day: date, seconds: float) -> None:
+        self._add(day, [f"delay:{delay_bucket(max(seconds, 0.0))}"])
+
+    def read(self, today: date, days: int = 30) -> dict[str, dict[str, int]]:
+        """Counts over the last `days` days: {"centre": {name: n}, "vaccine": {...}, "dose": {...},
+        "delay": {bucket: n}}."""
+        dynamodb, table = self._table()
+        keys = [{"pk": {"S": mix_key(today - timedelta(days=n))}} for n in range(days)]
+        out: dict[str, dict[str, int]] = {"centre": {}, "vaccine": {}, "dose": {}, "delay": {}}
+        pending: dict[str, Any] = {table: {"Keys": keys}}
+        while pending:
+            answer = dynamodb.batch_get_item(RequestItems=pending)
+            for item in answer.get("Responses", {}).get(table, []):
+                for name, value in item.items():
+                    kind, _, label = name.partition(":")
+                    if kind in out and label and "N" in value:
+                        out[kind][label] = out[kind].get(label, 0) + int(value["N"])
+            pending = answer.get("UnprocessedKeys") or {}
         return out

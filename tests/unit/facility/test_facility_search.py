@@ -7,9 +7,19 @@ from datetime import date
 import pytest
 
 from tests.factories import example_record
-from vaxcert.documents.people import name_matches, normalise_name
+from vaxcert.documents.people import (
+    EXACT,
+    PREFIX,
+    TYPO,
+    name_match_rank,
+    name_matches,
+    normalise_name,
+    one_edit_apart,
+)
 from vaxcert.errors import InvalidInput
+from vaxcert.facility.masks import mask_identifier, mask_mobile
 from vaxcert.facility.search import SearchQuery, parse_search
+from vaxcert.formats.ddcc import Identifier
 
 TODAY = date(2024, 6, 1)
 
@@ -32,10 +42,91 @@ def test_normalise_name(raw: str, norm: str) -> None:
 
 def test_name_prefix_matches_family_or_given_name_or_a_part() -> None:
     person = example_record(person={"given_name": "Zoë Marie", "family_name": "O'Brien-Campbell"}).person
-    for prefix in ("zo", "zoe m", "mar", "obr", "obrien c", "camp"):
+    for prefix in ("zo", "zoe m", "mar", "obr", "obrien c", "camp", "O'Brien-Campbell"):
         assert name_matches(person, normalise_name(prefix)), prefix
-    for prefix in ("brien", "ampbell", "zz"):
+    # A part missing its first letter is one typo away (4+ letters); shorter fragments are not.
+    assert name_match_rank(person, "brien") == TYPO
+    for prefix in ("rien", "ampb", "zz", "bri", "mar zoe zoe"):
         assert not name_matches(person, normalise_name(prefix)), prefix
+
+
+@pytest.mark.parametrize(
+    ("given", "family", "typed", "rank"),
+    [
+        ("Tanisha", "Reid", "Tanisha Reid", EXACT),
+        ("Tanisha", "Reid", "reid TANISHA", EXACT),
+        ("Tanisha", "Reid", "Ried", TYPO),
+        ("Tanisha", "Reid", "Tanisha Ried", TYPO),
+        ("Kimberly", "Williams", "Wiliams", TYPO),
+        ("Kimberly", "Williams", "Willaims", TYPO),
+        ("Kimberly", "Williams", "Wilxiams", TYPO),
+        ("Kimberly", "Williams", "Willliams", TYPO),
+        ("Kimberly", "Williams", "Kim Will", PREFIX),
+        ("Zoë", "O'Brien", "zoe obrien", EXACT),
+        ("Ann-Marie", "McKenzie", "Mc Kenzie", EXACT),
+        ("Ann-Marie", "McKenzie", "Ann Marie", EXACT),
+        ("Ann-Marie", "McKenzie", "annmarie", EXACT),
+    ],
+)
+def test_forgiving_name_ranks(given: str, family: str, typed: str, rank: int) -> None:
+    person = example_record(person={"given_name": given, "family_name": family}).person
+    assert name_match_rank(person, normalise_name(typed)) == rank
+
+
+@pytest.mark.parametrize(
+    ("typed"),
+    ["Rid", "Raid Tanisha Reid", "Wlims", "Reeed", "Ried Ried", "Tanisha Reid Reid"],
+)
+def test_names_too_far_off_do_not_match(typed: str) -> None:
+    person = example_record(person={"given_name": "Tanisha", "family_name": "Reid"}).person
+    # Two typos, a three-letter typo, more words than name parts: no match.
+    assert name_match_rank(person, normalise_name(typed)) is None, typed
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "near"),
+    [
+        ("reid", "ried", True),
+        ("abc", "abd", True),
+        ("abcd", "abd", True),
+        ("ab", "ba", True),
+        ("abcd", "badc", False),
+        ("abcd", "ab", False),
+        ("abcd", "abdd", True),
+        ("abcde", "acbed", False),
+    ],
+)
+def test_one_edit_apart(a: str, b: str, near: bool) -> None:
+    assert one_edit_apart(a, b) is near and one_edit_apart(b, a) is near
+
+
+def test_search_by_hcid_and_legacy_id_ignores_spaces_and_case() -> None:
+    query = parse_search({"hcid": " 0123 4567 89ab cdef ghjk "}, TODAY)
+    assert query == SearchQuery(hcid="0123456789ABCDEFGHJK")
+    assert query.describe() == {"hcid": "0123456789ABCDEFGHJK"}
+    assert parse_search({"legacyId": " 123 456 789 "}, TODAY) == SearchQuery(legacy_id="123456789")
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"hcid": "not-an-id"}, "hcid"),
+        ({"hcid": "0123456789ABCDEFGHJ"}, "hcid"),
+        ({"legacyId": "12;3"}, "legacyId"),
+    ],
+)
+def test_bad_ids_are_refused(params, field: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_search(params, TODAY)
+    assert [p.field for p in refused.value.problems] == [field]
+
+
+def test_masks_show_what_tells_people_apart_and_nothing_more() -> None:
+    assert mask_mobile("+18765551234") == "876\u2022\u2022\u20221234"
+    assert mask_mobile(None) is None
+    assert mask_identifier(Identifier(type="TRN", value="123 456 789")) == "TRN \u2022\u2022\u2022789"
+    assert mask_identifier(Identifier(type="PPN", value="AB")) == "PPN \u2022\u2022\u2022"
+    assert mask_identifier(None) is None
 
 
 def test_mobile_search_in_any_format() -> None:
@@ -81,7 +172,8 @@ def test_search_by_divoc_certificate_id_of_a_migrated_certificate() -> None:
 
     class Finder:
         def by_legacy_id(self, legacy_id: str) -> list[object]:
-            return [type("C", (), {"legacy_id": legacy_id, "mobile": None})()]
+            record = example_record()
+            return [type("C", (), {"legacy_id": legacy_id, "mobile": None, "record": record, "hcid": "X"})()]
 
     [found] = find(query, Finder())  # type: ignore[arg-type]
     assert legacy_fields(found) == {"legacyId": "891244125"}
