@@ -186,7 +186,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     from local_stack.provision import provision
     from tests.infra.conftest import synthesize
 
-    bundle = build(BUILD / "bundle-test")
+    # A fresh folder per run: nothing left by an earlier or concurrent run can mix into the bundle.
+    bundle = build(tmp_path_factory.mktemp("bundle"))
     runtime = runtime_packages()
     template = synthesize(tmp_path_factory.mktemp("cdk-out")).template
     port = free_port()
