@@ -60,6 +60,18 @@ class LocalStack:
     def ingest(self, form: dict[str, Any]) -> HttpResponse:
         return self.request("POST", "/v1/ingest/commcare", form, self.ingest_headers)
 
+    def staff_token(self, role: str) -> str:
+        """Sign in as a demo staff account. Sign-outs are recorded in whole seconds and refuse tokens
+        authenticated in that second, so when another test on this shared stack has just signed the same
+        account out, the sign-in is refused once: wait for the next second and sign in again."""
+        for attempt in range(2):
+            response = self.request("POST", "/v1/staff/session", dict(self.credentials[role]))
+            if response.status == 200:
+                return str(response.json()["token"])
+            if attempt == 0 and response.status == 401:
+                time.sleep(1.1)
+        raise AssertionError(f"staff sign-in as {role}: {response.status} {response.body[:300]!r}")
+
     def sms(self) -> list[dict[str, Any]]:
         return self.request("GET", "/_local/sms").json()
 

@@ -107,10 +107,7 @@ def world(stack: LocalStack, new_form_module: Callable[..., dict[str, Any]]) -> 
 
     certificates = stack.wait_for(issued)
     env = stack.credentials["aws"]["env"]
-    staff = {
-        role: stack.request("POST", "/v1/staff/session", dict(stack.credentials[role])).json()["token"]
-        for role in ("facility", "admin")
-    }
+    staff = {role: stack.staff_token(role) for role in ("facility", "admin")}
     now = int(time.time())
     kid, cognito_key = _moto_cognito_key()
     cognito_claims = {

@@ -61,7 +61,7 @@ def test_correction_racing_duplicates_and_an_edit_leaves_one_current_version(
     form = new_form(mobile_number=local)
     assert stack.ingest(form).status == 202
     (first,) = stack.wait_for(lambda: _mine(stack, form["id"]))
-    admin = stack.request("POST", "/v1/staff/session", dict(stack.credentials["admin"])).json()["token"]
+    admin = stack.staff_token("admin")
     edit = json.loads(json.dumps(form))
     edit["edited_on"] = "2021-12-15T09:00:00.000000Z"
     edit["form"]["vaccination"]["lot_number"] = "FK5128"

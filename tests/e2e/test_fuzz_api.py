@@ -146,10 +146,7 @@ class World:
         self.pdf_hcid, self.revoke_hcid = hcids[0], hcids[1]
         self.correctable = hcids[2:]  # a successful correction supersedes one: move to the next
         self.qr = next(c["qr"] for c in stored_certificates(stack) if c["hcid"] == self.pdf_hcid)
-        staff = {
-            role: stack.request("POST", "/v1/staff/session", dict(stack.credentials[role])).json()["token"]
-            for role in ("facility", "admin")
-        }
+        staff = {role: stack.staff_token(role) for role in ("facility", "admin")}
         self.headers: dict[Auth, dict[str, str]] = {
             Auth.PUBLIC: {},
             Auth.INGEST_KEY: stack.ingest_headers,

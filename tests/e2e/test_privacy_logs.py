@@ -81,7 +81,7 @@ def test_full_run_logs_no_personal_data(logged: LocalStack, example_form_module:
     )
     assert pdf.status == 200
 
-    staff = stack.request("POST", "/v1/staff/session", dict(stack.credentials["facility"])).json()["token"]
+    staff = stack.staff_token("facility")
     for query in (f"mobile={local}", f"dob={dob}&name={family[:5]}"):
         assert (
             stack.request("GET", f"/v1/facility/certificates?{query}", headers=_bearer(staff)).status == 200
@@ -91,7 +91,7 @@ def test_full_run_logs_no_personal_data(logged: LocalStack, example_form_module:
     )
     assert printed.status == 200
     assert stack.request("POST", "/v1/verify", {"qr": certificate["qr"]}).json()["status"] == "VALID"
-    admin = stack.request("POST", "/v1/staff/session", dict(stack.credentials["admin"])).json()["token"]
+    admin = stack.staff_token("admin")
     audit = stack.request("GET", f"/v1/admin/audit?hcid={certificate['hcid']}", headers=_bearer(admin))
     assert audit.status == 200
 

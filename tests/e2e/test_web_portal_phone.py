@@ -93,7 +93,7 @@ def test_superseded_and_revoked_are_collapsed_and_marked(
     page: Page, stack: LocalStack, new_form: Callable[..., dict[str, Any]]
 ) -> None:
     local, e164, certificate = _issue(stack, new_form, first_name="Omari")
-    admin = stack.request("POST", "/v1/staff/session", dict(stack.credentials["admin"])).json()["token"]
+    admin = stack.staff_token("admin")
     revoked = stack.request(
         "POST",
         f"/v1/admin/certificates/{certificate['hcid']}/revoke",
