@@ -61,15 +61,17 @@ class LocalStack:
         return self.request("POST", "/v1/ingest/commcare", form, self.ingest_headers)
 
     def staff_token(self, role: str) -> str:
-        """Sign in as a demo staff account. Sign-outs are recorded in whole seconds and refuse tokens
-        authenticated in that second, so when another test on this shared stack has just signed the same
-        account out, the sign-in is refused once: wait for the next second and sign in again."""
-        for attempt in range(2):
+        """Sign in as a demo staff account, as a client should: a 503 ("temporarily unavailable, please
+        retry": the one-at-a-time local stack busy with a storm of deliveries) is retried, and so is a 401
+        right after another test on this shared stack signed the same account out (sign-outs are recorded
+        in whole seconds and refuse tokens authenticated in that second)."""
+        for attempt in range(4):
             response = self.request("POST", "/v1/staff/session", dict(self.credentials[role]))
             if response.status == 200:
                 return str(response.json()["token"])
-            if attempt == 0 and response.status == 401:
-                time.sleep(1.1)
+            if response.status not in (401, 503) or attempt == 3:
+                break
+            time.sleep(1.1 * (attempt + 1))
         raise AssertionError(f"staff sign-in as {role}: {response.status} {response.body[:300]!r}")
 
     def sms(self) -> list[dict[str, Any]]:
