@@ -6,6 +6,7 @@ Runs unattended (no TTY needed) and stops cleanly on SIGINT/SIGTERM.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
 import os
@@ -162,6 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     tmp.write_text(json.dumps(credentials, indent=2))
     tmp.chmod(0o600)
     tmp.replace(credentials_file)
+    # Before /health says ok: a SIGTERM that follows it at once must still stop cleanly.
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     gateway.ready.set()
 
     print(
@@ -185,21 +194,32 @@ Stop with Ctrl-C (or SIGTERM).""",
         flush=True,
     )
 
-    stop = threading.Event()
-
-    def _stop(signum: int, frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
     stop.wait()
     print("stopping...", flush=True)
+    _exit_anyway_after(STOP_GRACE_S)
     worker.stop()
     scheduler.stop()
     server.shutdown()
     worker.join(timeout=5)
     moto.stop()
     return 0
+
+
+# Everything lives in memory, so a stop that drags (a busy machine, a thread stuck mid-request)
+# loses nothing by being cut short; whoever sent SIGTERM must not wait on us.
+STOP_GRACE_S = 8.0
+
+
+def _exit_anyway_after(seconds: float) -> None:
+    def _force() -> None:
+        print(f"still stopping after {seconds:.0f}s; these threads held it up:", flush=True)
+        faulthandler.dump_traceback(file=sys.stdout, all_threads=True)
+        sys.stdout.flush()
+        os._exit(0)
+
+    timer = threading.Timer(seconds, _force)
+    timer.daemon = True
+    timer.start()
 
 
 if __name__ == "__main__":

@@ -70,8 +70,9 @@ def started(
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=20)
+            # The stack cuts its own stop short after a grace period; this is the backstop.
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-            raise
+            raise RuntimeError("local stack did not stop:\n" + log_file.read_text()[-3000:]) from None

@@ -191,3 +191,24 @@ def test_health_waits_for_the_credentials_file(tmp_path_factory: pytest.TempPath
     finally:
         process.terminate()
         assert process.wait(timeout=15) == 0
+
+
+def test_a_stop_that_drags_is_cut_short_with_the_stuck_threads_named() -> None:
+    """Whoever sends SIGTERM never waits past the grace period, and the log says what held it up."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    stuck = (
+        "import threading, time\n"
+        "from local_stack.__main__ import _exit_anyway_after\n"
+        "def held_up_here(): time.sleep(60)\n"
+        "_exit_anyway_after(0.5)\n"
+        "held_up_here()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", stuck], cwd=ROOT, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 0
+    assert "held_up_here" in done.stdout and "still stopping after" in done.stdout
