@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 
 @dataclass(frozen=True)
@@ -50,3 +53,39 @@ class TooManyRequests(VaxcertError):
 
 class TransientFailure(VaxcertError):
     """A dependency failed in a way worth retrying (503: CommCare and clients retry)."""
+
+
+def problems_from(exc: ValidationError, field_names: dict[str, str] | None = None) -> list[Problem]:
+    """pydantic errors -> [{field, problem}], naming fields by their JSON path (or a source's own name).
+
+    Model-level checks raise "field: problem" so the field is named, not the model.
+    """
+    names = field_names or {}
+    problems: list[Problem] = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"])
+        message = (
+            str(err.get("ctx", {}).get("error", err["msg"])) if err["type"] == "value_error" else err["msg"]
+        )
+        message = message.removeprefix("Value error, ")
+        if err["type"] == "value_error" and ": " in message and " " not in message.split(": ", 1)[0]:
+            sub, message = message.split(": ", 1)
+            path = f"{path}.{sub}" if path else sub
+        if err["type"] == "missing":
+            message = "is required"
+        problems.append(Problem(names.get(path, path), message))
+    return problems
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parsed_as(model: type[M], data: Any, field_names: dict[str, str] | None = None) -> M:
+    """`data` validated by `model` (the same model the API document shows); InvalidInput naming
+    every field that is wrong, by its JSON path, otherwise."""
+    if not isinstance(data, dict):
+        raise InvalidInput([Problem("body", "must be a JSON object")])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(problems_from(exc, field_names)) from None

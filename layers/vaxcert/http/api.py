@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from pydantic import BaseModel
 
 from vaxcert.errors import (
     Conflict,
@@ -25,6 +26,7 @@ from vaxcert.errors import (
     TooManyRequests,
     TransientFailure,
     Unauthorized,
+    parsed_as,
 )
 from vaxcert.logs import get_logger, set_correlation_id
 from vaxcert.routes import Auth, Route, routes_for
@@ -37,9 +39,16 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-st
 Authenticator = Callable[[APIGatewayRestResolver], Any]
 
 logger = get_logger()
+M = TypeVar("M", bound=BaseModel)
 
 
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    status: int, body: Any, headers: dict[str, str] | None = None, *, exclude_none: bool = False
+) -> Response:
+    """`body` as JSON: a response model (dumped by its aliases, as the API document shows it) or
+    plain JSON values."""
+    if isinstance(body, BaseModel):
+        body = body.model_dump(mode="json", by_alias=True, exclude_none=exclude_none)
     return Response(
         status_code=status,
         content_type=JSON,
@@ -142,6 +151,14 @@ class Api:
             return json.loads(raw)
         except (ValueError, RecursionError) as exc:
             raise _HttpError(400, Problem("body", f"is not valid JSON ({type(exc).__name__})")) from None
+
+    def body(self, model: type[M], field_names: dict[str, str] | None = None) -> M:
+        """The JSON body parsed by its request model (422 naming each wrong field by its path)."""
+        return parsed_as(model, self.json_body(), field_names)
+
+    def query(self, model: type[M]) -> M:
+        """The query string parsed by its model (422 naming each wrong parameter)."""
+        return parsed_as(model, dict(self.app.current_event.query_string_parameters or {}))
 
     @property
     def principal(self) -> Any:

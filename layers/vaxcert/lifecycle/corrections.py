@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from vaxcert.catalogue import Catalogue
-from vaxcert.errors import InvalidInput, Problem
-from vaxcert.sources.vaccination import VaccinationEvent, is_source_edit, problems_from, resolve_vaccine
+from vaxcert.errors import InvalidInput, Problem, problems_from
+from vaxcert.sources.vaccination import VaccinationEvent, is_source_edit, resolve_vaccine
 
 PERSON_FIELDS = ("givenName", "familyName", "birthDate", "sex", "identifier", "mobile")
 VACCINATION_FIELDS = ("vaccine", "lot", "date", "dose", "totalDoses", "centre", "practitioner", "nextDose")

@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from vaxcert.errors import InvalidInput
-from vaxcert.sources.vaccination import VaccinationEvent, problems_from
+from vaxcert.errors import InvalidInput, problems_from
+from vaxcert.sources.vaccination import VaccinationEvent
 
 # Who the certificate is about and where it is sent: an edit of these is audited as identity-changing.
 IDENTITY_FIELDS = ("givenName", "familyName", "birthDate", "sex", "identifier", "mobile")

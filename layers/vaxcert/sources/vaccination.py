@@ -12,11 +12,11 @@ import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from vaxcert.catalogue import Catalogue
-from vaxcert.errors import InvalidInput, Problem
+from vaxcert.errors import InvalidInput, Problem, parsed_as
 from vaxcert.sources.phone import InvalidMobile, normalise_mobile
 
 # COVID-19 vaccination began in December 2020; earlier dates are typing errors.
@@ -219,36 +219,9 @@ def check_revision(revision: str, field: str, now: datetime | None = None) -> da
     return at
 
 
-def problems_from(exc: ValidationError, field_names: dict[str, str] | None = None) -> list[Problem]:
-    """pydantic errors -> [{field, problem}], naming fields by their JSON path (or a source's own name).
-
-    Model-level checks raise "field: problem" so the field is named, not the model.
-    """
-    names = field_names or {}
-    problems: list[Problem] = []
-    for err in exc.errors():
-        path = ".".join(str(p) for p in err["loc"])
-        message = (
-            str(err.get("ctx", {}).get("error", err["msg"])) if err["type"] == "value_error" else err["msg"]
-        )
-        message = message.removeprefix("Value error, ")
-        if err["type"] == "value_error" and ": " in message and " " not in message.split(": ", 1)[0]:
-            sub, message = message.split(": ", 1)
-            path = f"{path}.{sub}" if path else sub
-        if err["type"] == "missing":
-            message = "is required"
-        problems.append(Problem(names.get(path, path), message))
-    return problems
-
-
 def parse_event(data: Any, field_names: dict[str, str] | None = None) -> VaccinationEvent:
     """Validate a DDCC-shaped JSON object; raises InvalidInput listing every problem."""
-    if not isinstance(data, dict):
-        raise InvalidInput([Problem("body", "must be a JSON object")])
-    try:
-        return VaccinationEvent.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInput(problems_from(exc, field_names)) from None
+    return parsed_as(VaccinationEvent, data, field_names)
 
 
 def resolve_vaccine(
