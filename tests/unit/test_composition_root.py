@@ -9,7 +9,12 @@ from vaxcert.runtime.root import Root
 
 def test_built_on_first_use_only_once_even_from_many_threads() -> None:
     builds: list[int] = []
-    root = Root(lambda: builds.append(1) or {"service": len(builds)})
+
+    def build() -> dict[str, int]:
+        builds.append(1)
+        return {"service": len(builds)}
+
+    root = Root(build)
     assert builds == []  # nothing at definition time
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda _: root(), range(32)))
