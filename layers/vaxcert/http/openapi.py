@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vaxcert.http.models.keys import KeyRotateRequest, KeyWithdrawRequest, TrustKeyAnswer, TrustKeys
 from vaxcert.lifecycle.corrections import MAX_REASON
 from vaxcert.routes import ROUTES, Auth, Route
 from vaxcert.sources.vaccination import IdentifierIn, VaccinationEvent
@@ -197,14 +198,6 @@ class CorrectionQuery(BaseModel):
     )
 
 
-class KeyRotateRequest(_Strict):
-    reason: str | None = Field(default=None, max_length=MAX_REASON, description="kept in the audit trail")
-
-
-class KeyWithdrawRequest(_Strict):
-    reason: str = Field(min_length=1, max_length=MAX_REASON)
-
-
 # (method, path) -> the request body model. Every POST route needs one (a unit test checks).
 REQUEST_BODIES: dict[tuple[str, str], type[BaseModel]] = {
     ("POST", "/v1/ingest/commcare"): CommCareForm,
@@ -230,6 +223,13 @@ QUERY_PARAMETERS: dict[tuple[str, str], type[BaseModel]] = {
 }
 
 # --- responses -----------------------------------------------------------------------------------
+
+# (method, path) -> status -> the model of that JSON answer (the one the handler writes).
+RESPONSE_BODIES: dict[tuple[str, str], dict[int, type[BaseModel]]] = {
+    ("GET", "/v1/admin/keys"): {200: TrustKeys},
+    ("POST", "/v1/admin/keys/rotate"): {201: TrustKeyAnswer},
+    ("POST", "/v1/admin/keys/{kid}/withdraw"): {200: TrustKeyAnswer},
+}
 
 _SUCCESS: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/v1/ingest/commcare"): {
@@ -386,9 +386,11 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
                 "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
             }
         else:
+            model = RESPONSE_BODIES.get(key, {}).get(status)
+            schema = _schema_of(model, components) if model is not None else {"type": "object"}
             responses[str(status)] = {
                 "description": description,
-                "content": {"application/json": {"schema": {"type": "object"}}},
+                "content": {"application/json": {"schema": schema}},
             }
     if body is not None:
         responses["400"] = _error("the body is not valid JSON")
