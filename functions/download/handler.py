@@ -31,6 +31,7 @@ from vaxcert.http.cognito import (
     StaffAccounts,
     pool_id_tokens,
 )
+from vaxcert.http.models.facility import CertificateSearch
 from vaxcert.issuance.certificate import Certificate
 from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
@@ -332,7 +333,7 @@ def end_staff_session() -> Response:
 
 @api.route("GET", "/v1/facility/certificates")
 def facility_search() -> Response:
-    result = _desk().search(api.principal, api.app.current_event.query_string_parameters, _request())
+    result = _desk().search(api.principal, api.query(CertificateSearch).terms(), _request())
     logger.info("facility search", extra={"count": len(result["certificates"])})
     return json_response(200, result)
 

@@ -121,7 +121,7 @@ def test_a_disabled_staff_user_is_refused_within_the_cache_time(aws, invoke: Inv
     token = _staff(aws, invoke, "admin.leaving", "ministry-admin")
     revoke = invoke.module("revoke")
     clock = Monotonic()
-    revoke._id_tokens._accounts._clock = clock
+    revoke.services().id_tokens._accounts._clock = clock
     assert invoke.http("GET", "/v1/admin/dashboard", headers=_bearer(token))[0] == 200
     boto3.client("cognito-idp").admin_disable_user(UserPoolId=aws["USER_POOL_ID"], Username="admin.leaving")
     clock.now += STAFF_STATUS_CACHE_S - 1
@@ -135,7 +135,7 @@ def test_a_disabled_staff_user_is_refused_within_the_cache_time(aws, invoke: Inv
 def test_staff_sign_out_ends_every_session_of_the_account(aws, invoke: Invoker) -> None:
     old = _staff(aws, invoke, "admin.out", "ministry-admin")
     clock = Monotonic()
-    invoke.module("revoke")._id_tokens._accounts._clock = clock
+    invoke.module("revoke").services().id_tokens._accounts._clock = clock
     assert invoke.http("GET", "/v1/admin/dashboard", headers=_bearer(old))[0] == 200
     time.sleep(1.05)  # auth_time has whole seconds: sign out in a later second than the sign-in
     token = invoke.http(

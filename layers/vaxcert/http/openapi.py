@@ -15,10 +15,25 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vaxcert.http.models.admin import (
+    AdminSearch,
+    AdminSearchResults,
+    AuditExportQuery,
+    AuditPage,
+    AuditQuery,
+    CertificateDetails,
+    CorrectionPreview,
+    CorrectionQuery,
+    CorrectionQueued,
+    Dashboard,
+    Revoked,
+    RevokeRequest,
+)
+from vaxcert.http.models.facility import CertificateSearch, FacilityPdfQuery
 from vaxcert.http.models.keys import KeyRotateRequest, KeyWithdrawRequest, TrustKeyAnswer, TrustKeys
-from vaxcert.lifecycle.corrections import MAX_REASON
+from vaxcert.lifecycle.corrections import CorrectionRequest
 from vaxcert.routes import ROUTES, Auth, Route
-from vaxcert.sources.vaccination import IdentifierIn, VaccinationEvent
+from vaxcert.sources.vaccination import VaccinationEvent
 
 OPENAPI_PATH = "/v1/openapi.json"
 MOBILE_EXAMPLE = "876-555-0123"
@@ -119,83 +134,7 @@ class StaffChallengeRequest(_Loose):
     newPassword: str | None = Field(default=None, max_length=256, description="NEW_PASSWORD only")
 
 
-class CorrectionRequest(_Strict):
-    """Any of the correctable fields (null removes an optional one) and a required reason."""
-
-    givenName: str | None = None
-    familyName: str | None = None
-    birthDate: dt.date | None = None
-    sex: Literal["male", "female", "other", "unknown"] | None = None
-    identifier: IdentifierIn | None = None
-    mobile: str | None = None
-    vaccine: str | None = None
-    lot: str | None = None
-    date: dt.date | None = None
-    dose: int | None = Field(default=None, ge=1, le=9)
-    totalDoses: int | None = Field(default=None, ge=1, le=9)
-    centre: str | None = None
-    practitioner: str | None = None
-    nextDose: dt.date | None = None
-    reason: str = Field(min_length=1, max_length=MAX_REASON)
-    reissue: bool = Field(default=False, description="re-issue unchanged (new HCID, current key)")
-
-
-class RevokeRequest(_Loose):
-    reason: str = Field(min_length=1, max_length=MAX_REASON)
-
-
 # --- query parameters ----------------------------------------------------------------------------
-
-
-class CertificateSearch(BaseModel):
-    mobile: str | None = Field(default=None, description="any accepted format; or dob + name")
-    dob: dt.date | None = Field(default=None, description="YYYY-MM-DD, with name")
-    name: str | None = Field(
-        default=None,
-        description="family and/or given name, any order, or their start (2+ letters); one typo "
-        "forgiven in a part of 4+ letters",
-    )
-    hcid: str | None = Field(default=None, description="a certificate id (spaces and case ignored)")
-    legacyId: str | None = Field(
-        default=None, description="the DIVOC certificateId of a migrated certificate"
-    )
-
-
-class AdminSearch(CertificateSearch):
-    pass
-
-
-class AuditQuery(BaseModel):
-    hcid: str | None = Field(default=None, description="at most one of hcid, actor, mobile")
-    actor: str | None = None
-    mobile: str | None = None
-    from_: str | None = Field(
-        default=None, alias="from", description="none of hcid/actor/mobile: ISO 8601 date or date-time"
-    )
-    to: str | None = Field(default=None, description="ISO 8601 date (whole day) or date-time; default now")
-    action: str | None = Field(default=None, description="only entries of this action, e.g. staff.print")
-    next: str | None = Field(default=None, description="the `next` cursor of the previous page")
-    limit: int = Field(default=100, ge=1, le=500)
-
-
-class AuditExportQuery(BaseModel):
-    from_: str = Field(alias="from", description="ISO 8601 date or date-time")
-    to: str | None = Field(
-        default=None, description="ISO 8601 date or date-time (default now); 31 days at most"
-    )
-    action: str | None = None
-
-
-class FacilityPdfQuery(BaseModel):
-    printAnyway: bool = Field(
-        default=False, description="print a REVOKED or SUPERSEDED certificate (audited)"
-    )
-
-
-class CorrectionQuery(BaseModel):
-    preview: bool = Field(
-        default=False, description="answer 200 with the changes (old -> new) and the SMS text; issue nothing"
-    )
 
 
 # (method, path) -> the request body model. Every POST route needs one (a unit test checks).
@@ -226,6 +165,12 @@ QUERY_PARAMETERS: dict[tuple[str, str], type[BaseModel]] = {
 
 # (method, path) -> status -> the model of that JSON answer (the one the handler writes).
 RESPONSE_BODIES: dict[tuple[str, str], dict[int, type[BaseModel]]] = {
+    ("GET", "/v1/admin/audit"): {200: AuditPage},
+    ("GET", "/v1/admin/certificates"): {200: AdminSearchResults},
+    ("GET", "/v1/admin/certificates/{hcid}"): {200: CertificateDetails},
+    ("POST", "/v1/admin/certificates/{hcid}/corrections"): {202: CorrectionQueued, 200: CorrectionPreview},
+    ("POST", "/v1/admin/certificates/{hcid}/revoke"): {200: Revoked},
+    ("GET", "/v1/admin/dashboard"): {200: Dashboard},
     ("GET", "/v1/admin/keys"): {200: TrustKeys},
     ("POST", "/v1/admin/keys/rotate"): {201: TrustKeyAnswer},
     ("POST", "/v1/admin/keys/{kid}/withdraw"): {200: TrustKeyAnswer},
@@ -238,11 +183,15 @@ _SUCCESS: dict[tuple[str, str], dict[int, str]] = {
     },
     ("POST", "/v1/vaccinations"): {202: "accepted, queued", 200: "duplicate, or stale (an older edit)"},
     ("POST", "/v1/citizen/otp"): {202: "a code was sent if the number has certificates (always 202)"},
-    ("POST", "/v1/admin/certificates/{hcid}/corrections"): {202: "the correction is being issued"},
+    ("POST", "/v1/admin/certificates/{hcid}/corrections"): {
+        202: "the correction is being issued",
+        200: "preview=true: what would change and the SMS; nothing issued",
+    },
     ("GET", "/v1/revocation-list"): {200: "the signed revocation list"},
     ("POST", "/v1/admin/keys/rotate"): {201: "the new signing DSC"},
     ("GET", "/v1/admin/audit/export"): {200: "text/csv, one row per entry, newest first"},
 }
+_CSV_ROUTES = {("GET", "/v1/admin/audit/export")}
 _PDF_ROUTES = {"/v1/citizen/certificates/{hcid}/pdf", "/v1/facility/certificates/{hcid}/pdf"}
 _HEALTH_CARD_ROUTES = {"/v1/citizen/certificates/{hcid}/shc", "/v1/facility/certificates/{hcid}/shc"}
 _HEALTH_CARD_FILE = {
@@ -379,6 +328,11 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
             responses[str(status)] = {
                 "description": "the .smart-health-card file (attachment) health wallets import",
                 "content": {"application/smart-health-card": {"schema": _HEALTH_CARD_FILE}},
+            }
+        elif key in _CSV_ROUTES:
+            responses[str(status)] = {
+                "description": description,
+                "content": {"text/csv": {"schema": {"type": "string"}}},
             }
         elif route.path in _PDF_ROUTES:
             responses[str(status)] = {

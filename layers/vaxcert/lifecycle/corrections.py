@@ -7,9 +7,17 @@ way. A wrong dose number is just another field (DIVOC could not correct it).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from vaxcert.catalogue import Catalogue
 from vaxcert.errors import InvalidInput, Problem, parsed_as, problems_from
@@ -47,9 +55,11 @@ class CorrectionRequest(BaseModel):
     optional one) and a required reason; or `"reissue": true` (new HCID, current key, unchanged).
 
     The model that parses the request and the one the API document shows; its refusals name each
-    field as the admin page does, all at once."""
+    field as the admin page does."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid")
+    unknown_problem: ClassVar[str] = f"cannot be corrected; correctable: {', '.join(CORRECTABLE)}"
+    missing_problems: ClassVar[dict[str, str]] = {"reason": "is required: why the certificate is corrected"}
 
     givenName: Annotated[Any, _documented(_TEXT)] = None
     familyName: Annotated[Any, _documented(_TEXT)] = None
@@ -72,29 +82,27 @@ class CorrectionRequest(BaseModel):
     # was withdrawn, or a certificate was lost/compromised.
     reissue: bool = Field(default=False, description="re-issue unchanged (new HCID, current key)")
 
-    @model_validator(mode="before")
+    @field_validator("reason", mode="before")
     @classmethod
-    def _checked(cls, body: Any) -> Any:
-        # Every refusal at once, in the admin page's names (InvalidInput passes through pydantic).
-        if not isinstance(body, dict):
-            raise InvalidInput([Problem("body", "must be a JSON object")])
-        problems: list[Problem] = []
-        unknown = sorted(set(body) - set(CORRECTABLE) - {"reason", "reissue"})
-        for name in unknown:
-            problems.append(Problem(name, f"cannot be corrected; correctable: {', '.join(CORRECTABLE)}"))
-        reason = body.get("reason")
-        if not isinstance(reason, str) or not reason.strip():
-            problems.append(Problem("reason", "is required: why the certificate is corrected"))
-        elif len(reason) > MAX_REASON:
-            problems.append(Problem("reason", f"at most {MAX_REASON} characters"))
-        reissue = body.get("reissue", False)
-        if not isinstance(reissue, bool):
-            problems.append(Problem("reissue", "must be true or false"))
-        if not any(k in CORRECTABLE for k in body) and not unknown and reissue is not True:
-            problems.append(Problem("body", 'give at least one field to correct (or "reissue": true)'))
-        if problems:
-            raise InvalidInput(problems)
-        return {**body, "reason": str(reason).strip()}
+    def _reason(cls, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(cls.missing_problems["reason"])
+        if len(value) > MAX_REASON:
+            raise ValueError(f"at most {MAX_REASON} characters")
+        return value.strip()
+
+    @field_validator("reissue", mode="before")
+    @classmethod
+    def _reissue(cls, value: Any) -> bool:
+        if not isinstance(value, bool):  # not "yes", 1, "true": a re-issue is asked for on purpose
+            raise ValueError("must be true or false")
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_do(self) -> CorrectionRequest:
+        if not self.changes and not self.reissue:
+            raise ValueError('body: give at least one field to correct (or "reissue": true)')
+        return self
 
     @property
     def changes(self) -> dict[str, Any]:
