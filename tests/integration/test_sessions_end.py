@@ -62,7 +62,7 @@ def _citizen_token(aws: dict[str, str], invoke: Invoker) -> str:
     key = boto3.client("secretsmanager").get_secret_value(SecretId=aws["INGEST_SECRET_ARN"])["SecretString"]
     assert invoke.http("POST", "/v1/ingest/commcare", form, {"X-Vaxcert-Key": key})[0] in (200, 202)
     invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])
-    invoke.module("download")._portal().timer.sleep = lambda seconds: None
+    invoke.module("download").services().portal().timer.sleep = lambda seconds: None
     assert invoke.http("POST", "/v1/citizen/otp", {"mobile": MOBILE})[0] == 202
     code = [m for _, m in sent_sms() if "login code" in m][-1].split("login code is ")[1][:6]
     status, _, body = invoke.http("POST", "/v1/citizen/session", {"mobile": MOBILE, "otp": code})
@@ -105,7 +105,7 @@ def test_staff_token_is_refused_one_hour_after_sign_in_whatever_its_exp(aws, inv
     token = _staff(aws, invoke, "nurse.hour", "facility-staff")
     path = "/v1/facility/certificates?mobile=876-555-0100"
     assert invoke.http("GET", path, headers=_bearer(token))[0] == 200
-    verifier = invoke.module("download")._id_tokens
+    verifier = invoke.module("download").services().id_tokens
     real = verifier._clock
     verifier._clock = lambda: real() + 3601 - 30  # still within exp + leeway (moto: exp = 1 h)
     verifier._max_session_s = 3600 - 60  # a session limit shorter than exp proves it is checked itself

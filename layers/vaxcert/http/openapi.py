@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,8 +29,21 @@ from vaxcert.http.models.admin import (
     Revoked,
     RevokeRequest,
 )
-from vaxcert.http.models.facility import CertificateSearch, FacilityPdfQuery
+from vaxcert.http.models.citizen import (
+    CitizenCertificates,
+    CitizenSession,
+    CitizenSessionRequest,
+    OtpRequest,
+    OtpSent,
+)
+from vaxcert.http.models.facility import CertificateSearch, FacilityPdfQuery, SearchResults
 from vaxcert.http.models.keys import KeyRotateRequest, KeyWithdrawRequest, TrustKeyAnswer, TrustKeys
+from vaxcert.http.models.staff import (
+    SignInChallenge,
+    StaffChallengeRequest,
+    StaffSessionRequest,
+    StaffSignedIn,
+)
 from vaxcert.lifecycle.corrections import CorrectionRequest
 from vaxcert.routes import ROUTES, Auth, Route
 from vaxcert.sources.vaccination import VaccinationEvent
@@ -112,28 +125,6 @@ class VerifyRequest(_Loose):
     at: dt.datetime | None = Field(default=None, description="verify as of this time (default: now)")
 
 
-class OtpRequest(_Loose):
-    mobile: str = Field(examples=[MOBILE_EXAMPLE], description="a Jamaican mobile number, any format")
-
-
-class CitizenSessionRequest(_Loose):
-    mobile: str = Field(examples=[MOBILE_EXAMPLE])
-    otp: str = Field(pattern=r"^[0-9]{6}$", description="the 6-digit code from the SMS")
-
-
-class StaffSessionRequest(_Loose):
-    username: str = Field(min_length=1, max_length=256)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class StaffChallengeRequest(_Loose):
-    username: str = Field(min_length=1, max_length=256, description="the username from the challenge")
-    session: str = Field(min_length=1, max_length=2048, description="the session from the challenge")
-    challenge: Literal["MFA_CODE", "MFA_SETUP", "NEW_PASSWORD"]
-    code: str | None = Field(default=None, description="MFA_CODE, MFA_SETUP: 6 digits (spaces allowed)")
-    newPassword: str | None = Field(default=None, max_length=256, description="NEW_PASSWORD only")
-
-
 # --- query parameters ----------------------------------------------------------------------------
 
 
@@ -165,6 +156,12 @@ QUERY_PARAMETERS: dict[tuple[str, str], type[BaseModel]] = {
 
 # (method, path) -> status -> the model of that JSON answer (the one the handler writes).
 RESPONSE_BODIES: dict[tuple[str, str], dict[int, type[BaseModel]]] = {
+    ("POST", "/v1/citizen/otp"): {202: OtpSent},
+    ("POST", "/v1/citizen/session"): {200: CitizenSession},
+    ("GET", "/v1/citizen/certificates"): {200: CitizenCertificates},
+    ("POST", "/v1/staff/session"): {200: StaffSignedIn},
+    ("POST", "/v1/staff/session/challenge"): {200: StaffSignedIn},
+    ("GET", "/v1/facility/certificates"): {200: SearchResults},
     ("GET", "/v1/admin/audit"): {200: AuditPage},
     ("GET", "/v1/admin/certificates"): {200: AdminSearchResults},
     ("GET", "/v1/admin/certificates/{hcid}"): {200: CertificateDetails},
@@ -177,6 +174,8 @@ RESPONSE_BODIES: dict[tuple[str, str], dict[int, type[BaseModel]]] = {
 }
 
 _SUCCESS: dict[tuple[str, str], dict[int, str]] = {
+    ("DELETE", "/v1/citizen/session"): {204: "signed out: the token no longer works"},
+    ("DELETE", "/v1/staff/session"): {204: "signed out: every ID token of the account stops working"},
     ("POST", "/v1/ingest/commcare"): {
         202: "accepted (a new vaccination) or correction (an edited form), queued",
         200: "duplicate: the same form again; stale: an edit not later than one already received",
@@ -218,6 +217,7 @@ _EXTRA_ERRORS: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/v1/admin/keys/rotate"): {409: "no CSCA yet (vaxcert keys init)"},
     ("POST", "/v1/admin/keys/{kid}/withdraw"): {409: "the signing DSC: rotate first"},
 }
+_SIGN_IN_ROUTES = {("POST", "/v1/staff/session"), ("POST", "/v1/staff/session/challenge")}
 _SCHEMES = {
     Auth.INGEST_KEY: "ingestKey",
     Auth.CITIZEN: "citizenToken",
@@ -324,7 +324,9 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
 
     responses: dict[str, Any] = {}
     for status, description in (_SUCCESS.get(key) or {200: "OK"}).items():
-        if route.path in _HEALTH_CARD_ROUTES:
+        if status == 204:
+            responses[str(status)] = {"description": description}
+        elif route.path in _HEALTH_CARD_ROUTES:
             responses[str(status)] = {
                 "description": "the .smart-health-card file (attachment) health wallets import",
                 "content": {"application/smart-health-card": {"schema": _HEALTH_CARD_FILE}},
@@ -363,6 +365,10 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
         responses["404"] = _error("no such certificate (or not the caller's)")
     for status, description in _EXTRA_ERRORS.get(key, {}).items():
         responses[str(status)] = _error(description)
+    if key in _SIGN_IN_ROUTES:  # 401: the next sign-in step, or a refusal
+        ref = _schema_of(SignInChallenge, components)
+        schema = {"oneOf": [ref, {"$ref": "#/components/schemas/Error"}]}
+        responses["401"]["content"] = {"application/json": {"schema": schema}}
     responses["503"] = _error("a dependency failed; retry after Retry-After seconds")
     operation["responses"] = dict(sorted(responses.items()))
     return operation
