@@ -57,7 +57,7 @@ class CorrectionRequest(BaseModel):
     The model that parses the request and the one the API document shows; its refusals name each
     field as the admin page does."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use, not at import
     unknown_problem: ClassVar[str] = f"cannot be corrected; correctable: {', '.join(CORRECTABLE)}"
     missing_problems: ClassVar[dict[str, str]] = {"reason": "is required: why the certificate is corrected"}
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from vaxcert.audit.trail import AuditEntry
-from vaxcert.http.models.answers import Answer
+from vaxcert.http.models.base import Answer, Request
 from vaxcert.http.models.facility import CertificateRow, CertificateSearch, SearchResults
 from vaxcert.lifecycle.corrections import MAX_REASON
 from vaxcert.sources.phone import InvalidMobile, normalise_mobile
@@ -28,7 +28,7 @@ def _stripped(value: Any) -> Any:
     return value.strip() or None if isinstance(value, str) else value
 
 
-class AuditQuery(BaseModel):
+class AuditQuery(Request):
     """Entries about one certificate, actor or mobile number; or, with none of them, by time."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -72,7 +72,7 @@ class AuditQuery(BaseModel):
         return not (self.hcid or self.actor or self.mobile)
 
 
-class AuditExportQuery(BaseModel):
+class AuditExportQuery(Request):
     model_config = ConfigDict(populate_by_name=True)
     missing_problems: ClassVar[dict[str, str]] = {"from": "is required: the first day to export (ISO 8601)"}
 
@@ -115,7 +115,7 @@ class AuditPage(AuditEntries):
 # --- certificates --------------------------------------------------------------------------------
 
 
-class CorrectionQuery(BaseModel):
+class CorrectionQuery(Request):
     preview: str | None = Field(
         default=None,
         description="true: answer 200 with the changes (old -> new) and the SMS text; issue nothing",
@@ -127,7 +127,7 @@ class CorrectionQuery(BaseModel):
         return (self.preview or "").strip().lower() in ("true", "1", "yes")
 
 
-class RevokeRequest(BaseModel):
+class RevokeRequest(Request):
     missing_problems: ClassVar[dict[str, str]] = {"reason": "is required: why the certificate is revoked"}
 
     reason: str = Field(min_length=1, max_length=MAX_REASON, description="kept in the audit trail")

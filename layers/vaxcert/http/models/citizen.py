@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
-from vaxcert.http.models.answers import Answer
+from vaxcert.http.models.base import Answer, Request
 from vaxcert.http.models.facility import CertificateRow
 from vaxcert.sources.phone import InvalidMobile, normalise_mobile
 
@@ -24,7 +24,7 @@ def _mobile(raw: Any) -> str:
         raise ValueError(str(exc)) from None
 
 
-class OtpRequest(BaseModel):
+class OtpRequest(Request):
     missing_problems: ClassVar[dict[str, str]] = {"mobile": f"is required, e.g. {MOBILE_EXAMPLE}"}
 
     mobile: str = Field(
@@ -34,7 +34,7 @@ class OtpRequest(BaseModel):
     _mobile = field_validator("mobile", mode="before")(_mobile)
 
 
-class CitizenSessionRequest(BaseModel):
+class CitizenSessionRequest(Request):
     missing_problems: ClassVar[dict[str, str]] = {
         "mobile": f"is required, e.g. {MOBILE_EXAMPLE}",
         "otp": "must be the 6-digit code from the SMS",

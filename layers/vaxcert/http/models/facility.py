@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from vaxcert.facility.search import SearchTerms
-from vaxcert.http.models.answers import Answer
+from vaxcert.http.models.base import Answer, Request
 
 
-class CertificateSearch(BaseModel):
+class CertificateSearch(Request):
     """A search by mobile number, by date of birth and name, or by certificate id (query string)."""
 
     mobile: str | None = Field(default=None, description="any accepted format; or dob + name")
@@ -37,7 +37,7 @@ class CertificateSearch(BaseModel):
         )
 
 
-class FacilityPdfQuery(BaseModel):
+class FacilityPdfQuery(Request):
     printAnyway: str | None = Field(
         default=None,
         description="true: print a REVOKED or SUPERSEDED certificate (audited)",

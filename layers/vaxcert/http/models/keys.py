@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
-from pydantic.functional_serializers import SerializerFunctionWrapHandler
+from pydantic import ConfigDict, Field, field_validator
 
+from vaxcert.http.models.base import Answer, Request
 from vaxcert.lifecycle.corrections import MAX_REASON
 from vaxcert.signing.rotation import DEFAULT_FRAMEWORK
 from vaxcert.store.trust import NO_END, NO_START, WITHDRAWN, TrustEntry
@@ -24,7 +24,7 @@ def _reason_text(value: Any, why: str) -> str:
     return value.strip()
 
 
-class KeyRotateRequest(BaseModel):
+class KeyRotateRequest(Request):
     model_config = ConfigDict(extra="forbid")
     body_problem: ClassVar[str] = _REASON_OBJECT
     unknown_problem: ClassVar[str] = _ONLY_REASON
@@ -37,7 +37,7 @@ class KeyRotateRequest(BaseModel):
         return None if value is None else _reason_text(value, "must be text (or left out)")
 
 
-class KeyWithdrawRequest(BaseModel):
+class KeyWithdrawRequest(Request):
     model_config = ConfigDict(extra="forbid")
     body_problem: ClassVar[str] = _REASON_OBJECT
     unknown_problem: ClassVar[str] = _ONLY_REASON
@@ -51,8 +51,10 @@ class KeyWithdrawRequest(BaseModel):
         return _reason_text(value, cls.missing_problems["reason"])
 
 
-class TrustKey(BaseModel):
+class TrustKey(Answer):
     """One key of the trust list: ours (CSCA, DSCs) or imported."""
+
+    omitted_when_none = frozenset({"issuer"})
 
     kid: str = Field(description="the key id as the trust list writes it (standard base64)")
     framework: str = Field(examples=["hc1"], description="hc1, shc, divoc, icao")
@@ -64,13 +66,6 @@ class TrustKey(BaseModel):
     signing: bool = Field(description="the DSC that signs new certificates")
     withdrawn: bool
     issuer: str | None = Field(default=None, description="left out when unknown")
-
-    @model_serializer(mode="wrap")
-    def _without_unknown_issuer(self, write: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        out: dict[str, Any] = write(self)
-        if out.get("issuer") is None:
-            out.pop("issuer", None)
-        return out
 
     @classmethod
     def of(cls, entry: TrustEntry) -> TrustKey:
@@ -88,11 +83,11 @@ class TrustKey(BaseModel):
         )
 
 
-class TrustKeys(BaseModel):
+class TrustKeys(Answer):
     keys: list[TrustKey]
 
 
-class TrustKeyAnswer(BaseModel):
+class TrustKeyAnswer(Answer):
     key: TrustKey
 
 

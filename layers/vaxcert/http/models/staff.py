@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from vaxcert.http.cognito import ChallengeKind
-from vaxcert.http.models.answers import Answer
+from vaxcert.http.models.base import Answer, Request
 
 MAX_TEXT = 256
 # Cognito's limit for a session (RespondToAuthChallenge, VerifySoftwareToken).
@@ -27,14 +27,14 @@ def _required_text(raw: Any) -> str:
     return text
 
 
-class StaffSessionRequest(BaseModel):
+class StaffSessionRequest(Request):
     username: str = Field(min_length=1, max_length=MAX_TEXT)
     password: str = Field(min_length=1, max_length=MAX_TEXT)
 
     _required = field_validator("username", "password", mode="before")(_required_text)
 
 
-class StaffChallengeRequest(BaseModel):
+class StaffChallengeRequest(Request):
     missing_problems: ClassVar[dict[str, str]] = {"session": _SESSION_REQUIRED, "challenge": _CHALLENGES}
 
     username: str = Field(min_length=1, max_length=MAX_TEXT, description="the username from the challenge")
