@@ -161,16 +161,16 @@ def correct_certificate(hcid: str) -> Response:
         changes = _call(lifecycle.preview_correction, api.principal, hcid, correction, _request())
         return json_response(200, CorrectionPreview.model_validate(changes))
     result = _call(lifecycle.correct, api.principal, hcid, correction, _request())
-    logger.info("correction queued", extra={"hcid": hcid, "newHcid": result["hcid"]})
-    return json_response(202, CorrectionQueued.model_validate(result))
+    logger.info("correction queued", extra={"hcid": hcid, "newHcid": result.hcid})
+    return json_response(202, CorrectionQueued.of(result))
 
 
 @api.route("POST", "/v1/admin/certificates/{hcid}/revoke")
 def revoke_certificate(hcid: str) -> Response:
     reason = api.body(RevokeRequest).reason
-    result = _call(services().lifecycle.revoke, api.principal, hcid, reason, _request())
+    certificate = _call(services().lifecycle.revoke, api.principal, hcid, reason, _request())
     logger.info("certificate revoked", extra={"hcid": hcid})
-    return json_response(200, Revoked.model_validate(result))
+    return json_response(200, Revoked.of(certificate))
 
 
 @api.route("GET", "/v1/admin/dashboard")

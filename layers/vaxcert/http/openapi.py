@@ -2,8 +2,11 @@
 
 Paths, methods, path parameters and security come from `vaxcert.routes.ROUTES`; request bodies and
 query parameters from the pydantic models registered below (per route); responses from the status
-codes each route documents (docs/api-*.md). Handlers keep their own parsing: these models describe
-what they accept, and `tests/unit/http/test_openapi.py` fails when a route with a body has none.
+codes each route documents (docs/api-*.md) and, for JSON answers, the response models registered in
+RESPONSE_BODIES. For the routes whose models live in `vaxcert.http.models` (and corrections, in
+`vaxcert.lifecycle.corrections`), the registered model is the one the handler parses with
+(`Api.body` / `Api.query`) and answers with (`json_response`): tests/unit/http/test_openapi_models.py.
+`tests/unit/http/test_openapi.py` fails when a route with a body has none.
 Served at `GET /v1/openapi.json` (functions/verify); the local stack shows it with Swagger UI at /docs.
 """
 

@@ -39,6 +39,13 @@ from vaxcert.sources.vaccination import VaccinationEvent
 AUDIT_PER_CERTIFICATE = 100
 
 
+@dataclass(frozen=True)
+class CorrectionQueued:
+    hcid: str  # the new certificate being issued
+    supersedes: str
+    version: int
+
+
 class LifecycleCertificates(CertificateFinder, Protocol):
     def for_event(self, event_id: str) -> list[Certificate]: ...
 
@@ -104,7 +111,7 @@ class Lifecycle:
     # --- corrections ---------------------------------------------------------------------------
     def correct(
         self, staff: StaffPrincipal, hcid: str, correction: CorrectionRequest, request: RequestInfo
-    ) -> dict[str, Any]:
+    ) -> CorrectionQueued:
         old = self._certificate(staff, Action.ADMIN_CORRECT, hcid, request)
         audit_query = {
             "reason": correction.reason,
@@ -156,7 +163,7 @@ class Lifecycle:
         )
         self.queue.send(corrected.event_id, corrected.revision)
         self.events.mark_queued(corrected.event_id, corrected.revision, now)
-        return {"hcid": new, "supersedes": old.hcid, "version": version}
+        return CorrectionQueued(hcid=new, supersedes=old.hcid, version=version)
 
     def _correction_refusal(self, old: Certificate) -> str | None:
         if old.status is CertificateStatus.SUPERSEDED:
@@ -226,8 +233,9 @@ class Lifecycle:
         }
 
     # --- revocation ----------------------------------------------------------------------------
-    def revoke(self, staff: StaffPrincipal, hcid: str, reason: str, request: RequestInfo) -> dict[str, Any]:
-        """Revoke with `reason` (checked by the request model: text, at most MAX_REASON)."""
+    def revoke(self, staff: StaffPrincipal, hcid: str, reason: str, request: RequestInfo) -> Certificate:
+        """Revoke with `reason` (checked by the request model: text, at most MAX_REASON); the
+        certificate as it now is (REVOKED, or REVOKED before)."""
         certificate = self._certificate(staff, Action.ADMIN_REVOKE, hcid, request)
         if certificate.status is CertificateStatus.VALID:
             # The holder's number is owed one SMS saying so (set in the same write).
@@ -254,12 +262,7 @@ class Lifecycle:
         if certificate.notice_status is SmsStatus.PENDING:
             # The issue worker sends it, through the SMS budget; its claim makes a repeat send nothing.
             self.queue.send_notice(hcid)
-        return {
-            "hcid": hcid,
-            "status": certificate.status.value,
-            "revokedAt": _iso(certificate.revoked_at),
-            "reason": certificate.revocation_reason,
-        }
+        return certificate
 
     # --- inspection ----------------------------------------------------------------------------
     def details(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> dict[str, Any]:
@@ -353,10 +356,10 @@ class Lifecycle:
             "hcid": c.hcid,
             "version": c.version,
             "status": c.status.value,
-            "issuedAt": _iso(c.issued_at),
+            "issuedAt": iso_utc(c.issued_at),
             "supersedes": c.supersedes,
             "supersededBy": c.superseded_by,
-            "revokedAt": _iso(c.revoked_at),
+            "revokedAt": iso_utc(c.revoked_at),
             "reason": c.revocation_reason,
             "kid": c.kid,
         }
@@ -369,7 +372,7 @@ class Lifecycle:
             "eventId": c.event_id,
             "revision": c.revision,
             "correctionPending": c.correction_pending,
-            "expiresAt": _iso(c.expires_at),
+            "expiresAt": iso_utc(c.expires_at),
             "sms": {"status": c.sms_status.value, "notice": c.notice_status.value},
             "qr": c.qr,
             "legacyId": c.legacy_id,  # DIVOC certificateId of a migrated certificate
@@ -391,5 +394,6 @@ def correctable_fields(event: VaccinationEvent) -> dict[str, Any]:
     }
 
 
-def _iso(at: datetime | None) -> str | None:
+def iso_utc(at: datetime | None) -> str | None:
+    """The API's time format: ISO 8601 in UTC with `Z`."""
     return at.isoformat().replace("+00:00", "Z") if at else None

@@ -10,7 +10,10 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from vaxcert.audit.trail import AuditEntry
 from vaxcert.http.models.base import Answer, Request
 from vaxcert.http.models.facility import CertificateRow, CertificateSearch, SearchResults
+from vaxcert.issuance.certificate import Certificate
+from vaxcert.lifecycle import service as lifecycle
 from vaxcert.lifecycle.corrections import MAX_REASON
+from vaxcert.lifecycle.service import iso_utc
 from vaxcert.sources.phone import InvalidMobile, normalise_mobile
 
 DEFAULT_AUDIT_LIMIT = 100
@@ -195,6 +198,10 @@ class CorrectionQueued(Answer):
     supersedes: str
     version: int
 
+    @classmethod
+    def of(cls, queued: lifecycle.CorrectionQueued) -> CorrectionQueued:
+        return cls(hcid=queued.hcid, supersedes=queued.supersedes, version=queued.version)
+
 
 class FieldChange(Answer):
     field: str
@@ -217,9 +224,18 @@ class CorrectionPreview(Answer):
 
 class Revoked(Answer):
     hcid: str
-    status: str
-    revokedAt: str | None
+    status: str = Field(examples=["REVOKED"])
+    revokedAt: str | None = Field(description="ISO 8601, UTC")
     reason: str | None
+
+    @classmethod
+    def of(cls, certificate: Certificate) -> Revoked:
+        return cls(
+            hcid=certificate.hcid,
+            status=certificate.status.value,
+            revokedAt=iso_utc(certificate.revoked_at),
+            reason=certificate.revocation_reason,
+        )
 
 
 # --- dashboard -----------------------------------------------------------------------------------
