@@ -244,6 +244,7 @@ def _error_schemas() -> dict[str, Any]:
                 "message": {"type": "string"},
                 "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
                 "reason": {"type": "string", "description": "sign-in refusals: why"},
+                "triesLeft": {"type": "integer", "description": "a wrong one-time code: tries left"},
             },
         },
         # Ingest answers 422 with the bare list: CommCare shows it to the form designer.
