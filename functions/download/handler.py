@@ -11,14 +11,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
-from vaxcert.audit.trail import Action, Actor, Outcome, RequestInfo
+from vaxcert.audit.trail import Action, RequestInfo
 from vaxcert.citizen.portal import OtpRejected
-from vaxcert.errors import InvalidInput, Unauthorized
-from vaxcert.facility.desk import StaffPrincipal
 from vaxcert.formats.shc_card import FILE_MEDIA_TYPE, card_file
 from vaxcert.http.api import SECURITY_HEADERS, Api, json_response, no_content
 from vaxcert.http.auth import request_info, token_authenticator
-from vaxcert.http.cognito import Challenge, ChallengeKind, SignedIn
+from vaxcert.http.cognito import Challenge
 from vaxcert.http.models.citizen import (
     CitizenCertificates,
     CitizenSession,
@@ -33,6 +31,7 @@ from vaxcert.http.models.staff import (
     StaffSessionRequest,
     StaffSignedIn,
 )
+from vaxcert.http.staff_sign_in import StaffSession
 from vaxcert.issuance.certificate import Certificate
 from vaxcert.resources import ADMIN_GROUP, STAFF_GROUP
 from vaxcert.routes import Auth
@@ -136,71 +135,27 @@ def citizen_shc(hcid: str) -> Response:
 # --- staff ---------------------------------------------------------------------------------------
 
 
-def _staff_actor(username: str) -> Actor:
-    # Before a token proves who it is, the actor is the name given (as for a wrong password).
-    return StaffPrincipal(username[:128], frozenset()).actor
-
-
-def _signed_in(outcome: SignedIn) -> Response:
-    s = services()
-    principal = s.id_tokens.verify(outcome.id_token)
-    s.audit.record(principal.actor, Action.STAFF_LOGIN, _request())
-    logger.info("staff signed in")
-    answer = StaffSignedIn(
-        token=outcome.id_token, expiresIn=outcome.expires_in, groups=sorted(principal.groups)
+def _signed_in(outcome: StaffSession | Challenge) -> Response:
+    if isinstance(outcome, Challenge):  # a documented 401 answer (the next sign-in step), not an error
+        return json_response(401, SignInChallenge.model_validate(outcome.as_json()))
+    groups = sorted(outcome.principal.groups)
+    return json_response(
+        200, StaffSignedIn(token=outcome.id_token, expiresIn=outcome.expires_in, groups=groups)
     )
-    return json_response(200, answer)
-
-
-def _challenged(challenge: Challenge) -> Response:
-    # Never logged: the body carries Cognito's session and, for MFA_SETUP, the TOTP secret.
-    logger.info("staff sign-in challenge", extra={"challenge": challenge.kind.value})
-    # A documented 401 answer (the next sign-in step), not an error.
-    return json_response(401, SignInChallenge.model_validate(challenge.as_json()))
 
 
 @api.route("POST", "/v1/staff/session")
 def staff_session() -> Response:
     asked = api.body(StaffSessionRequest)
-    s = services()
-    try:
-        outcome = s.login.start(asked.username, asked.password)
-    except Unauthorized as exc:
-        s.audit.record(_staff_actor(asked.username), Action.STAFF_LOGIN, _request(), outcome=Outcome.DENIED)
-        logger.info("staff sign-in refused", extra={"reason": exc.reason or "denied"})
-        raise
-    if isinstance(outcome, Challenge):
-        s.audit.record(
-            _staff_actor(asked.username), Action.STAFF_LOGIN, _request(), outcome=Outcome.CHALLENGED
-        )
-        return _challenged(outcome)
-    return _signed_in(outcome)
-
-
-_CHALLENGE_ACTIONS = {
-    ChallengeKind.MFA_CODE: Action.STAFF_MFA,
-    ChallengeKind.MFA_SETUP: Action.STAFF_MFA_SETUP,
-    ChallengeKind.NEW_PASSWORD: Action.STAFF_PASSWORD_CHANGE,
-}
+    return _signed_in(services().sign_in.start(asked.username, asked.password, _request()))
 
 
 @api.route("POST", "/v1/staff/session/challenge")
 def staff_challenge() -> Response:
     asked = api.body(StaffChallengeRequest)
-    s = services()
-    action = _CHALLENGE_ACTIONS[asked.kind]
-    try:
-        outcome = s.login.answer(
-            asked.username, asked.kind, asked.session, code=asked.code, new_password=asked.newPassword
-        )
-    except (Unauthorized, InvalidInput) as exc:
-        s.audit.record(_staff_actor(asked.username), action, _request(), outcome=Outcome.DENIED)
-        reason = (exc.reason if isinstance(exc, Unauthorized) else None) or "invalid"
-        logger.info("staff challenge refused", extra={"challenge": asked.kind.value, "reason": reason})
-        raise
-    s.audit.record(_staff_actor(asked.username), action, _request())
-    if isinstance(outcome, Challenge):
-        return _challenged(outcome)
+    outcome = services().sign_in.answer(
+        asked.username, asked.kind, asked.session, _request(), code=asked.code, new_password=asked.newPassword
+    )
     return _signed_in(outcome)
 
 

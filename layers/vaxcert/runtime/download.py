@@ -16,6 +16,7 @@ from vaxcert.documents.service import CertificateDocuments
 from vaxcert.facility.desk import FacilityDesk
 from vaxcert.http.auth import SecretValue
 from vaxcert.http.cognito import CognitoIdTokens, CognitoPasswordLogin, StaffAccounts, pool_id_tokens
+from vaxcert.http.staff_sign_in import StaffSignIn
 from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
 from vaxcert.runtime.root import Root
@@ -33,7 +34,7 @@ class Services:
     sessions: SessionTokens
     accounts: StaffAccounts
     id_tokens: CognitoIdTokens
-    login: CognitoPasswordLogin
+    sign_in: StaffSignIn
     audit: AuditTrail
     # The header CloudFront adds to every request it forwards: only then is CloudFront-Viewer-Address the
     # caller's own address (None locally, where the socket address is the caller's).
@@ -67,11 +68,12 @@ def build() -> Services:
         verify_url=s.portal_url.rstrip("/") + "/verify",
         shc_qr=s.pdf_shc_qr,
     )
+    id_tokens = pool_id_tokens(s.region, s.user_pool_id, s.user_pool_client_id, accounts=accounts)
     return Services(
         sessions=sessions,
         accounts=accounts,
-        id_tokens=pool_id_tokens(s.region, s.user_pool_id, s.user_pool_client_id, accounts=accounts),
-        login=CognitoPasswordLogin(s.user_pool_client_id),
+        id_tokens=id_tokens,
+        sign_in=StaffSignIn(CognitoPasswordLogin(s.user_pool_client_id), id_tokens, audit),
         audit=audit,
         origin_secret=SecretValue(s.origin_secret_arn) if s.origin_secret_arn else None,
         portal=cache(
