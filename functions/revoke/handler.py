@@ -15,11 +15,10 @@ from vaxcert.audit.browse import (
     MAX_EXPORT_DAYS,
     Cursor,
     ExportTooLarge,
-    browse,
-    export_rows,
     parse_range,
 )
-from vaxcert.audit.trail import Action, RequestInfo
+from vaxcert.audit.queries import AuditSubject
+from vaxcert.audit.trail import RequestInfo
 from vaxcert.errors import InvalidInput, Problem
 from vaxcert.http.api import SECURITY_HEADERS, Api, json_response
 from vaxcert.http.auth import request_info, token_authenticator
@@ -65,46 +64,32 @@ def _request() -> RequestInfo:
 @api.route("GET", "/v1/admin/audit")
 def audit_entries() -> Response:
     wanted = api.query(AuditQuery)
+    queries = services().audit_queries
+    admin = api.principal.actor
     if wanted.by_time:
-        return _audit_by_time(wanted)
-    s = services()
-    query: dict[str, Any] = {}
-    if wanted.hcid:
-        query["hcid"] = wanted.hcid
-    elif wanted.actor:
-        query["actor"] = wanted.actor
-    else:
-        query["mobile"] = wanted.mobile
-    s.audit.record(api.principal.actor, Action.ADMIN_AUDIT, _request(), query=query)
-    if wanted.hcid:  # every action that disclosed or changed it (searches, prints, views, ingest, ...)
-        entries = s.audit.disclosing(wanted.hcid[:64], wanted.limit)
-    elif wanted.mobile:  # the citizen's own actions and every search for the number
-        entries = s.audit.about_mobile(s.mobile_ref(wanted.mobile), wanted.limit)
-    else:
-        entries = s.audit.find(actor=wanted.actor, limit=wanted.limit)
+        period = parse_range(
+            datetime.now(UTC),
+            start=wanted.from_,
+            end=wanted.to,
+            action=wanted.action,
+            max_days=MAX_BROWSE_DAYS,
+        )
+        cursor = Cursor.decode(wanted.next) if wanted.next else None
+        entries, after = _call(queries.by_time, admin, period, wanted.limit, cursor, _request())
+        logger.info("audit browsed", extra={"count": len(entries)})
+        page = AuditPage(
+            entries=[AuditEntryOut.of(e) for e in entries], next=after.encode() if after else None
+        )
+        return json_response(200, page)
+    subject = AuditSubject(hcid=wanted.hcid, actor=wanted.actor, mobile=wanted.mobile)
+    entries = _call(queries.about, admin, subject, wanted.limit, _request())
     logger.info("audit queried", extra={"count": len(entries)})
     return json_response(200, AuditEntries(entries=[AuditEntryOut.of(e) for e in entries]))
-
-
-def _audit_by_time(wanted: AuditQuery) -> Response:
-    """Recent entries newest first, within from/to, of one action; paged with the opaque `next`."""
-    s = services()
-    period = parse_range(
-        datetime.now(UTC), start=wanted.from_, end=wanted.to, action=wanted.action, max_days=MAX_BROWSE_DAYS
-    )
-    cursor = Cursor.decode(wanted.next) if wanted.next else None
-    query = {**period.describe(), **({"next": "yes"} if cursor else {})}
-    s.audit.record(api.principal.actor, Action.ADMIN_AUDIT, _request(), query=query)
-    entries, after = _call(browse, s.audit_days, period, wanted.limit, cursor)
-    logger.info("audit browsed", extra={"count": len(entries)})
-    page = AuditPage(entries=[AuditEntryOut.of(e) for e in entries], next=after.encode() if after else None)
-    return json_response(200, page)
 
 
 @api.route("GET", "/v1/admin/audit/export")
 def audit_export() -> Response:
     asked = api.query(AuditExportQuery)
-    s = services()
     wanted = parse_range(
         datetime.now(UTC),
         start=asked.from_,
@@ -113,10 +98,8 @@ def audit_export() -> Response:
         max_days=MAX_EXPORT_DAYS,
         require_from=True,
     )
-    # Audited before anything is read, like every disclosure.
-    s.audit.record(api.principal.actor, Action.ADMIN_AUDIT_EXPORT, _request(), query=wanted.describe())
     try:
-        rows = _call(export_rows, s.audit_days, wanted)
+        rows = _call(services().audit_queries.export, api.principal.actor, wanted, _request())
     except ExportTooLarge:
         raise InvalidInput(
             [Problem("from", "this range holds more than one export can carry (5 MB): export fewer days")]

@@ -3,11 +3,11 @@ per process (see vaxcert.runtime.keys)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
+from vaxcert.audit.queries import AuditQueries
 from vaxcert.audit.trail import AuditTrail
 from vaxcert.catalogue import load_catalogue
 from vaxcert.citizen.otp import OtpHasher
@@ -29,10 +29,7 @@ class Services:
     id_tokens: CognitoIdTokens
     # The header CloudFront adds (see functions/download): None locally.
     origin_secret: SecretValue | None
-    audit_days: DynamoAuditStore
-    audit: AuditTrail
-    # The keyed hash citizens and searched numbers are recorded under (see vaxcert.audit.trail).
-    mobile_ref: Callable[[str], str]
+    audit_queries: AuditQueries
     publisher: RevocationPublisher
     lifecycle: Lifecycle
 
@@ -77,9 +74,7 @@ def build() -> Services:
             accounts=StaffAccounts(s.user_pool_id, cache_s=s.staff_status_cache_s),
         ),
         origin_secret=SecretValue(s.origin_secret_arn) if s.origin_secret_arn else None,
-        audit_days=audit_days,
-        audit=audit,
-        mobile_ref=mobile_ref,
+        audit_queries=AuditQueries(audit, audit_days, mobile_ref),
         publisher=publisher,
         lifecycle=lifecycle,
     )
