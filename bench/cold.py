@@ -17,7 +17,7 @@ from typing import Any
 
 from bench.common import ROOT, log, rounded
 
-FUNCTIONS = ("ingest", "issue", "verify", "download", "revoke")
+FUNCTIONS = ("ingest", "issue", "verify", "download", "revoke", "keys")
 
 # Valid settings without any AWS resource: names only (nothing may be called at import).
 ENV = {

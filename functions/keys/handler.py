@@ -13,106 +13,76 @@ from urllib.parse import unquote
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
-from vaxcert.audit.trail import Action, AuditTrail, Outcome, RequestInfo
-from vaxcert.errors import Conflict, InvalidInput, NotFound, Problem
+from vaxcert.audit.trail import Action, Outcome, RequestInfo
+from vaxcert.errors import Conflict, NotFound
 from vaxcert.http.api import Api, json_response
-from vaxcert.http.auth import SecretValue, request_info, token_authenticator
-from vaxcert.http.cognito import StaffAccounts, pool_id_tokens
-from vaxcert.lifecycle.corrections import MAX_REASON
+from vaxcert.http.auth import request_info, token_authenticator
+from vaxcert.http.models.keys import KeyRotateRequest, KeyWithdrawRequest, TrustKey, TrustKeyAnswer, TrustKeys
 from vaxcert.resources import ADMIN_GROUP
 from vaxcert.routes import Auth
-from vaxcert.runtime.wiring import settings
+from vaxcert.runtime.keys import services
 from vaxcert.signing import rotation
-from vaxcert.store.audit import DynamoAuditStore
-from vaxcert.store.aws import client, transient_on_aws_errors
-from vaxcert.store.trust import TrustRepository
+from vaxcert.store.aws import transient_on_aws_errors
 
 logger = Logger(service="vaxcert-keys")
-_settings = settings()
-# As functions/revoke: a disabled or signed-out admin's ID token stops working at once.
-_id_tokens = pool_id_tokens(
-    _settings.region,
-    _settings.user_pool_id,
-    _settings.user_pool_client_id,
-    accounts=StaffAccounts(_settings.user_pool_id, cache_s=_settings.staff_status_cache_s),
-)
-# See functions/download: CloudFront-Viewer-Address counts only with CloudFront's origin header.
-_origin_secret = SecretValue(_settings.origin_secret_arn) if _settings.origin_secret_arn else None
-_audit = AuditTrail(DynamoAuditStore())
-_trust = TrustRepository()
 
-api = Api("keys", {Auth.ADMIN: token_authenticator(_id_tokens.verify, frozenset({ADMIN_GROUP}))})
+api = Api(
+    "keys",
+    {
+        Auth.ADMIN: token_authenticator(
+            lambda token: services().id_tokens.verify(token), frozenset({ADMIN_GROUP})
+        )
+    },
+)
 
 
 def _request() -> RequestInfo:
-    return request_info(api.app.current_event, _origin_secret)
-
-
-def _reason(required: bool) -> str | None:
-    """The body `{"reason": "..."}` (a JSON object; nothing else in it)."""
-    body = api.json_body()
-    if not isinstance(body, dict):
-        raise InvalidInput([Problem("body", 'must be a JSON object: {"reason": "..."}')])
-    unknown = sorted(set(body) - {"reason"})
-    if unknown:
-        raise InvalidInput(
-            [Problem(name, "is not a field of this request (only reason)") for name in unknown]
-        )
-    reason = body.get("reason")
-    if reason is None and not required:
-        return None
-    if not isinstance(reason, str) or not reason.strip():
-        why = "is required: why the key is withdrawn" if required else "must be text (or left out)"
-        raise InvalidInput([Problem("reason", why)])
-    if len(reason) > MAX_REASON:
-        raise InvalidInput([Problem("reason", f"at most {MAX_REASON} characters")])
-    return reason.strip()
+    return request_info(api.app.current_event, services().origin_secret)
 
 
 @api.route("GET", "/v1/admin/keys")
 def list_keys() -> Response:
-    _audit.record(api.principal.actor, Action.ADMIN_KEYS, _request())
-    entries = _call(_trust.all)
+    s = services()
+    s.audit.record(api.principal.actor, Action.ADMIN_KEYS, _request())
+    entries = _call(s.trust.all)
     order = {"CSCA": 0, "DSC": 1}
     entries.sort(key=lambda e: (e.origin != "OWN", order.get(e.certificate_type, 2), e.country, e.not_before))
-    return json_response(200, {"keys": [rotation.describe(e) for e in entries]})
+    return json_response(200, TrustKeys(keys=[TrustKey.of(e) for e in entries]))
 
 
 @api.route("POST", "/v1/admin/keys/rotate")
 def rotate_key() -> Response:
-    reason = _reason(required=False)
+    reason = api.body(KeyRotateRequest).reason
+    s = services()
     now = datetime.now(UTC)
     entry, _key_id = _call(
-        rotation.rotate,
-        _trust,
-        new_key=lambda: rotation.create_signing_key(client("kms"), _settings.stage, now),
-        country=_settings.country,
-        now=now,
+        rotation.rotate, s.trust, new_key=lambda: s.new_signing_key(now), country=s.country, now=now
     )
     query: dict[str, Any] = {"kid": entry.kid_b64}
     if reason:
         query["reason"] = reason
-    _audit.record(api.principal.actor, Action.ADMIN_KEY_ROTATE, _request(), query=query)
+    s.audit.record(api.principal.actor, Action.ADMIN_KEY_ROTATE, _request(), query=query)
     logger.info("signing key rotated", extra={"kid": entry.kid_b64})
-    return json_response(201, {"key": rotation.describe(entry)})
+    return json_response(201, TrustKeyAnswer(key=TrustKey.of(entry)))
 
 
 @api.route("POST", "/v1/admin/keys/{kid}/withdraw")
 def withdraw_key(kid: str) -> Response:
-    reason = _reason(required=True)
+    reason = api.body(KeyWithdrawRequest).reason
+    s = services()
     kid_b64 = standard_kid(kid)
     query = {"kid": kid_b64[:64], "reason": reason}
     try:
-        entry = _call(rotation.withdraw, _trust, kid_b64, datetime.now(UTC))
+        entry = _call(rotation.withdraw, s.trust, kid_b64, datetime.now(UTC))
     except (NotFound, Conflict) as exc:
         outcome = Outcome.NOT_FOUND if isinstance(exc, NotFound) else Outcome.CONFLICT
-        _audit.record(
+        s.audit.record(
             api.principal.actor, Action.ADMIN_KEY_WITHDRAW, _request(), outcome=outcome, query=query
         )
         raise
-    _audit.record(api.principal.actor, Action.ADMIN_KEY_WITHDRAW, _request(), query=query)
+    s.audit.record(api.principal.actor, Action.ADMIN_KEY_WITHDRAW, _request(), query=query)
     logger.info("DSC withdrawn", extra={"kid": entry.kid_b64})
-    return json_response(200, {"key": rotation.describe(entry)})
+    return json_response(200, TrustKeyAnswer(key=TrustKey.of(entry)))
 
 
 def standard_kid(raw: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -30,7 +31,15 @@ class InvalidInput(VaxcertError):
 
 
 class Unauthorized(VaxcertError):
-    """No or bad credentials (401)."""
+    """No or bad credentials (401). `reason`: why, machine-readable, for a page to act on (a sign-in
+    refusal); `bearer`: whether the answer asks for a Bearer token (WWW-Authenticate)."""
+
+    bearer = True
+
+    def __init__(self, message: str = "", reason: str | None = None, *, tries_left: int | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.tries_left = tries_left  # a wrong one-time code: how many more may be tried
 
 
 class Forbidden(VaxcertError):
@@ -55,12 +64,21 @@ class TransientFailure(VaxcertError):
     """A dependency failed in a way worth retrying (503: CommCare and clients retry)."""
 
 
-def problems_from(exc: ValidationError, field_names: dict[str, str] | None = None) -> list[Problem]:
+def problems_from(
+    exc: ValidationError,
+    field_names: dict[str, str] | None = None,
+    *,
+    missing: Mapping[str, str] | None = None,
+    unknown: str | None = None,
+) -> list[Problem]:
     """pydantic errors -> [{field, problem}], naming fields by their JSON path (or a source's own name).
 
-    Model-level checks raise "field: problem" so the field is named, not the model.
+    Model-level checks raise "field: problem" so the field is named, not the model. `missing`: what
+    to say of a required field that is absent (by path; default "is required"); `unknown`: what to
+    say of a field the model does not have (extra="forbid").
     """
     names = field_names or {}
+    missing = missing or {}
     problems: list[Problem] = []
     for err in exc.errors():
         path = ".".join(str(p) for p in err["loc"])
@@ -72,7 +90,9 @@ def problems_from(exc: ValidationError, field_names: dict[str, str] | None = Non
             sub, message = message.split(": ", 1)
             path = f"{path}.{sub}" if path else sub
         if err["type"] == "missing":
-            message = "is required"
+            message = missing.get(path, "is required")
+        elif err["type"] == "extra_forbidden" and unknown:
+            message = unknown
         problems.append(Problem(names.get(path, path), message))
     return problems
 
@@ -82,10 +102,18 @@ M = TypeVar("M", bound=BaseModel)
 
 def parsed_as(model: type[M], data: Any, field_names: dict[str, str] | None = None) -> M:
     """`data` validated by `model` (the same model the API document shows); InvalidInput naming
-    every field that is wrong, by its JSON path, otherwise."""
+    every field that is wrong, by its JSON path, otherwise. A model may say what the body must be
+    when it is not an object (a class attribute `body_problem`), what a missing field lacks
+    (`missing_problems`, by path) and what an unknown field is (`unknown_problem`)."""
     if not isinstance(data, dict):
-        raise InvalidInput([Problem("body", "must be a JSON object")])
+        raise InvalidInput([Problem("body", getattr(model, "body_problem", "must be a JSON object"))])
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(problems_from(exc, field_names)) from None
+        problems = problems_from(
+            exc,
+            field_names,
+            missing=getattr(model, "missing_problems", None),
+            unknown=getattr(model, "unknown_problem", None),
+        )
+        raise InvalidInput(problems) from None

@@ -58,12 +58,16 @@ def trust_material(aws: dict[str, str]) -> list:
 
 @pytest.fixture
 def load_handler(aws: dict[str, str]) -> Callable[[str], ModuleType]:
-    """Import a function's handler module fresh, so it binds to this test's moto resources."""
+    """Import a function's handler module fresh, its services built anew for this test's moto resources."""
 
     def load(function: str) -> ModuleType:
         name = f"functions.{function}.handler"
         sys.modules.pop(name, None)
-        return importlib.import_module(name)
+        module = importlib.import_module(name)
+        services = getattr(module, "services", None)
+        if services is not None:  # its composition root: built again, on first use, for this account
+            services.reset()
+        return module
 
     return load
 

@@ -83,7 +83,7 @@ def holder(aws, trust_material, invoke: Invoker, example_form) -> Any:
     assert invoke.http("POST", "/v1/ingest/commcare", example_form, ingest_key(aws))[0] == 202
     invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])
     assert len(sent_sms()) == 1
-    return invoke.module("download")._portal()
+    return invoke.module("download").services().portal()
 
 
 def with_clock(portal: Any, clock: Clock, **limits: Any) -> None:

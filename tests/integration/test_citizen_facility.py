@@ -63,7 +63,7 @@ def people(aws, trust_material, invoke: Invoker) -> dict[str, str]:
     invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])
     table = boto3.resource("dynamodb").Table(aws["CERTIFICATES_TABLE"])
     by_event = {i["eventId"]: i["hcid"] for i in table.scan()["Items"]}
-    portal = invoke.module("download")._portal()
+    portal = invoke.module("download").services().portal()
     portal.timer.sleep = lambda seconds: None
     return {name: by_event[form["id"]] for name, form in forms.items()}
 

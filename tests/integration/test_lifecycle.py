@@ -196,7 +196,7 @@ def test_one_current_version_conflicts_and_limit(aws, issued, invoke, admin) -> 
     third = invoke.http("POST", path, {"givenName": "Marcie", "reason": "r3"}, admin)
     assert third[0] == 409 and first[2]["hcid"] in third[2]["message"]
     # The chain limit.
-    invoke.module("revoke")._lifecycle.max_corrections = 1
+    invoke.module("revoke").services().lifecycle.max_corrections = 1
     current = first[2]["hcid"]
     limited = invoke.http(
         "POST", f"/v1/admin/certificates/{current}/corrections", {"givenName": "Mar", "reason": "r4"}, admin
@@ -206,7 +206,7 @@ def test_one_current_version_conflicts_and_limit(aws, issued, invoke, admin) -> 
     assert (
         invoke.http("POST", f"/v1/admin/certificates/{current}/revoke", {"reason": "fraud"}, admin)[0] == 200
     )
-    invoke.module("revoke")._lifecycle.max_corrections = 5
+    invoke.module("revoke").services().lifecycle.max_corrections = 5
     revoked = invoke.http(
         "POST", f"/v1/admin/certificates/{current}/corrections", {"givenName": "Mar", "reason": "r5"}, admin
     )

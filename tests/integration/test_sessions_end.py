@@ -62,7 +62,7 @@ def _citizen_token(aws: dict[str, str], invoke: Invoker) -> str:
     key = boto3.client("secretsmanager").get_secret_value(SecretId=aws["INGEST_SECRET_ARN"])["SecretString"]
     assert invoke.http("POST", "/v1/ingest/commcare", form, {"X-Vaxcert-Key": key})[0] in (200, 202)
     invoke.drain_issue_queue(aws["ISSUE_QUEUE_URL"])
-    invoke.module("download")._portal().timer.sleep = lambda seconds: None
+    invoke.module("download").services().portal().timer.sleep = lambda seconds: None
     assert invoke.http("POST", "/v1/citizen/otp", {"mobile": MOBILE})[0] == 202
     code = [m for _, m in sent_sms() if "login code" in m][-1].split("login code is ")[1][:6]
     status, _, body = invoke.http("POST", "/v1/citizen/session", {"mobile": MOBILE, "otp": code})
@@ -105,7 +105,7 @@ def test_staff_token_is_refused_one_hour_after_sign_in_whatever_its_exp(aws, inv
     token = _staff(aws, invoke, "nurse.hour", "facility-staff")
     path = "/v1/facility/certificates?mobile=876-555-0100"
     assert invoke.http("GET", path, headers=_bearer(token))[0] == 200
-    verifier = invoke.module("download")._id_tokens
+    verifier = invoke.module("download").services().id_tokens
     real = verifier._clock
     verifier._clock = lambda: real() + 3601 - 30  # still within exp + leeway (moto: exp = 1 h)
     verifier._max_session_s = 3600 - 60  # a session limit shorter than exp proves it is checked itself
@@ -121,7 +121,7 @@ def test_a_disabled_staff_user_is_refused_within_the_cache_time(aws, invoke: Inv
     token = _staff(aws, invoke, "admin.leaving", "ministry-admin")
     revoke = invoke.module("revoke")
     clock = Monotonic()
-    revoke._id_tokens._accounts._clock = clock
+    revoke.services().id_tokens._accounts._clock = clock
     assert invoke.http("GET", "/v1/admin/dashboard", headers=_bearer(token))[0] == 200
     boto3.client("cognito-idp").admin_disable_user(UserPoolId=aws["USER_POOL_ID"], Username="admin.leaving")
     clock.now += STAFF_STATUS_CACHE_S - 1
@@ -135,7 +135,7 @@ def test_a_disabled_staff_user_is_refused_within_the_cache_time(aws, invoke: Inv
 def test_staff_sign_out_ends_every_session_of_the_account(aws, invoke: Invoker) -> None:
     old = _staff(aws, invoke, "admin.out", "ministry-admin")
     clock = Monotonic()
-    invoke.module("revoke")._id_tokens._accounts._clock = clock
+    invoke.module("revoke").services().id_tokens._accounts._clock = clock
     assert invoke.http("GET", "/v1/admin/dashboard", headers=_bearer(old))[0] == 200
     time.sleep(1.05)  # auth_time has whole seconds: sign out in a later second than the sign-in
     token = invoke.http(

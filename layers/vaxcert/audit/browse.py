@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -97,45 +96,53 @@ def parse_moment(raw: str, field: str, *, end_of_day: bool) -> datetime:
 
 
 def parse_range(
-    params: Mapping[str, str], now: datetime, *, max_days: int, require_from: bool = False
+    now: datetime,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    action: str | None = None,
+    max_days: int,
+    require_from: bool = False,
 ) -> AuditRange:
-    raw_from = (params.get("from") or "").strip()
-    raw_to = (params.get("to") or "").strip()
-    raw_action = (params.get("action") or "").strip()
+    """The range [start, end] of ISO 8601 texts (errors name them `from` and `to`, as the API does)."""
+    raw_from = (start or "").strip()
+    raw_to = (end or "").strip()
+    raw_action = (action or "").strip()
     problems: list[Problem] = []
-    end, start = now, None
+    last: datetime = now
+    first: datetime | None = None
     try:
         if raw_to:
-            end = parse_moment(raw_to, "to", end_of_day=True)
+            last = parse_moment(raw_to, "to", end_of_day=True)
     except InvalidInput as exc:
         problems.extend(exc.problems)
     try:
         if raw_from:
-            start = parse_moment(raw_from, "from", end_of_day=False)
+            first = parse_moment(raw_from, "from", end_of_day=False)
     except InvalidInput as exc:
         problems.extend(exc.problems)
     if not raw_from and require_from:
         problems.append(Problem("from", "is required: the first day to export (ISO 8601)"))
-    action = None
+    wanted_action = None
     if raw_action:
         try:
-            action = Action(raw_action).value
+            wanted_action = Action(raw_action).value
         except ValueError:
             problems.append(
                 Problem("action", "is not an audit action: " + ", ".join(a.value for a in Action))
             )
     if problems:
         raise InvalidInput(problems)
-    if start is None:
+    if first is None:
         try:
-            start = end - timedelta(days=DEFAULT_DAYS)
+            first = last - timedelta(days=DEFAULT_DAYS)
         except OverflowError:
-            start = datetime.min.replace(tzinfo=UTC)
-    if start > end:
+            first = datetime.min.replace(tzinfo=UTC)
+    if first > last:
         raise InvalidInput([Problem("from", "is after `to`")])
-    if end - start > timedelta(days=max_days):
+    if last - first > timedelta(days=max_days):
         raise InvalidInput([Problem("to", f"the range is longer than {max_days} days: give a shorter one")])
-    return AuditRange(start=start, end=end, action=action)
+    return AuditRange(start=first, end=last, action=wanted_action)
 
 
 def browse(

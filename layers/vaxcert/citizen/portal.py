@@ -19,13 +19,13 @@ from vaxcert.citizen.otp import OtpOutcome, OtpService
 from vaxcert.citizen.sessions import CitizenPrincipal, SessionTokens
 from vaxcert.documents.people import linked_certificates, ordered, summary
 from vaxcert.documents.service import CertificateDocuments, dose_certificates
-from vaxcert.errors import InvalidInput, NotFound, Problem
+from vaxcert.errors import NotFound, Unauthorized
 from vaxcert.facility.search import CertificateFinder
 from vaxcert.formats.shc_card import qr_text_if_one_chunk
 from vaxcert.issuance.certificate import Certificate
 from vaxcert.logs import get_logger
 from vaxcert.notify.budget import SmsBudgetExhausted
-from vaxcert.sources.phone import InvalidMobile, mask_mobile, normalise_mobile
+from vaxcert.sources.phone import mask_mobile
 
 logger = get_logger()
 
@@ -41,27 +41,15 @@ class SmsSender(Protocol):
     def send(self, to_e164: str, message: str) -> str: ...
 
 
-class OtpRejected(Exception):
+class OtpRejected(Unauthorized):
+    """A code refused (401 with the reason and, for a wrong code, the tries left; no Bearer scheme
+    asked for: the answer is to send a new code or type it again)."""
+
+    bearer = False
+
     def __init__(self, outcome: OtpOutcome, tries_left: int | None = None):
-        super().__init__(OTP_MESSAGES[outcome])
+        super().__init__(OTP_MESSAGES[outcome], outcome.value, tries_left=tries_left)
         self.outcome = outcome
-        self.tries_left = tries_left  # set for a wrong code
-
-
-def parse_mobile(raw: Any) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise InvalidInput([Problem("mobile", "is required, e.g. 876-555-0123")])
-    try:
-        return normalise_mobile(raw[:40])
-    except InvalidMobile as exc:
-        raise InvalidInput([Problem("mobile", str(exc))]) from None
-
-
-def parse_otp(raw: Any) -> str:
-    code = raw.strip() if isinstance(raw, str) else ""
-    if len(code) != 6 or not code.isdigit():
-        raise InvalidInput([Problem("otp", "must be the 6-digit code from the SMS")])
-    return code
 
 
 def otp_sms_text(code: str, minutes: int) -> str:
@@ -99,8 +87,8 @@ class CitizenPortal:
     def actor(self, mobile: str) -> Actor:
         return Actor(f"citizen:{self.otps.hasher.ref(mobile)}", Role.CITIZEN, mask_mobile(mobile))
 
-    def request_otp(self, raw_mobile: Any, request: RequestInfo) -> None:
-        mobile = parse_mobile(raw_mobile)
+    def request_otp(self, mobile: str, request: RequestInfo) -> None:
+        """`mobile`: E.164 (the request model normalised it)."""
         code = self.otps.issue(mobile, request.source_ip)
         self.audit.record(self.actor(mobile), Action.CITIZEN_OTP, request)
         has_certificates = bool(self.certificates.by_mobile(mobile))
@@ -120,9 +108,8 @@ class CitizenPortal:
             logger.warning("otp sms failed", extra={"error_type": type(exc).__name__})
         self.timer.observe(time.monotonic() - started)
 
-    def start_session(self, raw_mobile: Any, raw_otp: Any, request: RequestInfo) -> tuple[str, int]:
-        mobile = parse_mobile(raw_mobile)
-        code = parse_otp(raw_otp)
+    def start_session(self, mobile: str, code: str, request: RequestInfo) -> tuple[str, int]:
+        """A session token and its lifetime (s) for a right code; OtpRejected otherwise."""
         check = self.otps.check(mobile, code, request.source_ip)
         if check.outcome is not OtpOutcome.OK:
             self.audit.record(self.actor(mobile), Action.CITIZEN_SESSION, request, outcome=Outcome.DENIED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -12,7 +12,14 @@ from vaxcert.catalogue import Catalogue
 from vaxcert.documents.people import linked_certificates
 from vaxcert.documents.service import CertificateDocuments, dose_certificates
 from vaxcert.errors import Conflict, NotFound
-from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, parse_search, result_row
+from vaxcert.facility.search import (
+    MAX_RESULTS,
+    CertificateFinder,
+    SearchTerms,
+    find,
+    parse_search,
+    result_row,
+)
 from vaxcert.issuance.certificate import Certificate, CertificateStatus
 from vaxcert.resources import ADMIN_GROUP
 
@@ -35,10 +42,8 @@ class FacilityDesk:
     audit: AuditTrail
     today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
 
-    def search(
-        self, staff: StaffPrincipal, params: Mapping[str, str] | None, request: RequestInfo
-    ) -> dict[str, Any]:
-        query = parse_search(params, self.today())
+    def search(self, staff: StaffPrincipal, terms: SearchTerms, request: RequestInfo) -> dict[str, Any]:
+        query = parse_search(terms, self.today())
         found = find(query, self.certificates)
         truncated = len(found) > MAX_RESULTS
         found = found[:MAX_RESULTS]

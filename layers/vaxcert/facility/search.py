@@ -8,7 +8,6 @@ exact and prefix matches come before typo matches.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -66,13 +65,23 @@ class SearchQuery:
         return out
 
 
-def parse_search(params: Mapping[str, str] | None, today: date) -> SearchQuery:
-    params = params or {}
-    raw_mobile = (params.get("mobile") or "").strip()
-    raw_dob = (params.get("dob") or "").strip()
-    raw_name = (params.get("name") or "").strip()
-    raw_hcid = "".join((params.get("hcid") or "").split()).upper()
-    raw_legacy = "".join((params.get("legacyId") or "").split())
+@dataclass(frozen=True)
+class SearchTerms:
+    """What a search was given, as typed ("" when not given); parse_search checks it."""
+
+    mobile: str = ""
+    dob: str = ""
+    name: str = ""
+    hcid: str = ""
+    legacy_id: str = ""
+
+
+def parse_search(terms: SearchTerms, today: date) -> SearchQuery:
+    raw_mobile = terms.mobile.strip()
+    raw_dob = terms.dob.strip()
+    raw_name = terms.name.strip()
+    raw_hcid = "".join(terms.hcid.split()).upper()
+    raw_legacy = "".join(terms.legacy_id.split())
     problems: list[Problem] = []
 
     if raw_hcid and not is_hcid(raw_hcid[:64]):

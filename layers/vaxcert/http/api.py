@@ -178,9 +178,12 @@ class Api:
 
         @app.exception_handler(Unauthorized)
         def _unauthorized(exc: Unauthorized) -> Response:
-            return error_response(
-                401, str(exc) or "authentication required", headers={"WWW-Authenticate": "Bearer"}
-            )
+            body: dict[str, Any] = {"message": str(exc) or "authentication required"}
+            if exc.reason is not None:  # a sign-in refusal: why, for the page to act on
+                body["reason"] = exc.reason
+            if exc.tries_left is not None:
+                body["triesLeft"] = exc.tries_left
+            return json_response(401, body, {"WWW-Authenticate": "Bearer"} if exc.bearer else None)
 
         @app.exception_handler(Forbidden)
         def _forbidden(exc: Forbidden) -> Response:

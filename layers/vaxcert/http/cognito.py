@@ -271,8 +271,7 @@ class SignInRefused(Unauthorized):
     """A 401 with a machine-readable reason the page can act on (retry the code, or start again)."""
 
     def __init__(self, message: str, reason: str):
-        super().__init__(message)
-        self.reason = reason
+        super().__init__(message, reason)
 
 
 class WrongCode(SignInRefused):

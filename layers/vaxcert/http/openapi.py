@@ -2,8 +2,11 @@
 
 Paths, methods, path parameters and security come from `vaxcert.routes.ROUTES`; request bodies and
 query parameters from the pydantic models registered below (per route); responses from the status
-codes each route documents (docs/api-*.md). Handlers keep their own parsing: these models describe
-what they accept, and `tests/unit/http/test_openapi.py` fails when a route with a body has none.
+codes each route documents (docs/api-*.md) and, for JSON answers, the response models registered in
+RESPONSE_BODIES. For the routes whose models live in `vaxcert.http.models` (and corrections, in
+`vaxcert.lifecycle.corrections`), the registered model is the one the handler parses with
+(`Api.body` / `Api.query`) and answers with (`json_response`): tests/unit/http/test_openapi_models.py.
+`tests/unit/http/test_openapi.py` fails when a route with a body has none.
 Served at `GET /v1/openapi.json` (functions/verify); the local stack shows it with Swagger UI at /docs.
 """
 
@@ -11,13 +14,42 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vaxcert.lifecycle.corrections import MAX_REASON
+from vaxcert.http.models.admin import (
+    AdminSearch,
+    AdminSearchResults,
+    AuditExportQuery,
+    AuditPage,
+    AuditQuery,
+    CertificateDetails,
+    CorrectionPreview,
+    CorrectionQuery,
+    CorrectionQueued,
+    Dashboard,
+    Revoked,
+    RevokeRequest,
+)
+from vaxcert.http.models.citizen import (
+    CitizenCertificates,
+    CitizenSession,
+    CitizenSessionRequest,
+    OtpRequest,
+    OtpSent,
+)
+from vaxcert.http.models.facility import CertificateSearch, FacilityPdfQuery, SearchResults
+from vaxcert.http.models.keys import KeyRotateRequest, KeyWithdrawRequest, TrustKeyAnswer, TrustKeys
+from vaxcert.http.models.staff import (
+    SignInChallenge,
+    StaffChallengeRequest,
+    StaffSessionRequest,
+    StaffSignedIn,
+)
+from vaxcert.lifecycle.corrections import CorrectionRequest
 from vaxcert.routes import ROUTES, Auth, Route
-from vaxcert.sources.vaccination import IdentifierIn, VaccinationEvent
+from vaxcert.sources.vaccination import VaccinationEvent
 
 OPENAPI_PATH = "/v1/openapi.json"
 MOBILE_EXAMPLE = "876-555-0123"
@@ -96,113 +128,7 @@ class VerifyRequest(_Loose):
     at: dt.datetime | None = Field(default=None, description="verify as of this time (default: now)")
 
 
-class OtpRequest(_Loose):
-    mobile: str = Field(examples=[MOBILE_EXAMPLE], description="a Jamaican mobile number, any format")
-
-
-class CitizenSessionRequest(_Loose):
-    mobile: str = Field(examples=[MOBILE_EXAMPLE])
-    otp: str = Field(pattern=r"^[0-9]{6}$", description="the 6-digit code from the SMS")
-
-
-class StaffSessionRequest(_Loose):
-    username: str = Field(min_length=1, max_length=256)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class StaffChallengeRequest(_Loose):
-    username: str = Field(min_length=1, max_length=256, description="the username from the challenge")
-    session: str = Field(min_length=1, max_length=2048, description="the session from the challenge")
-    challenge: Literal["MFA_CODE", "MFA_SETUP", "NEW_PASSWORD"]
-    code: str | None = Field(default=None, description="MFA_CODE, MFA_SETUP: 6 digits (spaces allowed)")
-    newPassword: str | None = Field(default=None, max_length=256, description="NEW_PASSWORD only")
-
-
-class CorrectionRequest(_Strict):
-    """Any of the correctable fields (null removes an optional one) and a required reason."""
-
-    givenName: str | None = None
-    familyName: str | None = None
-    birthDate: dt.date | None = None
-    sex: Literal["male", "female", "other", "unknown"] | None = None
-    identifier: IdentifierIn | None = None
-    mobile: str | None = None
-    vaccine: str | None = None
-    lot: str | None = None
-    date: dt.date | None = None
-    dose: int | None = Field(default=None, ge=1, le=9)
-    totalDoses: int | None = Field(default=None, ge=1, le=9)
-    centre: str | None = None
-    practitioner: str | None = None
-    nextDose: dt.date | None = None
-    reason: str = Field(min_length=1, max_length=MAX_REASON)
-    reissue: bool = Field(default=False, description="re-issue unchanged (new HCID, current key)")
-
-
-class RevokeRequest(_Loose):
-    reason: str = Field(min_length=1, max_length=MAX_REASON)
-
-
 # --- query parameters ----------------------------------------------------------------------------
-
-
-class CertificateSearch(BaseModel):
-    mobile: str | None = Field(default=None, description="any accepted format; or dob + name")
-    dob: dt.date | None = Field(default=None, description="YYYY-MM-DD, with name")
-    name: str | None = Field(
-        default=None,
-        description="family and/or given name, any order, or their start (2+ letters); one typo "
-        "forgiven in a part of 4+ letters",
-    )
-    hcid: str | None = Field(default=None, description="a certificate id (spaces and case ignored)")
-    legacyId: str | None = Field(
-        default=None, description="the DIVOC certificateId of a migrated certificate"
-    )
-
-
-class AdminSearch(CertificateSearch):
-    pass
-
-
-class AuditQuery(BaseModel):
-    hcid: str | None = Field(default=None, description="at most one of hcid, actor, mobile")
-    actor: str | None = None
-    mobile: str | None = None
-    from_: str | None = Field(
-        default=None, alias="from", description="none of hcid/actor/mobile: ISO 8601 date or date-time"
-    )
-    to: str | None = Field(default=None, description="ISO 8601 date (whole day) or date-time; default now")
-    action: str | None = Field(default=None, description="only entries of this action, e.g. staff.print")
-    next: str | None = Field(default=None, description="the `next` cursor of the previous page")
-    limit: int = Field(default=100, ge=1, le=500)
-
-
-class AuditExportQuery(BaseModel):
-    from_: str = Field(alias="from", description="ISO 8601 date or date-time")
-    to: str | None = Field(
-        default=None, description="ISO 8601 date or date-time (default now); 31 days at most"
-    )
-    action: str | None = None
-
-
-class FacilityPdfQuery(BaseModel):
-    printAnyway: bool = Field(
-        default=False, description="print a REVOKED or SUPERSEDED certificate (audited)"
-    )
-
-
-class CorrectionQuery(BaseModel):
-    preview: bool = Field(
-        default=False, description="answer 200 with the changes (old -> new) and the SMS text; issue nothing"
-    )
-
-
-class KeyRotateRequest(_Strict):
-    reason: str | None = Field(default=None, max_length=MAX_REASON, description="kept in the audit trail")
-
-
-class KeyWithdrawRequest(_Strict):
-    reason: str = Field(min_length=1, max_length=MAX_REASON)
 
 
 # (method, path) -> the request body model. Every POST route needs one (a unit test checks).
@@ -231,18 +157,43 @@ QUERY_PARAMETERS: dict[tuple[str, str], type[BaseModel]] = {
 
 # --- responses -----------------------------------------------------------------------------------
 
+# (method, path) -> status -> the model of that JSON answer (the one the handler writes).
+RESPONSE_BODIES: dict[tuple[str, str], dict[int, type[BaseModel]]] = {
+    ("POST", "/v1/citizen/otp"): {202: OtpSent},
+    ("POST", "/v1/citizen/session"): {200: CitizenSession},
+    ("GET", "/v1/citizen/certificates"): {200: CitizenCertificates},
+    ("POST", "/v1/staff/session"): {200: StaffSignedIn},
+    ("POST", "/v1/staff/session/challenge"): {200: StaffSignedIn},
+    ("GET", "/v1/facility/certificates"): {200: SearchResults},
+    ("GET", "/v1/admin/audit"): {200: AuditPage},
+    ("GET", "/v1/admin/certificates"): {200: AdminSearchResults},
+    ("GET", "/v1/admin/certificates/{hcid}"): {200: CertificateDetails},
+    ("POST", "/v1/admin/certificates/{hcid}/corrections"): {202: CorrectionQueued, 200: CorrectionPreview},
+    ("POST", "/v1/admin/certificates/{hcid}/revoke"): {200: Revoked},
+    ("GET", "/v1/admin/dashboard"): {200: Dashboard},
+    ("GET", "/v1/admin/keys"): {200: TrustKeys},
+    ("POST", "/v1/admin/keys/rotate"): {201: TrustKeyAnswer},
+    ("POST", "/v1/admin/keys/{kid}/withdraw"): {200: TrustKeyAnswer},
+}
+
 _SUCCESS: dict[tuple[str, str], dict[int, str]] = {
+    ("DELETE", "/v1/citizen/session"): {204: "signed out: the token no longer works"},
+    ("DELETE", "/v1/staff/session"): {204: "signed out: every ID token of the account stops working"},
     ("POST", "/v1/ingest/commcare"): {
         202: "accepted (a new vaccination) or correction (an edited form), queued",
         200: "duplicate: the same form again; stale: an edit not later than one already received",
     },
     ("POST", "/v1/vaccinations"): {202: "accepted, queued", 200: "duplicate, or stale (an older edit)"},
     ("POST", "/v1/citizen/otp"): {202: "a code was sent if the number has certificates (always 202)"},
-    ("POST", "/v1/admin/certificates/{hcid}/corrections"): {202: "the correction is being issued"},
+    ("POST", "/v1/admin/certificates/{hcid}/corrections"): {
+        202: "the correction is being issued",
+        200: "preview=true: what would change and the SMS; nothing issued",
+    },
     ("GET", "/v1/revocation-list"): {200: "the signed revocation list"},
     ("POST", "/v1/admin/keys/rotate"): {201: "the new signing DSC"},
     ("GET", "/v1/admin/audit/export"): {200: "text/csv, one row per entry, newest first"},
 }
+_CSV_ROUTES = {("GET", "/v1/admin/audit/export")}
 _PDF_ROUTES = {"/v1/citizen/certificates/{hcid}/pdf", "/v1/facility/certificates/{hcid}/pdf"}
 _HEALTH_CARD_ROUTES = {"/v1/citizen/certificates/{hcid}/shc", "/v1/facility/certificates/{hcid}/shc"}
 _HEALTH_CARD_FILE = {
@@ -269,6 +220,7 @@ _EXTRA_ERRORS: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/v1/admin/keys/rotate"): {409: "no CSCA yet (vaxcert keys init)"},
     ("POST", "/v1/admin/keys/{kid}/withdraw"): {409: "the signing DSC: rotate first"},
 }
+_SIGN_IN_ROUTES = {("POST", "/v1/staff/session"), ("POST", "/v1/staff/session/challenge")}
 _SCHEMES = {
     Auth.INGEST_KEY: "ingestKey",
     Auth.CITIZEN: "citizenToken",
@@ -292,6 +244,7 @@ def _error_schemas() -> dict[str, Any]:
                 "message": {"type": "string"},
                 "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
                 "reason": {"type": "string", "description": "sign-in refusals: why"},
+                "triesLeft": {"type": "integer", "description": "a wrong one-time code: tries left"},
             },
         },
         # Ingest answers 422 with the bare list: CommCare shows it to the form designer.
@@ -375,10 +328,17 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
 
     responses: dict[str, Any] = {}
     for status, description in (_SUCCESS.get(key) or {200: "OK"}).items():
-        if route.path in _HEALTH_CARD_ROUTES:
+        if status == 204:
+            responses[str(status)] = {"description": description}
+        elif route.path in _HEALTH_CARD_ROUTES:
             responses[str(status)] = {
                 "description": "the .smart-health-card file (attachment) health wallets import",
                 "content": {"application/smart-health-card": {"schema": _HEALTH_CARD_FILE}},
+            }
+        elif key in _CSV_ROUTES:
+            responses[str(status)] = {
+                "description": description,
+                "content": {"text/csv": {"schema": {"type": "string"}}},
             }
         elif route.path in _PDF_ROUTES:
             responses[str(status)] = {
@@ -386,9 +346,11 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
                 "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
             }
         else:
+            model = RESPONSE_BODIES.get(key, {}).get(status)
+            schema = _schema_of(model, components) if model is not None else {"type": "object"}
             responses[str(status)] = {
                 "description": description,
-                "content": {"application/json": {"schema": {"type": "object"}}},
+                "content": {"application/json": {"schema": schema}},
             }
     if body is not None:
         responses["400"] = _error("the body is not valid JSON")
@@ -407,6 +369,10 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
         responses["404"] = _error("no such certificate (or not the caller's)")
     for status, description in _EXTRA_ERRORS.get(key, {}).items():
         responses[str(status)] = _error(description)
+    if key in _SIGN_IN_ROUTES:  # 401: the next sign-in step, or a refusal
+        ref = _schema_of(SignInChallenge, components)
+        schema = {"oneOf": [ref, {"$ref": "#/components/schemas/Error"}]}
+        responses["401"]["content"] = {"application/json": {"schema": schema}}
     responses["503"] = _error("a dependency failed; retry after Retry-After seconds")
     operation["responses"] = dict(sorted(responses.items()))
     return operation

@@ -7,13 +7,20 @@ way. A wrong dose number is just another field (DIVOC could not correct it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from vaxcert.catalogue import Catalogue
-from vaxcert.errors import InvalidInput, Problem, problems_from
+from vaxcert.errors import InvalidInput, Problem, parsed_as, problems_from
 from vaxcert.sources.vaccination import VaccinationEvent, is_source_edit, resolve_vaccine
 
 PERSON_FIELDS = ("givenName", "familyName", "birthDate", "sex", "identifier", "mobile")
@@ -27,37 +34,85 @@ _FIELD_NAMES = {f"person.{f}": f for f in PERSON_FIELDS} | {f"vaccination.{f}": 
 _FIELD_NAMES |= {"person.identifier.type": "identifier.type", "person.identifier.value": "identifier.value"}
 
 
-@dataclass(frozen=True)
-class CorrectionRequest:
-    changes: dict[str, Any]  # request field name -> new value (None removes an optional field)
-    reason: str
+def _documented(schema: dict[str, Any]) -> Any:
+    """A correctable field: any JSON value here (the corrected event is validated as a whole, with
+    intake's rules and messages); the API document shows what intake accepts."""
+    return WithJsonSchema({**schema, "nullable": True})
+
+
+_TEXT = {"type": "string"}
+_DATE = {"type": "string", "format": "date"}
+_DOSE = {"type": "integer", "minimum": 1, "maximum": 9}
+_IDENTIFIER = {
+    "type": "object",
+    "required": ["type", "value"],
+    "properties": {"type": {"type": "string", "example": "TRN"}, "value": {"type": "string"}},
+}
+
+
+class CorrectionRequest(BaseModel):
+    """`{"familyName": "...", ..., "reason": "..."}`: any of the correctable fields (null removes an
+    optional one) and a required reason; or `"reissue": true` (new HCID, current key, unchanged).
+
+    The model that parses the request and the one the API document shows; its refusals name each
+    field as the admin page does."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use, not at import
+    unknown_problem: ClassVar[str] = f"cannot be corrected; correctable: {', '.join(CORRECTABLE)}"
+    missing_problems: ClassVar[dict[str, str]] = {"reason": "is required: why the certificate is corrected"}
+
+    givenName: Annotated[Any, _documented(_TEXT)] = None
+    familyName: Annotated[Any, _documented(_TEXT)] = None
+    birthDate: Annotated[Any, _documented(_DATE)] = None
+    sex: Annotated[Any, _documented({"type": "string", "enum": ["male", "female", "other", "unknown"]})] = (
+        None
+    )
+    identifier: Annotated[Any, _documented(_IDENTIFIER)] = None
+    mobile: Annotated[Any, _documented(_TEXT)] = None
+    vaccine: Annotated[Any, _documented(_TEXT)] = None
+    lot: Annotated[Any, _documented(_TEXT)] = None
+    date: Annotated[Any, _documented(_DATE)] = None
+    dose: Annotated[Any, _documented(_DOSE)] = None
+    totalDoses: Annotated[Any, _documented(_DOSE)] = None
+    centre: Annotated[Any, _documented(_TEXT)] = None
+    practitioner: Annotated[Any, _documented(_TEXT)] = None
+    nextDose: Annotated[Any, _documented(_DATE)] = None
+    reason: str = Field(min_length=1, max_length=MAX_REASON, description="why: kept in the audit trail")
     # Re-issue unchanged (new HCID, new signature with the current key, version + 1): after a key
     # was withdrawn, or a certificate was lost/compromised.
-    reissue: bool = False
+    reissue: bool = Field(default=False, description="re-issue unchanged (new HCID, current key)")
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _reason(cls, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(cls.missing_problems["reason"])
+        if len(value) > MAX_REASON:
+            raise ValueError(f"at most {MAX_REASON} characters")
+        return value.strip()
+
+    @field_validator("reissue", mode="before")
+    @classmethod
+    def _reissue(cls, value: Any) -> bool:
+        if not isinstance(value, bool):  # not "yes", 1, "true": a re-issue is asked for on purpose
+            raise ValueError("must be true or false")
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_do(self) -> CorrectionRequest:
+        if not self.changes and not self.reissue:
+            raise ValueError('body: give at least one field to correct (or "reissue": true)')
+        return self
+
+    @property
+    def changes(self) -> dict[str, Any]:
+        """Request field name -> new value (None removes an optional field), as given."""
+        return {name: getattr(self, name) for name in CORRECTABLE if name in self.model_fields_set}
 
 
 def parse_correction(body: Any) -> CorrectionRequest:
-    """`{"familyName": "...", ..., "reason": "..."}`: at least one correctable field and a reason."""
-    if not isinstance(body, dict):
-        raise InvalidInput([Problem("body", "must be a JSON object")])
-    problems: list[Problem] = []
-    unknown = sorted(set(body) - set(CORRECTABLE) - {"reason", "reissue"})
-    for name in unknown:
-        problems.append(Problem(name, f"cannot be corrected; correctable: {', '.join(CORRECTABLE)}"))
-    reason = body.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        problems.append(Problem("reason", "is required: why the certificate is corrected"))
-    elif len(reason) > MAX_REASON:
-        problems.append(Problem("reason", f"at most {MAX_REASON} characters"))
-    reissue = body.get("reissue", False)
-    if not isinstance(reissue, bool):
-        problems.append(Problem("reissue", "must be true or false"))
-    changes = {k: v for k, v in body.items() if k in CORRECTABLE}
-    if not changes and not unknown and reissue is not True:
-        problems.append(Problem("body", 'give at least one field to correct (or "reissue": true)'))
-    if problems:
-        raise InvalidInput(problems)
-    return CorrectionRequest(changes, str(reason).strip(), reissue is True)
+    """The correction request in `body` (InvalidInput naming each wrong field otherwise)."""
+    return parsed_as(CorrectionRequest, body)
 
 
 def apply_correction(

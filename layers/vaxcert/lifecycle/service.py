@@ -8,7 +8,7 @@ correction gets 409, and the issue worker marks the old one SUPERSEDED only once
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -16,25 +16,34 @@ from typing import Any, Protocol
 from vaxcert.audit.trail import Action, AuditEntry, AuditTrail, Outcome, RequestInfo
 from vaxcert.catalogue import Catalogue
 from vaxcert.documents.people import summary
-from vaxcert.errors import Conflict, InvalidInput, NotFound, Problem, TransientFailure
+from vaxcert.errors import Conflict, NotFound, TransientFailure
 from vaxcert.facility.desk import StaffPrincipal
 from vaxcert.facility.masks import mask_mobile
-from vaxcert.facility.search import MAX_RESULTS, CertificateFinder, find, parse_search, result_row
+from vaxcert.facility.search import (
+    MAX_RESULTS,
+    CertificateFinder,
+    SearchTerms,
+    find,
+    parse_search,
+    result_row,
+)
 from vaxcert.intake import content_hash
 from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStatus
 from vaxcert.issuance.delay import delay_percentiles
 from vaxcert.issuance.hcid import is_hcid, new_hcid
 from vaxcert.issuance.ports import StoredEvent
 from vaxcert.issuance.service import corrected_sms_text
-from vaxcert.lifecycle.corrections import (
-    MAX_REASON,
-    apply_correction,
-    correction_revision,
-    parse_correction,
-)
+from vaxcert.lifecycle.corrections import CorrectionRequest, apply_correction, correction_revision
 from vaxcert.sources.vaccination import VaccinationEvent
 
 AUDIT_PER_CERTIFICATE = 100
+
+
+@dataclass(frozen=True)
+class CorrectionQueued:
+    hcid: str  # the new certificate being issued
+    supersedes: str
+    version: int
 
 
 class LifecycleCertificates(CertificateFinder, Protocol):
@@ -100,8 +109,9 @@ class Lifecycle:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     # --- corrections ---------------------------------------------------------------------------
-    def correct(self, staff: StaffPrincipal, hcid: str, body: Any, request: RequestInfo) -> dict[str, Any]:
-        correction = parse_correction(body)
+    def correct(
+        self, staff: StaffPrincipal, hcid: str, correction: CorrectionRequest, request: RequestInfo
+    ) -> CorrectionQueued:
         old = self._certificate(staff, Action.ADMIN_CORRECT, hcid, request)
         audit_query = {
             "reason": correction.reason,
@@ -153,7 +163,7 @@ class Lifecycle:
         )
         self.queue.send(corrected.event_id, corrected.revision)
         self.events.mark_queued(corrected.event_id, corrected.revision, now)
-        return {"hcid": new, "supersedes": old.hcid, "version": version}
+        return CorrectionQueued(hcid=new, supersedes=old.hcid, version=version)
 
     def _correction_refusal(self, old: Certificate) -> str | None:
         if old.status is CertificateStatus.SUPERSEDED:
@@ -181,11 +191,10 @@ class Lifecycle:
             self.queue.send(old.event_id, revision)
 
     def preview_correction(
-        self, staff: StaffPrincipal, hcid: str, body: Any, request: RequestInfo
+        self, staff: StaffPrincipal, hcid: str, correction: CorrectionRequest, request: RequestInfo
     ) -> dict[str, Any]:
         """What `correct` would do, without doing it: each changed field (old -> new) and the SMS the
-        holder will get, for the admin page's confirmation. Validated exactly as `correct` validates."""
-        correction = parse_correction(body)
+        holder will get, for the admin page's confirmation."""
         old = self._certificate(staff, Action.ADMIN_CORRECT, hcid, request)
         refusal = self._correction_refusal(old)
         if refusal:
@@ -224,13 +233,9 @@ class Lifecycle:
         }
 
     # --- revocation ----------------------------------------------------------------------------
-    def revoke(self, staff: StaffPrincipal, hcid: str, body: Any, request: RequestInfo) -> dict[str, Any]:
-        reason = body.get("reason") if isinstance(body, dict) else None
-        if not isinstance(reason, str) or not reason.strip():
-            raise InvalidInput([Problem("reason", "is required: why the certificate is revoked")])
-        if len(reason) > MAX_REASON:
-            raise InvalidInput([Problem("reason", f"at most {MAX_REASON} characters")])
-        reason = reason.strip()
+    def revoke(self, staff: StaffPrincipal, hcid: str, reason: str, request: RequestInfo) -> Certificate:
+        """Revoke with `reason` (checked by the request model: text, at most MAX_REASON); the
+        certificate as it now is (REVOKED, or REVOKED before)."""
         certificate = self._certificate(staff, Action.ADMIN_REVOKE, hcid, request)
         if certificate.status is CertificateStatus.VALID:
             # The holder's number is owed one SMS saying so (set in the same write).
@@ -257,12 +262,7 @@ class Lifecycle:
         if certificate.notice_status is SmsStatus.PENDING:
             # The issue worker sends it, through the SMS budget; its claim makes a repeat send nothing.
             self.queue.send_notice(hcid)
-        return {
-            "hcid": hcid,
-            "status": certificate.status.value,
-            "revokedAt": _iso(certificate.revoked_at),
-            "reason": certificate.revocation_reason,
-        }
+        return certificate
 
     # --- inspection ----------------------------------------------------------------------------
     def details(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> dict[str, Any]:
@@ -282,15 +282,13 @@ class Lifecycle:
             "audit": [e.as_json() for e in sorted(entries.values(), key=lambda e: e.at, reverse=True)],
         }
 
-    def search(
-        self, staff: StaffPrincipal, params: Mapping[str, str] | None, request: RequestInfo
-    ) -> dict[str, Any]:
-        raw_hcid = ((params or {}).get("hcid") or "").strip().upper()
+    def search(self, staff: StaffPrincipal, terms: SearchTerms, request: RequestInfo) -> dict[str, Any]:
+        raw_hcid = terms.hcid.strip().upper()
         if raw_hcid:
             found = [c for c in [self.certificates.get(raw_hcid) if is_hcid(raw_hcid) else None] if c]
             query: dict[str, Any] = {"hcid": raw_hcid}
         else:
-            parsed = parse_search(params, self.clock().date())
+            parsed = parse_search(terms, self.clock().date())
             found = find(parsed, self.certificates)
             query = parsed.describe()
         truncated = len(found) > MAX_RESULTS
@@ -358,10 +356,10 @@ class Lifecycle:
             "hcid": c.hcid,
             "version": c.version,
             "status": c.status.value,
-            "issuedAt": _iso(c.issued_at),
+            "issuedAt": iso_utc(c.issued_at),
             "supersedes": c.supersedes,
             "supersededBy": c.superseded_by,
-            "revokedAt": _iso(c.revoked_at),
+            "revokedAt": iso_utc(c.revoked_at),
             "reason": c.revocation_reason,
             "kid": c.kid,
         }
@@ -374,7 +372,7 @@ class Lifecycle:
             "eventId": c.event_id,
             "revision": c.revision,
             "correctionPending": c.correction_pending,
-            "expiresAt": _iso(c.expires_at),
+            "expiresAt": iso_utc(c.expires_at),
             "sms": {"status": c.sms_status.value, "notice": c.notice_status.value},
             "qr": c.qr,
             "legacyId": c.legacy_id,  # DIVOC certificateId of a migrated certificate
@@ -396,5 +394,6 @@ def correctable_fields(event: VaccinationEvent) -> dict[str, Any]:
     }
 
 
-def _iso(at: datetime | None) -> str | None:
+def iso_utc(at: datetime | None) -> str | None:
+    """The API's time format: ISO 8601 in UTC with `Z`."""
     return at.isoformat().replace("+00:00", "Z") if at else None

@@ -15,7 +15,7 @@ from typing import Any
 from vaxcert.errors import Conflict, NotFound
 from vaxcert.resources import SIGNING_KEY_TAG
 from vaxcert.signing.trust_material import issue_dsc
-from vaxcert.store.trust import DSC, NO_END, NO_START, OWN, WITHDRAWN, TrustEntry, TrustRepository
+from vaxcert.store.trust import DSC, OWN, WITHDRAWN, TrustEntry, TrustRepository
 
 # IAM grants kms:Sign on document-signing keys by this tag, so rotated keys need no redeploy.
 PURPOSE_TAG = {"TagKey": SIGNING_KEY_TAG[0], "TagValue": SIGNING_KEY_TAG[1]}
@@ -61,26 +61,3 @@ def withdraw(trust: TrustRepository, kid_b64: str, now: datetime) -> TrustEntry:
     withdrawn = TrustEntry(**{**entry.__dict__, "status": WITHDRAWN})
     trust.put(withdrawn, now)
     return withdrawn
-
-
-def describe(entry: TrustEntry) -> dict[str, Any]:
-    """One key of GET /v1/admin/keys."""
-    out: dict[str, Any] = {
-        "kid": entry.key_ref,
-        "framework": entry.framework or DEFAULT_FRAMEWORK,
-        "role": entry.certificate_type,
-        "country": entry.country,
-        "origin": entry.origin,
-        # A bare key (no certificate) has no validity period.
-        "notBefore": None if entry.not_before == NO_START else _iso(entry.not_before),
-        "notAfter": None if entry.not_after == NO_END else _iso(entry.not_after),
-        "signing": entry.signing,
-        "withdrawn": entry.status == WITHDRAWN,
-    }
-    if entry.issuer:
-        out["issuer"] = entry.issuer
-    return out
-
-
-def _iso(at: datetime) -> str:
-    return at.isoformat().replace("+00:00", "Z")

@@ -7,11 +7,19 @@ from typing import Any
 
 import pytest
 
-from vaxcert.audit.browse import Cursor, browse, parse_range
+from vaxcert.audit.browse import AuditRange, Cursor, browse
+from vaxcert.audit.browse import parse_range as _parse_range
 from vaxcert.audit.trail import Action, AuditEntry, Outcome, Role
 from vaxcert.errors import InvalidInput
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+
+
+def parse_range(params: dict[str, str], now: datetime, **limits: Any) -> AuditRange:
+    """The range of the API's query parameters (from, to, action)."""
+    return _parse_range(
+        now, start=params.get("from"), end=params.get("to"), action=params.get("action"), **limits
+    )
 
 
 class DayStore:

@@ -18,10 +18,26 @@ from vaxcert.documents.people import (
 )
 from vaxcert.errors import InvalidInput
 from vaxcert.facility.masks import mask_identifier, mask_mobile
-from vaxcert.facility.search import SearchQuery, parse_search
+from vaxcert.facility.search import SearchQuery, SearchTerms
+from vaxcert.facility.search import parse_search as _parse_search
 from vaxcert.formats.ddcc import Identifier
 
 TODAY = date(2024, 6, 1)
+
+
+def parse_search(params: dict[str, str] | None, today: date) -> SearchQuery:
+    """The query of the API's query parameters (as the request model hands them over)."""
+    p = params or {}
+    return _parse_search(
+        SearchTerms(
+            mobile=p.get("mobile", ""),
+            dob=p.get("dob", ""),
+            name=p.get("name", ""),
+            hcid=p.get("hcid", ""),
+            legacy_id=p.get("legacyId", ""),
+        ),
+        today,
+    )
 
 
 @pytest.mark.parametrize(
@@ -165,7 +181,7 @@ def test_search_by_divoc_certificate_id_of_a_migrated_certificate() -> None:
     from datetime import date as _date
 
     from vaxcert.errors import InvalidInput
-    from vaxcert.facility.search import find, legacy_fields, parse_search
+    from vaxcert.facility.search import find, legacy_fields
 
     query = parse_search({"legacyId": " 891244125 "}, _date(2026, 1, 1))
     assert query.legacy_id == "891244125" and query.describe() == {"legacyId": "891244125"}
