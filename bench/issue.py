@@ -16,12 +16,12 @@ from vaxcert.formats import base45, cose
 from vaxcert.formats.cose import der_to_raw_ecdsa
 from vaxcert.formats.ddcc_ext import NAMES
 from vaxcert.formats.hc1 import decode_hc1, qr_version_q
-from vaxcert.issuance.certificate import Certificate
 from vaxcert.issuance.hcid import new_hcid
 from vaxcert.issuance.service import IssuerProfile, sign_certificate
 from vaxcert.settings import Settings
 from vaxcert.sources.commcare import event_from_commcare, load_mapping
 from vaxcert.sources.vaccination import VaccinationEvent
+from vaxcert.types.certificate import Certificate
 
 NOW = datetime(2021, 12, 14, 15, 2, 11, tzinfo=UTC)
 

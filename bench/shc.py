@@ -8,9 +8,9 @@ from bench.common import log, median, rounded, time_calls
 from bench.issue import NOW, default_issuer, example_event, local_signer
 from vaxcert.catalogue import load_catalogue
 from vaxcert.formats import shc_card
-from vaxcert.issuance.ports import CardIssuer
 from vaxcert.issuance.service import sign_certificate
 from vaxcert.settings import Settings
+from vaxcert.types.ports import CardIssuer
 
 
 def run(iterations: int = 2000) -> dict[str, Any]:

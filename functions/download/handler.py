@@ -11,7 +11,6 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
-from vaxcert.audit.trail import Action, RequestInfo
 from vaxcert.citizen.portal import OtpRejected
 from vaxcert.formats.shc_card import FILE_MEDIA_TYPE, card_file
 from vaxcert.http.api import SECURITY_HEADERS, Api, json_response, no_content
@@ -32,10 +31,11 @@ from vaxcert.http.models.staff import (
     StaffSignedIn,
 )
 from vaxcert.http.staff_sign_in import StaffSession
-from vaxcert.issuance.certificate import Certificate
 from vaxcert.resources import ADMIN_GROUP, STAFF_GROUP
 from vaxcert.routes import Auth
 from vaxcert.runtime.download import services
+from vaxcert.types.audit import Action, RequestInfo
+from vaxcert.types.certificate import Certificate
 
 logger = Logger(service="vaxcert-download")
 

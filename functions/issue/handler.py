@@ -17,7 +17,6 @@ from vaxcert.audit.trail import AuditTrail
 from vaxcert.cache import TtlCache
 from vaxcert.catalogue import load_catalogue
 from vaxcert.errors import TransientFailure
-from vaxcert.issuance.ports import CardIssuer
 from vaxcert.issuance.service import IssuerProfile, issue_for_event, send_notice_once
 from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
@@ -30,6 +29,7 @@ from vaxcert.store.queue import parse_issue_message, parse_notice_message
 from vaxcert.store.revocation import RevocationPublisher
 from vaxcert.store.sms_budget import DynamoSmsBudgetCounter
 from vaxcert.store.trust import TrustRepository
+from vaxcert.types.ports import CardIssuer
 
 logger = Logger(service="vaxcert-issue")
 _settings = settings()

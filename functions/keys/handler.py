@@ -13,7 +13,6 @@ from urllib.parse import unquote
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
-from vaxcert.audit.trail import Action, Outcome, RequestInfo
 from vaxcert.errors import Conflict, NotFound
 from vaxcert.http.api import Api, json_response
 from vaxcert.http.auth import request_info, token_authenticator
@@ -23,6 +22,7 @@ from vaxcert.routes import Auth
 from vaxcert.runtime.keys import services
 from vaxcert.signing import rotation
 from vaxcert.store.aws import transient_on_aws_errors
+from vaxcert.types.audit import Action, Outcome, RequestInfo
 
 logger = Logger(service="vaxcert-keys")
 

@@ -18,7 +18,6 @@ from vaxcert.audit.browse import (
     parse_range,
 )
 from vaxcert.audit.queries import AuditSubject
-from vaxcert.audit.trail import RequestInfo
 from vaxcert.errors import InvalidInput, Problem
 from vaxcert.http.api import SECURITY_HEADERS, Api, json_response
 from vaxcert.http.auth import request_info, token_authenticator
@@ -44,6 +43,7 @@ from vaxcert.routes import Auth
 from vaxcert.runtime.revoke import services
 from vaxcert.spreadsheet import write_csv
 from vaxcert.store.aws import transient_on_aws_errors
+from vaxcert.types.audit import RequestInfo
 
 logger = Logger(service="vaxcert-revoke")
 

@@ -16,7 +16,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from vaxcert.sources.vaccination import VaccinationEvent, edit_time, is_source_edit
-from vaxcert.store.events import ISSUED, REJECTED, Recorded
+from vaxcert.store.events import Recorded
+from vaxcert.types.events import ISSUED, REJECTED
 
 
 class IntakeStatus(StrEnum):

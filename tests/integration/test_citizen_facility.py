@@ -432,9 +432,9 @@ def test_audit_query_validation_and_roles(aws, invoke: Invoker) -> None:
 def test_audit_entries_cannot_be_overwritten(aws) -> None:
     from datetime import UTC, datetime
 
-    from vaxcert.audit.trail import Action, AuditEntry, Outcome, Role
     from vaxcert.errors import Conflict
     from vaxcert.store.audit import DynamoAuditStore
+    from vaxcert.types.audit import Action, AuditEntry, Outcome, Role
 
     store = DynamoAuditStore()
     entry = AuditEntry(

@@ -148,8 +148,9 @@ def test_revoked_rows_show_the_reason_and_print_only_anyway(aws, namesakes, invo
 
 
 def _seed_audit(count: int, start: datetime, step: timedelta, action: str = "staff.search") -> list[str]:
-    from vaxcert.audit.trail import Action, Actor, AuditTrail, RequestInfo, Role
+    from vaxcert.audit.trail import AuditTrail
     from vaxcert.store.audit import DynamoAuditStore
+    from vaxcert.types.audit import Action, Actor, RequestInfo, Role
 
     ids = []
     for n in range(count):
@@ -219,8 +220,9 @@ def test_audit_browse_refusals(aws, invoke: Invoker, query: str, field: str) -> 
 
 
 def test_export_is_spreadsheet_safe_csv_and_audited(aws, invoke: Invoker) -> None:
-    from vaxcert.audit.trail import Action, Actor, AuditTrail, RequestInfo, Role
+    from vaxcert.audit.trail import AuditTrail
     from vaxcert.store.audit import DynamoAuditStore
+    from vaxcert.types.audit import Action, Actor, RequestInfo, Role
 
     admin = _staff(aws, invoke, "admin.export", "ministry-admin")
     at = datetime(2026, 4, 10, 9, 30, tzinfo=UTC)
@@ -327,7 +329,8 @@ def test_keys_list_rotate_withdraw(aws, trust_material, invoke: Invoker) -> None
 def test_keys_report_the_framework_of_imported_entries(aws, trust_material, invoke: Invoker) -> None:
     from dataclasses import replace
 
-    from vaxcert.store.trust import IMPORTED, TrustRepository
+    from vaxcert.store.trust import TrustRepository
+    from vaxcert.types.trust import IMPORTED
 
     dsc = trust_material[1]
     divoc = replace(dsc, kid=b"did:india:moh#key-1", framework="divoc", country="IN", origin=IMPORTED,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from vaxcert.audit.trail import Action, AuditEntry
 from vaxcert.errors import InvalidInput, Problem
+from vaxcert.types.audit import Action, AuditEntry
 
 DEFAULT_DAYS = 31  # no `from`: the last 31 days
 MAX_BROWSE_DAYS = 366

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from vaxcert.audit.browse import AuditDayStore, AuditRange, Cursor, browse, export_rows
-from vaxcert.audit.trail import Action, Actor, AuditEntry, AuditTrail, RequestInfo
+from vaxcert.audit.trail import AuditTrail
+from vaxcert.types.audit import Action, Actor, AuditEntry, RequestInfo
 
 MAX_HCID = 64
 

@@ -28,11 +28,11 @@ from enum import StrEnum
 from typing import Protocol
 
 from vaxcert.errors import TooManyRequests, TransientFailure
+from vaxcert.types.otp import MAX_LIVE_CODES, StoredOtp
 
 OTP_DIGITS = 6
 OTP_TTL_S = 300
 MAX_ATTEMPTS = 5
-MAX_LIVE_CODES = 3
 
 
 @dataclass(frozen=True)
@@ -79,22 +79,6 @@ class OtpHasher:
 
     def digest(self, mobile: str, salt: bytes, code: str) -> str:
         return self._mac(b"vaxcert/otp/v1", salt, mobile.encode(), code.encode()).hex()
-
-
-@dataclass(frozen=True)
-class StoredOtp:
-    ref: str
-    salt: bytes
-    digest: str
-    issued_at: int
-    expires_at: int
-    attempts: int = 0
-    used_at: int | None = None
-    slot: int = 0  # 0 .. MAX_LIVE_CODES - 1
-    source_ref: str | None = None  # keyed hash of the address the code was asked for from
-
-    def live(self, now: int, max_attempts: int) -> bool:
-        return self.used_at is None and now < self.expires_at and self.attempts < max_attempts
 
 
 class OtpStore(Protocol):

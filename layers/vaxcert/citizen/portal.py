@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from vaxcert.audit.trail import Action, Actor, AuditTrail, Outcome, RequestInfo, Role
+from vaxcert.audit.trail import AuditTrail
 from vaxcert.catalogue import Catalogue
 from vaxcert.citizen.otp import OtpOutcome, OtpService
 from vaxcert.citizen.sessions import CitizenPrincipal, SessionTokens
@@ -22,10 +22,11 @@ from vaxcert.documents.service import CertificateDocuments, dose_certificates
 from vaxcert.errors import NotFound, Unauthorized
 from vaxcert.facility.search import CertificateFinder
 from vaxcert.formats.shc_card import qr_text_if_one_chunk
-from vaxcert.issuance.certificate import Certificate
 from vaxcert.logs import get_logger
 from vaxcert.notify.budget import SmsBudgetExhausted
 from vaxcert.sources.phone import mask_mobile
+from vaxcert.types.audit import Action, Actor, Outcome, RequestInfo, Role
+from vaxcert.types.certificate import Certificate
 
 logger = get_logger()
 

@@ -72,7 +72,7 @@ def run_init(args: argparse.Namespace) -> int:
 
 def entry_json(e: Any) -> dict[str, Any]:
     """A trust entry as `--json` prints it (kid as the trust list publishes it; no validity: null)."""
-    from vaxcert.store.trust import stored_time
+    from vaxcert.types.trust import stored_time
 
     return {
         "kid": e.key_ref,
@@ -90,7 +90,8 @@ def entry_json(e: Any) -> dict[str, Any]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from vaxcert.store.trust import HC1, TrustRepository, stored_time
+    from vaxcert.store.trust import TrustRepository
+    from vaxcert.types.trust import HC1, stored_time
 
     target_settings(args)
     entries = sorted(

@@ -29,7 +29,8 @@ def run_backfill(args: argparse.Namespace) -> int:
     from vaxcert.signing.kms import KmsSigner
     from vaxcert.signing.shc import card_issuer
     from vaxcert.store.certificates import CertificateRepository
-    from vaxcert.store.trust import DSC, OWN, TrustRepository
+    from vaxcert.store.trust import TrustRepository
+    from vaxcert.types.trust import DSC, OWN
 
     settings = target_settings(args)
     catalogue = load_catalogue(settings.vaccine_catalogue_file)

@@ -49,7 +49,8 @@ def register(subparsers: Any) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     from vaxcert.commands.keys import entry_json
-    from vaxcert.store.trust import IMPORTED, OWN, TrustRepository
+    from vaxcert.store.trust import TrustRepository
+    from vaxcert.types.trust import IMPORTED, OWN
     from vaxcert.verification.trust_files import read_trust_file
 
     framework = args.framework
@@ -96,8 +97,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 def imported_entry(key: Any, country: str, origin: str) -> Any:
     """The trust table entry of a key read from a file (verification.trust.TrustedCertificate)."""
-    from vaxcert.store.trust import ACTIVE, NO_END, NO_START, TrustEntry
     from vaxcert.trust.keys import jwk_from_public_key
+    from vaxcert.types.trust import ACTIVE, NO_END, NO_START, TrustEntry
 
     return TrustEntry(
         kid=key.kid,

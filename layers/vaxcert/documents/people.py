@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from vaxcert.catalogue import Catalogue
 from vaxcert.formats.ddcc import Person
-from vaxcert.issuance.certificate import Certificate
+from vaxcert.types.certificate import Certificate
 
 # Letters NFKD does not decompose to a base letter plus marks.
 _FOLD = str.maketrans(

@@ -20,7 +20,7 @@ from vaxcert.catalogue import Catalogue
 from vaxcert.documents.models import CertificateDocument, DoseLine
 from vaxcert.documents.people import vaccine_name
 from vaxcert.formats.shc_card import qr_text_if_one_chunk
-from vaxcert.issuance.certificate import Certificate, CertificateStatus
+from vaxcert.types.certificate import Certificate, CertificateStatus
 
 LAYOUT_VERSION = "2"  # bump when documents/pdf.py changes what it draws
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from vaxcert.audit.trail import Action, Actor, AuditTrail, Outcome, RequestInfo, Role
+from vaxcert.audit.trail import AuditTrail
 from vaxcert.catalogue import Catalogue
 from vaxcert.documents.people import linked_certificates
 from vaxcert.documents.service import CertificateDocuments, dose_certificates
@@ -20,18 +20,9 @@ from vaxcert.facility.search import (
     parse_search,
     result_row,
 )
-from vaxcert.issuance.certificate import Certificate, CertificateStatus
-from vaxcert.resources import ADMIN_GROUP
-
-
-@dataclass(frozen=True)
-class StaffPrincipal:
-    username: str
-    groups: frozenset[str]
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(self.username, Role.ADMIN if ADMIN_GROUP in self.groups else Role.STAFF)
+from vaxcert.types.audit import Action, Outcome, RequestInfo
+from vaxcert.types.certificate import Certificate, CertificateStatus
+from vaxcert.types.staff import StaffPrincipal
 
 
 @dataclass

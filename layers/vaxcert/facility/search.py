@@ -16,9 +16,9 @@ from vaxcert.catalogue import Catalogue
 from vaxcert.documents.people import name_match_rank, normalise_name, ordered, summary
 from vaxcert.errors import InvalidInput, Problem
 from vaxcert.facility.masks import mask_identifier, mask_mobile
-from vaxcert.issuance.certificate import Certificate
 from vaxcert.issuance.hcid import is_hcid
 from vaxcert.sources.phone import InvalidMobile, normalise_mobile
+from vaxcert.types.certificate import Certificate
 
 MIN_NAME_CHARS = 2
 MAX_NAME_CHARS = 80

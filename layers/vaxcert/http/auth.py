@@ -10,11 +10,11 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from vaxcert.audit.trail import RequestInfo
 from vaxcert.cache import TtlCache
 from vaxcert.errors import Forbidden, Unauthorized
 from vaxcert.resources import ORIGIN_HEADER, VIEWER_ADDRESS_HEADER
 from vaxcert.store.aws import client, transient_on_aws_errors
+from vaxcert.types.audit import RequestInfo
 
 SECRET_CACHE_S = 300
 

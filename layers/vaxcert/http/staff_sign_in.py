@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vaxcert.audit.trail import Action, Actor, AuditTrail, Outcome, RequestInfo
+from vaxcert.audit.trail import AuditTrail
 from vaxcert.errors import InvalidInput, Unauthorized
-from vaxcert.facility.desk import StaffPrincipal
 from vaxcert.http.cognito import Challenge, ChallengeKind, CognitoIdTokens, CognitoPasswordLogin, SignedIn
 from vaxcert.logs import get_logger
+from vaxcert.types.audit import Action, Actor, Outcome, RequestInfo
+from vaxcert.types.staff import StaffPrincipal
 
 logger = get_logger()
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from vaxcert.audit.trail import Action, Actor, Outcome, Role
 from vaxcert.catalogue import Catalogue, VaccineProduct
 from vaxcert.errors import InvalidInput, TransientFailure, VaxcertError
 from vaxcert.formats.ddcc import CertificateMeta, DdccRecord, Identifier, Person, Vaccination
@@ -25,13 +24,14 @@ from vaxcert.formats.eu_dcc import EuVaccineCodes
 from vaxcert.formats.hc1 import encode_hc1, hcert_from_record
 from vaxcert.formats.shc_card import issue_card
 from vaxcert.formats.uvci import make_uci
-from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsSlot, SmsStatus
 from vaxcert.issuance.hcid import new_hcid
-from vaxcert.issuance.ports import CardIssuer, DocumentSigner, IssuanceStore, SmsSender, StoredEvent
 from vaxcert.lifecycle.corrections import is_commcare_edit
 from vaxcert.lifecycle.edits import apply_edit, changed_fields, touches_identity
 from vaxcert.sources.person_keys import person_keys
 from vaxcert.sources.vaccination import VaccinationEvent, edit_time
+from vaxcert.types.audit import Action, Actor, Outcome, Role
+from vaxcert.types.certificate import Certificate, CertificateStatus, SmsSlot, SmsStatus
+from vaxcert.types.ports import CardIssuer, DocumentSigner, IssuanceStore, SmsSender, StoredEvent
 
 # Longer than an issue invocation can run (function timeout 30 s) with its SDK retries: a SENDING
 # claim older than this has no live worker behind it.

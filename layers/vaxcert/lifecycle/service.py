@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from vaxcert.audit.trail import Action, AuditEntry, AuditTrail, Outcome, RequestInfo
+from vaxcert.audit.trail import AuditTrail
 from vaxcert.catalogue import Catalogue
 from vaxcert.documents.people import summary
 from vaxcert.errors import Conflict, NotFound, TransientFailure
-from vaxcert.facility.desk import StaffPrincipal
 from vaxcert.facility.masks import mask_mobile
 from vaxcert.facility.search import (
     MAX_RESULTS,
@@ -28,13 +27,15 @@ from vaxcert.facility.search import (
     result_row,
 )
 from vaxcert.intake import content_hash
-from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStatus
-from vaxcert.issuance.delay import delay_percentiles
 from vaxcert.issuance.hcid import is_hcid, new_hcid
-from vaxcert.issuance.ports import StoredEvent
 from vaxcert.issuance.service import corrected_sms_text
 from vaxcert.lifecycle.corrections import CorrectionRequest, apply_correction, correction_revision
 from vaxcert.sources.vaccination import VaccinationEvent
+from vaxcert.types.audit import Action, AuditEntry, Outcome, RequestInfo
+from vaxcert.types.certificate import Certificate, CertificateStatus, SmsStatus
+from vaxcert.types.delay import delay_percentiles
+from vaxcert.types.ports import StoredEvent
+from vaxcert.types.staff import StaffPrincipal
 
 AUDIT_PER_CERTIFICATE = 100
 

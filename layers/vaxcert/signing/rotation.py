@@ -15,7 +15,8 @@ from typing import Any
 from vaxcert.errors import Conflict, NotFound
 from vaxcert.resources import SIGNING_KEY_TAG
 from vaxcert.signing.trust_material import issue_dsc
-from vaxcert.store.trust import DSC, OWN, WITHDRAWN, TrustEntry, TrustRepository
+from vaxcert.store.trust import TrustRepository
+from vaxcert.types.trust import DSC, OWN, WITHDRAWN, TrustEntry
 
 # IAM grants kms:Sign on document-signing keys by this tag, so rotated keys need no redeploy.
 PURPOSE_TAG = {"TagKey": SIGNING_KEY_TAG[0], "TagValue": SIGNING_KEY_TAG[1]}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from vaxcert.issuance.ports import CardIssuer
-from vaxcert.store.trust import TrustEntry
 from vaxcert.trust.shc_keys import card_key
+from vaxcert.types.ports import CardIssuer
+from vaxcert.types.trust import TrustEntry
 
 
 def card_issuer(dsc: TrustEntry, iss: str) -> CardIssuer:

@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 from vaxcert.formats.hc1 import kid_for_certificate
 from vaxcert.signing.kms import KmsSigner
-from vaxcert.store.trust import ACTIVE, CSCA, DSC, OWN, TrustEntry, TrustRepository
+from vaxcert.store.trust import TrustRepository
 from vaxcert.trust.x509 import build_csca_certificate, build_dsc_certificate
+from vaxcert.types.trust import ACTIVE, CSCA, DSC, OWN, TrustEntry
 
 # EU DCC certificate governance: CSCA up to 4-5 years, DSC up to 2 years (HC1 exp never beyond it).
 CSCA_VALIDITY = timedelta(days=5 * 365)

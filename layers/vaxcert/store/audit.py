@@ -9,10 +9,10 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from vaxcert.audit.trail import Action, AuditEntry, Outcome, Role
 from vaxcert.errors import Conflict
 from vaxcert.store.aws import is_conditional_failure, transient_on_aws_errors
 from vaxcert.store.models import AuditIndexItem, AuditItem
+from vaxcert.types.audit import Action, AuditEntry, Outcome, Role
 
 
 def _item(entry: AuditEntry) -> AuditItem:

@@ -11,13 +11,13 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from vaxcert.formats.ddcc import DdccRecord
-from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsSlot, SmsStatus
-from vaxcert.issuance.ports import StoredEvent
 from vaxcert.sources.vaccination import VaccinationEvent
 from vaxcert.store.aws import is_conditional_failure, transient_on_aws_errors
 from vaxcert.store.events import EventLog
 from vaxcert.store.models import CertificateItem
 from vaxcert.store.stats import IssuanceMix, Stats
+from vaxcert.types.certificate import Certificate, CertificateStatus, SmsSlot, SmsStatus
+from vaxcert.types.ports import StoredEvent
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from vaxcert.citizen.otp import MAX_LIVE_CODES, StoredOtp
 from vaxcert.store.aws import is_conditional_failure, transient_on_aws_errors
 from vaxcert.store.models import CitizenAuthItem
+from vaxcert.types.otp import MAX_LIVE_CODES, StoredOtp
 
 
 def _otp_key(ref: str, slot: int) -> str:

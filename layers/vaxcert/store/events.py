@@ -8,15 +8,11 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from vaxcert.issuance.ports import StoredEvent
 from vaxcert.sources.vaccination import VaccinationEvent
 from vaxcert.store.aws import is_conditional_failure
 from vaxcert.store.models import EventItem
-
-RECEIVED = "RECEIVED"
-QUEUED = "QUEUED"
-ISSUED = "ISSUED"
-REJECTED = "REJECTED"  # an edit that will never be issued (its certificate was revoked, or too many)
+from vaxcert.types.events import ISSUED, QUEUED, RECEIVED, REJECTED
+from vaxcert.types.ports import StoredEvent
 
 
 @dataclass(frozen=True)

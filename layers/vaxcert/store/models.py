@@ -116,7 +116,7 @@ class CertificateItem(Model):
     # Person link keys (vaxcert.sources.person_keys); sparse index keys, absent when unknown.
     caseKey = UnicodeAttribute(null=True)
     identityKey = UnicodeAttribute(null=True)
-    # The notice SMS (issuance.certificate.SmsSlot.NOTICE): revoked, or replaced by a correction that
+    # The notice SMS (types.certificate.SmsSlot.NOTICE): revoked, or replaced by a correction that
     # goes to another number (or none). Same claim protocol as the sms* attributes.
     noticeStatus = UnicodeAttribute(null=True)
     noticeClaimedAt = UnicodeAttribute(null=True)

@@ -12,9 +12,9 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from vaxcert.issuance.delay import delay_bucket
 from vaxcert.logs import get_logger
 from vaxcert.store.models import StatsItem
+from vaxcert.types.delay import delay_bucket
 
 logger = get_logger()
 TOTALS = "totals"

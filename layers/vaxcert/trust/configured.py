@@ -20,8 +20,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from vaxcert.store.trust import ACTIVE, NO_END, NO_START, TrustEntry
 from vaxcert.trust.keys import jwk_from_public_key, public_key_from_jwk
+from vaxcert.types.trust import ACTIVE, NO_END, NO_START, TrustEntry
 
 CONFIGURED = "CONFIGURED"  # origin of trust entries that come from the deployment's settings
 

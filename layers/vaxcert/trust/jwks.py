@@ -6,8 +6,8 @@ import base64
 from collections.abc import Iterable
 from typing import Any
 
-from vaxcert.store.trust import HC1, TrustEntry, stored_time
 from vaxcert.trust.keys import algorithm_for, jwk_from_public_key, public_key_from_jwk
+from vaxcert.types.trust import HC1, TrustEntry, stored_time
 
 
 def _public_key(entry: TrustEntry) -> Any:

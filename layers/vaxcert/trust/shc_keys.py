@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from vaxcert.formats.shc_card import crl_document, crl_version, issuer_jwk, rid_for
-from vaxcert.store.trust import ACTIVE, DSC, HC1, NO_END, NO_START, OWN, TrustEntry
+from vaxcert.types.trust import ACTIVE, DSC, HC1, NO_END, NO_START, OWN, TrustEntry
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,12 @@ import time
 from typing import Any
 
 from vaxcert.formats.shc_card import rid_for
-from vaxcert.issuance.certificate import CertificateStatus
 from vaxcert.store.certificates import CertificateRepository
-from vaxcert.store.trust import TrustEntry, TrustRepository
+from vaxcert.store.trust import TrustRepository
 from vaxcert.trust.keys import public_key_from_jwk
 from vaxcert.trust.shc_keys import CardKey, card_keys
+from vaxcert.types.certificate import CertificateStatus
+from vaxcert.types.trust import TrustEntry
 from vaxcert.verification.trust import TrustedCertificate, normalize_issuer
 
 KEYS_CACHE_S = 60

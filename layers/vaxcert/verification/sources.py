@@ -7,10 +7,11 @@ from typing import cast
 
 from vaxcert.cache import TtlCache
 from vaxcert.formats.uvci import parse_uci_hcid
-from vaxcert.issuance.certificate import CertificateStatus
 from vaxcert.store.certificates import CertificateRepository
-from vaxcert.store.trust import TrustEntry, TrustRepository
+from vaxcert.store.trust import TrustRepository
 from vaxcert.trust.keys import public_key_from_jwk
+from vaxcert.types.certificate import CertificateStatus
+from vaxcert.types.trust import TrustEntry
 from vaxcert.verification.trust import (
     FRAMEWORKS,
     CertificateType,

@@ -9,8 +9,8 @@ import pytest
 
 from vaxcert.audit.browse import AuditRange, Cursor, browse
 from vaxcert.audit.browse import parse_range as _parse_range
-from vaxcert.audit.trail import Action, AuditEntry, Outcome, Role
 from vaxcert.errors import InvalidInput
+from vaxcert.types.audit import Action, AuditEntry, Outcome, Role
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from vaxcert.audit.trail import Action, Actor, AuditEntry, AuditTrail, RequestInfo, Role
+from vaxcert.audit.trail import AuditTrail
+from vaxcert.types.audit import Action, Actor, AuditEntry, RequestInfo, Role
 
 
 class MemoryStore:

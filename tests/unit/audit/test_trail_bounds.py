@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from vaxcert.audit.trail import (
-    MAX_HCID,
-    MAX_QUERY_VALUE,
-    Action,
-    Actor,
-    AuditEntry,
-    AuditTrail,
-    RequestInfo,
-    Role,
-)
+from vaxcert.audit.trail import MAX_HCID, MAX_QUERY_VALUE, AuditTrail
+from vaxcert.types.audit import Action, Actor, AuditEntry, RequestInfo, Role
 
 
 class MemoryStore:

@@ -6,8 +6,9 @@ import dataclasses
 
 import pytest
 
-from vaxcert.citizen.otp import Limit, OtpHasher, OtpOutcome, OtpService, StoredOtp
+from vaxcert.citizen.otp import Limit, OtpHasher, OtpOutcome, OtpService
 from vaxcert.errors import TooManyRequests
+from vaxcert.types.otp import StoredOtp
 
 MOBILE = "+18765550123"
 KEY = b"k" * 32

@@ -8,8 +8,8 @@ from tests.factories import example_record
 from vaxcert.catalogue import load_catalogue
 from vaxcert.documents.models import CertificateDocument
 from vaxcert.documents.service import CertificateDocuments, build_document, mask_identifier
-from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStatus
 from vaxcert.sources.person_keys import identity_key
+from vaxcert.types.certificate import Certificate, CertificateStatus, SmsStatus
 
 CATALOGUE = load_catalogue()
 

@@ -11,9 +11,9 @@ from tests.unit.documents.test_document_service import certificate
 from vaxcert.documents.people import linked_certificates, same_person
 from vaxcert.documents.service import dose_certificates
 from vaxcert.errors import InvalidInput
-from vaxcert.issuance.certificate import Certificate
 from vaxcert.sources.person_keys import case_key, person_keys, refuse_reserved_source
 from vaxcert.sources.vaccination import parse_event
+from vaxcert.types.certificate import Certificate
 
 
 def event(**person: Any) -> dict[str, Any]:

@@ -17,10 +17,10 @@ from pydantic import BaseModel
 
 from vaxcert.citizen.sessions import CitizenPrincipal
 from vaxcert.errors import InvalidInput, parsed_as
-from vaxcert.facility.desk import StaffPrincipal
 from vaxcert.http.openapi import QUERY_PARAMETERS, REQUEST_BODIES, RESPONSE_BODIES, openapi_document
 from vaxcert.resources import ADMIN_GROUP, STAFF_GROUP
 from vaxcert.routes import ROUTES, Route
+from vaxcert.types.staff import StaffPrincipal
 
 FUNCTIONS = ("download", "revoke", "keys")
 OURS = [r for r in ROUTES if r.function in FUNCTIONS]

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from vaxcert.audit.trail import Action, AuditEntry, AuditTrail, Outcome, RequestInfo
-from vaxcert.facility.desk import StaffPrincipal
+from vaxcert.audit.trail import AuditTrail
 from vaxcert.http.cognito import Challenge, ChallengeKind, SignedIn, SignInRefused, WrongCode
 from vaxcert.http.staff_sign_in import StaffSession, StaffSignIn
+from vaxcert.types.audit import Action, AuditEntry, Outcome, RequestInfo
+from vaxcert.types.staff import StaffPrincipal
 
 REQUEST = RequestInfo(source_ip="192.0.2.1", user_agent="test")
 

@@ -9,10 +9,10 @@ import pytest
 
 from tests.factories import example_record
 from vaxcert.errors import TransientFailure
-from vaxcert.issuance.certificate import Certificate, CertificateStatus
-from vaxcert.issuance.ports import StoredEvent
 from vaxcert.issuance.service import prepare_edit
 from vaxcert.sources.vaccination import VaccinationEvent
+from vaxcert.types.certificate import Certificate, CertificateStatus
+from vaxcert.types.ports import StoredEvent
 
 NOW = datetime(2026, 1, 10, tzinfo=UTC)
 

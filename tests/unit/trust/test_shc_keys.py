@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tests.signing import self_signed_dsc
 from vaxcert.formats import shc_card
-from vaxcert.store.trust import TrustEntry
 from vaxcert.trust import shc_keys
+from vaxcert.types.trust import TrustEntry
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

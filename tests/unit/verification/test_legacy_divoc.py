@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tests.vectors import divoc_vector, tampered_divoc, trust_store
-from vaxcert.issuance.certificate import CertificateStatus
+from vaxcert.types.certificate import CertificateStatus
 from vaxcert.verification.engine import verify_qr
 from vaxcert.verification.sources import LEGACY_REVOKED, LEGACY_SUPERSEDED, LegacyRevocations
 from vaxcert.verification.trust import Revocations

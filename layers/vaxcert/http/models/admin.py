@@ -7,14 +7,14 @@ from typing import Any, ClassVar
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from vaxcert.audit.trail import AuditEntry
 from vaxcert.http.models.base import Answer, Request
 from vaxcert.http.models.facility import CertificateRow, CertificateSearch, SearchResults
-from vaxcert.issuance.certificate import Certificate
 from vaxcert.lifecycle import service as lifecycle
 from vaxcert.lifecycle.corrections import MAX_REASON
 from vaxcert.lifecycle.service import iso_utc
 from vaxcert.sources.phone import InvalidMobile, normalise_mobile
+from vaxcert.types.audit import AuditEntry
+from vaxcert.types.certificate import Certificate
 
 DEFAULT_AUDIT_LIMIT = 100
 MAX_AUDIT_LIMIT = 500

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, field_validator
 from vaxcert.http.models.base import Answer, Request
 from vaxcert.lifecycle.corrections import MAX_REASON
 from vaxcert.signing.rotation import DEFAULT_FRAMEWORK
-from vaxcert.store.trust import NO_END, NO_START, WITHDRAWN, TrustEntry
+from vaxcert.types.trust import NO_END, NO_START, WITHDRAWN, TrustEntry
 
 _REASON_OBJECT = 'must be a JSON object: {"reason": "..."}'
 _ONLY_REASON = "is not a field of this request (only reason)"

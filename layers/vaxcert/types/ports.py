@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from vaxcert.issuance.certificate import Certificate, SmsSlot
 from vaxcert.sources.vaccination import VaccinationEvent
+from vaxcert.types.certificate import Certificate, SmsSlot
 
 
 @dataclass(frozen=True)
