@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from vaxcert.formats.ddcc import CertificateMeta, Coding, DdccRecord, Identifier, Person, Vaccination
+from vaxcert.catalogue import Coding
+from vaxcert.formats.ddcc import CertificateMeta, DdccRecord, Identifier, Person, Vaccination
 
 EXAMPLE_HCID = "7Q2K9M4XHD3R8T6WB1NC"
 

@@ -18,6 +18,7 @@ from vaxcert.cache import TtlCache
 from vaxcert.catalogue import load_catalogue
 from vaxcert.errors import TransientFailure
 from vaxcert.issuance.service import IssuerProfile, issue_for_event, send_notice_once
+from vaxcert.lifecycle.publisher import RevocationPublisher
 from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
 from vaxcert.runtime.wiring import settings
@@ -26,7 +27,6 @@ from vaxcert.signing.shc import card_issuer
 from vaxcert.store.audit import DynamoAuditStore
 from vaxcert.store.certificates import DynamoIssuanceStore
 from vaxcert.store.queue import parse_issue_message, parse_notice_message
-from vaxcert.store.revocation import RevocationPublisher
 from vaxcert.store.sms_budget import DynamoSmsBudgetCounter
 from vaxcert.store.trust import TrustRepository
 from vaxcert.types.ports import CardIssuer

@@ -42,11 +42,15 @@ def _configured_keys() -> list[Any]:
 
 
 _configured = _configured_keys()
-_trust = StoredTrustStore(configured=_configured, own_card_issuer=_settings.shc_issuer)
+_trust_entries = TrustRepository()
+_certificates = CertificateRepository()
+_trust = StoredTrustStore(_trust_entries, configured=_configured, own_card_issuer=_settings.shc_issuer)
 # Our HC1 certificates by UCI, our SMART Health Cards by rid (both read live), and legacy DIVOC
 # certificates migrated into vaxcert (by certificateId).
 _revocations = Revocations(
-    OwnRevocations(_settings.country), OwnCardRevocations(_settings.shc_issuer), LegacyRevocations()
+    OwnRevocations(_settings.country, _certificates),
+    OwnCardRevocations(_settings.shc_issuer, _certificates, _trust_entries),
+    LegacyRevocations(_certificates),
 )
 # Public, cacheable documents: CloudFront and verifier apps may keep them for a few minutes.
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}

@@ -8,7 +8,19 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from vaxcert.formats.ddcc import Coding
+from pydantic import BaseModel, ConfigDict, Field
+
+ICD11 = "http://id.who.int/icd11/mms"
+
+
+class Coding(BaseModel):
+    """A coded value (ICD-11 unless said otherwise): the catalogue's vocabulary and the DDCC record's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    system: str = ICD11
+    code: str = Field(min_length=1)
+    display: str | None = None
 
 
 @dataclass(frozen=True)

@@ -262,7 +262,7 @@ def _certificates(world: World) -> list[dict[str, Any]]:
 def _citizen_token(world: World, mobile: str) -> str:
     """A session token as POST /v1/citizen/session issues it (ES256, the session key in KMS)."""
     from vaxcert.formats.cose import der_to_raw_ecdsa
-    from vaxcert.http.tokens import encode
+    from vaxcert.formats.tokens import encode
 
     kms = world.client("kms")
     now = int(time.time())

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from tests.e2e.conftest import LocalStack, aws_client, stored_certificates
-from vaxcert.http.tokens import encode
+from vaxcert.formats.tokens import encode
 from vaxcert.routes import ROUTES, Auth
 
 pytestmark = pytest.mark.e2e

@@ -80,7 +80,7 @@ def test_citizen_sign_out_refuses_the_token_until_it_expires(aws, trust_material
     assert status == 401 and body["message"] == "invalid or expired token"
     assert invoke.http("DELETE", "/v1/citizen/session", headers=_bearer(token))[0] == 401
     # The denylist entry lives exactly as long as the token could (DynamoDB TTL), and names no one.
-    from vaxcert.http.tokens import parse
+    from vaxcert.formats.tokens import parse
     from vaxcert.store.models import CitizenAuthItem
 
     claims = parse(token).claims

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from vaxcert.cache import TtlCache
-from vaxcert.http.tokens import LEEWAY_S, InvalidToken, check_claims, encode, verify_es256
+from vaxcert.formats.tokens import LEEWAY_S, InvalidToken, check_claims, encode, verify_es256
 
 AUDIENCE = "vaxcert-citizen"
 ISSUER = "vaxcert"

@@ -81,7 +81,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def publish(settings: Any) -> dict[str, Any]:
     """Rebuild, sign and store the list; what was published."""
-    from vaxcert.store.revocation import RevocationPublisher
+    from vaxcert.lifecycle.publisher import RevocationPublisher
 
     document = RevocationPublisher(
         bucket=settings.artefacts_bucket,

@@ -10,17 +10,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-ICD11 = "http://id.who.int/icd11/mms"
+from vaxcert.catalogue import Coding
+
 Sex = Literal["male", "female", "other", "unknown"]
 _Date = date  # Vaccination has a field called "date", which shadows the type inside that class
-
-
-class Coding(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    system: str = ICD11
-    code: str = Field(min_length=1)
-    display: str | None = None
 
 
 class Identifier(BaseModel):

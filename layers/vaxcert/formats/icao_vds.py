@@ -3,7 +3,7 @@
 ``{"data": {"hdr": {"is", "t", "v"}, "msg": {...}}, "sig": {"alg", "cer", "sigvl"}}``: ``sigvl`` is the raw
 r||s ECDSA signature (base64url) over the RFC 8785 canonical JSON of ``data``; ``cer`` is the base64url DER
 of the signer certificate, which must be signed by a trusted CSCA of the issuing country (``hdr.is``,
-alpha-3). Signer certificates are read leniently (see trust.lenient_der), as WHO's validator does.
+alpha-3). Signer certificates are read leniently (see formats.lenient_der), as WHO's validator does.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from vaxcert.formats.countries import alpha2
 from vaxcert.formats.decoded import DecodedCertificate, KeyRequest, Signer
 from vaxcert.formats.errors import PayloadError
+from vaxcert.formats.lenient_der import load_certificate, split_certificate
 from vaxcert.formats.summary import CertificateContent, content, day, integer, mapping, text
-from vaxcert.trust.lenient_der import reencode_der, split_certificate
 
 TYPES = ("icao.vacc", "icao.test")
 _ALGORITHMS = {"ES256": (hashes.SHA256, 32), "ES384": (hashes.SHA384, 48), "ES512": (hashes.SHA512, 66)}
@@ -116,7 +116,7 @@ def icao_certificate(qr_text: str) -> DecodedCertificate:
     signer_der = _b64url(sig.get("cer"), "cer")
     signature = _b64url(sig.get("sigvl"), "sigvl")
     try:
-        signer = _load_certificate(signer_der)
+        signer = load_certificate(signer_der)
         tbs, signature_oid, certificate_signature = split_certificate(signer_der)
     except ValueError as exc:
         raise PayloadError(f"sig.cer is not a readable certificate: {exc}") from exc
@@ -171,13 +171,6 @@ def _alpha2(code: str) -> str:
         return alpha2(code)
     except ValueError:
         return code
-
-
-def _load_certificate(der: bytes) -> x509.Certificate:
-    try:
-        return x509.load_der_x509_certificate(der)
-    except ValueError:
-        return x509.load_der_x509_certificate(reencode_der(der))
 
 
 def _spki(key: Any) -> bytes:

@@ -62,7 +62,7 @@ def token_authenticator(
     verify: Callable[[str], Any], groups: frozenset[str] | None = None
 ) -> Callable[[APIGatewayRestResolver], Any]:
     """Bearer token -> principal via `verify` (raising InvalidToken); `groups`: any one is required."""
-    from vaxcert.http.tokens import InvalidToken
+    from vaxcert.formats.tokens import InvalidToken
 
     def authenticate(app: APIGatewayRestResolver) -> Any:
         try:

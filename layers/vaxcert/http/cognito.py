@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from vaxcert.cache import TtlCache
 from vaxcert.errors import InvalidInput, Problem, TransientFailure, Unauthorized, VaxcertError
-from vaxcert.http.tokens import InvalidToken, check_claims, parse, rsa_key_from_jwk, verify_rs256
+from vaxcert.formats.tokens import InvalidToken, check_claims, parse, rsa_key_from_jwk, verify_rs256
 from vaxcert.store.aws import client, error_code
 from vaxcert.types.staff import StaffPrincipal
 

@@ -24,11 +24,10 @@ from vaxcert.formats.eu_dcc import EuVaccineCodes
 from vaxcert.formats.hc1 import encode_hc1, hcert_from_record
 from vaxcert.formats.shc_card import issue_card
 from vaxcert.formats.uvci import make_uci
+from vaxcert.issuance.edits import apply_edit, changed_fields, touches_identity
 from vaxcert.issuance.hcid import new_hcid
-from vaxcert.lifecycle.corrections import is_commcare_edit
-from vaxcert.lifecycle.edits import apply_edit, changed_fields, touches_identity
 from vaxcert.sources.person_keys import person_keys
-from vaxcert.sources.vaccination import VaccinationEvent, edit_time
+from vaxcert.sources.vaccination import VaccinationEvent, edit_time, is_source_edit
 from vaxcert.types.audit import Action, Actor, Outcome, Role
 from vaxcert.types.certificate import Certificate, CertificateStatus, SmsSlot, SmsStatus
 from vaxcert.types.ports import CardIssuer, DocumentSigner, IssuanceStore, SmsSender, StoredEvent
@@ -294,7 +293,7 @@ def source_base(current: Certificate, store: IssuanceStore) -> Certificate:
 
 
 def is_source_revision(revision: str) -> bool:
-    return revision == "0" or is_commcare_edit(revision)
+    return revision == "0" or is_source_edit(revision)
 
 
 class IssueAudit(Protocol):
@@ -346,7 +345,7 @@ def prepare_edit(
     if current.status is CertificateStatus.SUPERSEDED or current.superseded_by not in (None, hcid):
         raise TransientFailure("another correction of this certificate is in progress")
     base = source_base(current, store)
-    if is_commcare_edit(base.revision) and edit_time(base.revision) >= edit_time(event.revision):
+    if is_source_edit(base.revision) and edit_time(base.revision) >= edit_time(event.revision):
         # An older edit delivered late must not undo a newer one (ingest answers "stale" to most;
         # this catches two edits that raced past it). Compared as times, not as text.
         reject(f"stale: {base.hcid} holds a newer edit")
@@ -398,7 +397,7 @@ def issue_for_event(
     stored = store.load_event(event_id, revision)
     if stored is None:
         raise PermanentIssueFailure("event not found in the event log")
-    if is_commcare_edit(revision) and stored.supersedes is None:
+    if is_source_edit(revision) and stored.supersedes is None:
         prepared = prepare_edit(stored, store=store, max_corrections=max_corrections, audit=audit)
         if prepared is None:
             return None

@@ -21,7 +21,7 @@ from pydantic import (
 
 from vaxcert.catalogue import Catalogue
 from vaxcert.errors import InvalidInput, Problem, parsed_as, problems_from
-from vaxcert.sources.vaccination import VaccinationEvent, is_source_edit, resolve_vaccine
+from vaxcert.sources.vaccination import VaccinationEvent, resolve_vaccine
 
 PERSON_FIELDS = ("givenName", "familyName", "birthDate", "sex", "identifier", "mobile")
 VACCINATION_FIELDS = ("vaccine", "lot", "date", "dose", "totalDoses", "centre", "practitioner", "nextDose")
@@ -153,8 +153,3 @@ def _content(event: VaccinationEvent) -> dict[str, Any]:
 def correction_revision(version: int, hcid: str) -> str:
     """Event revision of an admin correction: unique per attempt (the new HCID), ordered by version."""
     return f"admin-v{version}-{hcid}"
-
-
-def is_commcare_edit(revision: str) -> bool:
-    """Revisions other than the original ("0") and admin corrections are CommCare `edited_on` edits."""
-    return is_source_edit(revision)

@@ -1,1 +1,2 @@
-"""Process-wide wiring for the Lambda functions: settings and tables bound once per cold start."""
+"""Composition: process-wide wiring (settings and tables bound once per cold start) and each function's
+lazily built composition root."""

@@ -13,6 +13,7 @@ from vaxcert.catalogue import load_catalogue
 from vaxcert.citizen.otp import OtpHasher
 from vaxcert.http.auth import SecretValue
 from vaxcert.http.cognito import CognitoIdTokens, StaffAccounts, pool_id_tokens
+from vaxcert.lifecycle.publisher import RevocationPublisher
 from vaxcert.lifecycle.service import Lifecycle
 from vaxcert.runtime.root import Root
 from vaxcert.runtime.wiring import settings
@@ -20,7 +21,6 @@ from vaxcert.store.audit import DynamoAuditStore
 from vaxcert.store.certificates import CertificateRepository
 from vaxcert.store.events import EventLog
 from vaxcert.store.queue import IssueQueue, queue_depths
-from vaxcert.store.revocation import RevocationPublisher
 from vaxcert.store.stats import IssuanceMix, Stats
 
 

@@ -156,7 +156,7 @@ class EventItem(Model):
     correctionReason = UnicodeAttribute(null=True)
     # Why an edit was not issued (e.g. the certificate was revoked); status REJECTED.
     rejectedReason = UnicodeAttribute(null=True)
-    # A source's edit applied on top of an admin correction (lifecycle.edits): `event` then holds what
+    # A source's edit applied on top of an admin correction (issuance.edits): `event` then holds what
     # is issued, `form` the edit as the source sent it, `editConflicts` the fields both changed.
     form = JSONAttribute(null=True)
     editConflicts = JSONAttribute(null=True)

@@ -12,7 +12,7 @@ from vaxcert.types.trust import HC1, TrustEntry, stored_time
 
 def _public_key(entry: TrustEntry) -> Any:
     if entry.der:
-        from vaxcert.verification.trust import load_certificate
+        from vaxcert.formats.lenient_der import load_certificate
 
         return load_certificate(entry.der).public_key()
     return public_key_from_jwk(entry.jwk)

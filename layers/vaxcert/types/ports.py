@@ -17,7 +17,7 @@ class StoredEvent:
     # Corrections (admin or CommCare edit): the certificate replaced and the new version number.
     supersedes: str | None = None
     version: int | None = None
-    # A source's edit applied on a corrected certificate (lifecycle.edits): `event` is what is issued,
+    # A source's edit applied on a corrected certificate (issuance.edits): `event` is what is issued,
     # `form` the edit as the source sent it; `conflicts` the admin-corrected fields the edit changed.
     form: VaccinationEvent | None = None
     conflicts: tuple[str, ...] = ()

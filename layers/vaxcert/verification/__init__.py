@@ -1,4 +1,5 @@
-"""Offline verification of vaccination QR codes (HC1, WHO DDCC, DIVOC, SHC, ICAO VDS-NC): pure, no AWS."""
+"""Offline verification of vaccination QR codes (HC1, WHO DDCC, DIVOC, SHC, ICAO VDS-NC): no AWS; the
+stored trust list and revocation state come in through `vaxcert.verification.ports`."""
 
 from vaxcert.formats.summary import CertificateContent
 from vaxcert.verification.engine import decode_certificate, verify_qr

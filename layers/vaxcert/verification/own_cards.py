@@ -14,12 +14,11 @@ import time
 from typing import Any
 
 from vaxcert.formats.shc_card import rid_for
-from vaxcert.store.certificates import CertificateRepository
-from vaxcert.store.trust import TrustRepository
 from vaxcert.trust.keys import public_key_from_jwk
 from vaxcert.trust.shc_keys import CardKey, card_keys
 from vaxcert.types.certificate import CertificateStatus
 from vaxcert.types.trust import TrustEntry
+from vaxcert.verification.ports import CertificateReader, TrustEntries
 from vaxcert.verification.trust import TrustedCertificate, normalize_issuer
 
 KEYS_CACHE_S = 60
@@ -39,12 +38,12 @@ class OwnCardRevocations:
     def __init__(
         self,
         iss: str,
-        certificates: CertificateRepository | None = None,
-        trust: TrustRepository | None = None,
+        certificates: CertificateReader,
+        trust: TrustEntries,
     ) -> None:
         self.iss = iss
-        self._certificates = certificates or CertificateRepository()
-        self._trust = trust or TrustRepository()
+        self._certificates = certificates
+        self._trust = trust
         self._keys: tuple[float, list[CardKey]] | None = None
 
     def _card_keys(self) -> list[CardKey]:

@@ -7,11 +7,10 @@ from typing import cast
 
 from vaxcert.cache import TtlCache
 from vaxcert.formats.uvci import parse_uci_hcid
-from vaxcert.store.certificates import CertificateRepository
-from vaxcert.store.trust import TrustRepository
 from vaxcert.trust.keys import public_key_from_jwk
 from vaxcert.types.certificate import CertificateStatus
 from vaxcert.types.trust import TrustEntry
+from vaxcert.verification.ports import CertificateReader, TrustEntries
 from vaxcert.verification.trust import (
     FRAMEWORKS,
     CertificateType,
@@ -59,12 +58,12 @@ class StoredTrustStore:
 
     def __init__(
         self,
-        repository: TrustRepository | None = None,
+        repository: TrustEntries,
         ttl_s: float = TRUST_CACHE_S,
         configured: Sequence[TrustEntry] = (),
         own_card_issuer: str | None = None,
     ):
-        self._repository = repository or TrustRepository()
+        self._repository = repository
         self._configured = tuple(configured)  # keys from the deployment's settings (the DIVOC key)
         self._own_card_issuer = own_card_issuer  # our SMART Health Card `iss`: our DSCs sign its cards
         self._cache = TtlCache(self._load, ttl_s)
@@ -109,9 +108,9 @@ class StoredTrustStore:
 class OwnRevocations:
     """Revocation of our own certificates: read live, so a revocation takes effect at once."""
 
-    def __init__(self, country: str, certificates: CertificateRepository | None = None):
+    def __init__(self, country: str, certificates: CertificateReader):
         self.country = country
-        self._certificates = certificates or CertificateRepository()
+        self._certificates = certificates
 
     def is_revoked(self, uci: str, country: str, signature: bytes) -> bool:
         hcid = parse_uci_hcid(uci, self.country)
@@ -150,8 +149,8 @@ class LegacyRevocations:
     DIVOC had no revocation.
     """
 
-    def __init__(self, certificates: CertificateRepository | None = None):
-        self._certificates = certificates or CertificateRepository()
+    def __init__(self, certificates: CertificateReader):
+        self._certificates = certificates
 
     def revoked(self, query: RevocationQuery) -> str | None:
         if query.format != "DIVOC" or not query.identifier:

@@ -15,6 +15,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from vaxcert.formats.hc1 import kid_for_certificate
+from vaxcert.formats.lenient_der import load_certificate
 
 CertificateType = Literal["DSC", "CSCA"]
 Framework = Literal["hc1", "shc", "divoc", "icao"]
@@ -117,16 +118,6 @@ TrustedKey = TrustedCertificate  # what it is for the frameworks whose keys are 
 def normalize_issuer(issuer: str | None) -> str | None:
     """SHC ``iss`` URLs compare without a trailing slash (the spec forbids one; some issuers add it)."""
     return issuer.rstrip("/") if issuer else None
-
-
-def load_certificate(der: bytes) -> x509.Certificate:
-    """An X.509 certificate, read leniently: some real signer certificates are not strict DER."""
-    try:
-        return x509.load_der_x509_certificate(der)
-    except ValueError:
-        from vaxcert.trust.lenient_der import reencode_der
-
-        return x509.load_der_x509_certificate(reencode_der(der))
 
 
 class TrustStore(Protocol):

@@ -93,7 +93,7 @@ def _from_certificate(
 
 
 def _certificate_country(der: bytes) -> str | None:
-    from vaxcert.verification.trust import load_certificate
+    from vaxcert.formats.lenient_der import load_certificate
 
     attrs = load_certificate(der).subject.get_attributes_for_oid(x509.NameOID.COUNTRY_NAME)
     return str(attrs[0].value) if attrs else None

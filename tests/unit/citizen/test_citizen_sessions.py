@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from vaxcert.citizen.sessions import AUDIENCE, MAX_TTL_S, SessionTokens
 from vaxcert.formats.cose import der_to_raw_ecdsa
-from vaxcert.http.tokens import InvalidToken, b64url_decode, b64url_encode, encode
+from vaxcert.formats.tokens import InvalidToken, b64url_decode, b64url_encode, encode
 
 MOBILE = "+18765550123"
 

@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from vaxcert.errors import TransientFailure
+from vaxcert.formats.tokens import InvalidToken, b64url_encode, check_claims, encode
 from vaxcert.http.cognito import CognitoIdTokens, Jwks, jwks_url, pool_issuer
-from vaxcert.http.tokens import InvalidToken, b64url_encode, check_claims, encode
 
 POOL = "us-east-1_TEST"
 CLIENT = "client123"

@@ -11,10 +11,10 @@ from vaxcert.errors import InvalidInput
 from vaxcert.lifecycle.corrections import (
     apply_correction,
     correction_revision,
-    is_commcare_edit,
     parse_correction,
 )
 from vaxcert.sources.vaccination import VaccinationEvent
+from vaxcert.sources.vaccination import is_source_edit as is_commcare_edit
 
 CATALOGUE = load_catalogue(None)
 

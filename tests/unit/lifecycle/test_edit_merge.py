@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from vaxcert.errors import InvalidInput
-from vaxcert.lifecycle.edits import apply_edit, changed_fields, touches_identity
+from vaxcert.issuance.edits import apply_edit, changed_fields, touches_identity
 from vaxcert.sources.vaccination import VaccinationEvent
 
 

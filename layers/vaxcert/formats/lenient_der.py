@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cryptography import x509
+
 # ecdsa-with-SHA224/256/384/512 (1.2.840.10045.4.3.1-4) content octets.
 _ECDSA_OIDS = {bytes.fromhex(f"2a8648ce3d0403{n:02x}") for n in range(1, 5)}
 _NULL = b"\x05\x00"
@@ -108,3 +110,11 @@ def split_certificate(der: bytes) -> tuple[bytes, bytes, bytes]:
     if algorithm.tag != 0x06 or not rest[1].content or rest[1].content[0] != 0:
         raise ValueError("unreadable signature algorithm or value")
     return tbs, algorithm.content, rest[1].content[1:]
+
+
+def load_certificate(der: bytes) -> x509.Certificate:
+    """An X.509 certificate, read leniently: some real signer certificates are not strict DER."""
+    try:
+        return x509.load_der_x509_certificate(der)
+    except ValueError:
+        return x509.load_der_x509_certificate(reencode_der(der))
