@@ -22,7 +22,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 help:
 	@echo "make run    - set up and start the local stack with demo data (prints URLs)"
 	@echo "make test   - set up and run every test (unit, integration, infra, e2e, browser)"
-	@echo "make lint   - ruff + mypy"
+	@echo "make lint   - ruff + mypy + import-linter (layers)"
 	@echo "make synth  - CDK synth to cdk.out (offline), cdk-nag, cfn-lint"
 	@echo "make bench  - benchmarks (JSON)"
 	@echo "make lock   - re-resolve requirements/*.lock (with hashes) after editing pyproject.toml"
@@ -68,6 +68,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers functions local_stack infra tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 format: setup
 	$(VENV)/bin/ruff format .
