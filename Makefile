@@ -67,8 +67,8 @@ test-fast: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers functions local_stack infra tests bench
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy layers functions local_stack infra tests bench
 
 format: setup
 	$(VENV)/bin/ruff format .
