@@ -16,8 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from vaxcert.sources.vaccination import VaccinationEvent, edit_time, is_source_edit
-from vaxcert.store.events import Recorded
-from vaxcert.types.events import ISSUED, REJECTED
+from vaxcert.types.events import ISSUED, REJECTED, Recorded
 
 
 class IntakeStatus(StrEnum):

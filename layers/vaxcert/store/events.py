@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,16 +10,8 @@ from pynamodb.exceptions import PutError, UpdateError
 from vaxcert.sources.vaccination import VaccinationEvent
 from vaxcert.store.aws import is_conditional_failure
 from vaxcert.store.models import EventItem
-from vaxcert.types.events import ISSUED, QUEUED, RECEIVED, REJECTED
+from vaxcert.types.events import ISSUED, QUEUED, RECEIVED, REJECTED, Recorded
 from vaxcert.types.ports import StoredEvent
-
-
-@dataclass(frozen=True)
-class Recorded:
-    created: bool  # False: this (event id, revision) was already stored
-    content_hash: str
-    status: str
-    original_exists: bool
 
 
 class EventLog:
