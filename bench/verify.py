@@ -109,6 +109,7 @@ def run(iterations: int = 2000) -> dict[str, Any]:
                 sys.modules.pop(name, None)
             module = importlib.import_module("functions.verify.handler")
             from functions.verify.composition import services
+
             context = LocalContext("vaxcert-verify", 512, 10)
             events = [_verify_event(certificate.qr) for _ in range(iterations + 100)]
             answer = module.handler(events[-1], context)

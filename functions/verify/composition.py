@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vaxcert.cache import TtlCache
-from vaxcert.http.models.verify import OpenApiDocument, RevocationList
 from vaxcert.logs import get_logger
 from vaxcert.runtime.root import Root
 from vaxcert.runtime.wiring import settings
@@ -17,6 +17,9 @@ from vaxcert.trust.configured import divoc_entries
 from vaxcert.verification.own_cards import OwnCardRevocations
 from vaxcert.verification.sources import LegacyRevocations, OwnRevocations, StoredTrustStore
 from vaxcert.verification.trust import CertificateRevocations, RevocationCheck, Revocations, TrustStore
+
+if TYPE_CHECKING:  # imported on use (cold start)
+    from vaxcert.http.models.published import OpenApiDocument, RevocationList
 
 logger = get_logger()
 
@@ -54,11 +57,14 @@ def build() -> Services:
     objects = RevocationListObjects(S3Blobs(s.artefacts_bucket))
 
     def latest_revocation_list() -> RevocationList | None:
+        from vaxcert.http.models.published import RevocationList
+
         document = objects.latest()
         return None if document is None else RevocationList.model_validate(document)
 
     def openapi_document() -> OpenApiDocument:
         # Imported on use: it loads every endpoint's models (~100 ms), too much for every cold start.
+        from vaxcert.http.models.published import OpenApiDocument
         from vaxcert.http.openapi import openapi_document
 
         return OpenApiDocument.model_validate(openapi_document(s.ingest_header))

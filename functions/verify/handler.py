@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from functions.verify.composition import services
 from vaxcert.http.api import Api, NotPublished, json_response
-from vaxcert.http.models.verify import CardCrl, CardJwks, Jwks, TrustList, VerifyRequest
+from vaxcert.http.models.verify import VerifyRequest
 from vaxcert.routes import SHC_ISSUER_PATH
 from vaxcert.store.aws import transient_on_aws_errors
 from vaxcert.store.trust import TrustEntry
@@ -45,7 +45,9 @@ def _verify(qr: str, at: datetime) -> VerificationResult:
 
 @api.route("GET", "/v1/trust-list")
 def trust_list() -> Response:
-    from vaxcert.trust.jwks import trust_list_document  # the trust list is fetched rarely: import on use
+    # The trust list is fetched rarely: its code and models are imported on use.
+    from vaxcert.http.models.published import TrustList
+    from vaxcert.trust.jwks import trust_list_document
 
     active = _active()
     # Our own SMART Health Card keys too (our DSCs' keys under our iss), for offline verifiers.
@@ -56,6 +58,7 @@ def trust_list() -> Response:
 
 @api.route("GET", "/.well-known/jwks.json")
 def jwks() -> Response:
+    from vaxcert.http.models.published import Jwks
     from vaxcert.trust.jwks import jwks_document
 
     return json_response(200, Jwks.model_validate(jwks_document(_active())), PUBLIC_CACHE, exclude_unset=True)
@@ -63,6 +66,8 @@ def jwks() -> Response:
 
 @api.route("GET", f"{SHC_ISSUER_PATH}/.well-known/jwks.json")
 def shc_jwks() -> Response:
+    from vaxcert.http.models.published import CardJwks
+
     keys, rids = _card_keys_and_rids()
     document = CardJwks.model_validate(shc_keys.jwks_document(keys, rids))
     return json_response(200, document, SHC_HEADERS, exclude_unset=True)
@@ -70,6 +75,8 @@ def shc_jwks() -> Response:
 
 @api.route("GET", f"{SHC_ISSUER_PATH}/.well-known/crl/{{file}}")
 def shc_crl(file: str) -> Response:
+    from vaxcert.http.models.published import CardCrl
+
     kid = file[: -len(".json")] if file.endswith(".json") else ""
     document = None
     if kid:

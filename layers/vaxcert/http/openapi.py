@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from vaxcert.http.models import ingest, verify
+from vaxcert.http.models import ingest, published, verify
 from vaxcert.http.models.admin import (
     AdminSearch,
     AdminSearchResults,
@@ -83,6 +83,7 @@ QUERY_PARAMETERS: dict[tuple[str, str], type[BaseModel]] = {
 RESPONSE_BODIES: dict[tuple[str, str], dict[int, type[BaseModel]]] = {
     **ingest.RESPONSES,
     **verify.RESPONSES,
+    **published.RESPONSES,
     ("POST", "/v1/citizen/otp"): {202: OtpSent},
     ("POST", "/v1/citizen/session"): {200: CitizenSession},
     ("GET", "/v1/citizen/certificates"): {200: CitizenCertificates},

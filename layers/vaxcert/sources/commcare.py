@@ -91,7 +91,7 @@ class CommCareForm(BaseModel):
     is read under `form` is configuration (FieldMapping), so the questions stay a JSON object here and
     the mapping names every bad one by its question path."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)  # built on first use, not at cold start
     body_problem: ClassVar[str] = "must be a CommCare form JSON object"
 
     id: str = Field(min_length=1, description="the form's instanceID (or form.meta.instanceID): the event id")
@@ -130,7 +130,7 @@ class CommCareForm(BaseModel):
 
 
 def _questions_schema(schema: dict[str, Any]) -> None:
-    """The API document shows the default mapping's questions (the ones config/commcare-mapping.json reads)."""
+    """The API document shows the default mapping's questions (config/commcare-mapping.json)."""
     schema.pop("default", None)
     schema["type"] = "object"
     tree: dict[str, Any] = {}

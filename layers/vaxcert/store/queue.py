@@ -13,7 +13,7 @@ from vaxcert.store.aws import client
 class IssueMessage(BaseModel):
     """Issue this revision of a stored event (sent by ingest, and by admin corrections)."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    model_config = ConfigDict(populate_by_name=True, frozen=True, defer_build=True)
     event_id: str = Field(alias="eventId")
     revision: str
 
@@ -21,7 +21,7 @@ class IssueMessage(BaseModel):
 class NoticeMessage(BaseModel):
     """Send this certificate's notice SMS (it was revoked)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     notice: str = Field(description="the certificate's HCID")
 
 
@@ -29,7 +29,7 @@ class IssueQueueRecord(BaseModel):
     """The fields of an SQS record the issue worker reads: its id (for a partial batch failure) and its
     message. Not Powertools' SqsRecordModel: importing its parser models costs ~80 ms of cold start."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     message_id: str = Field(alias="messageId")
     body: Json[NoticeMessage | IssueMessage]
 

@@ -7,7 +7,7 @@ models parse their own source formats. Both answer an `IntakeAnswer`.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from vaxcert.intake import IntakeResult, IntakeStatus
 from vaxcert.sources.commcare import CommCareForm
@@ -17,6 +17,8 @@ __all__ = ["CommCareForm", "IntakeAnswer", "VaccinationEvent"]
 
 
 class IntakeAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, not at cold start
+
     eventId: str = Field(description="the event's id (CommCare: the form's id)")  # camelCase: JSON contract
     status: IntakeStatus = Field(
         description="accepted: new, queued; correction: an edited form, queued; duplicate: the same "
