@@ -150,7 +150,7 @@ def _questions_schema(schema: dict[str, Any]) -> None:
             "properties": {
                 name: described(value)
                 if isinstance(value, dict)
-                else {"description": f"read as the certificate's {value} (default mapping)"}
+                else {"type": "string", "description": f"read as the certificate's {value} (default mapping)"}
                 for name, value in node.items()
             },
         }
