@@ -198,3 +198,20 @@ def test_issue_fails_only_the_record_whose_message_does_not_parse() -> None:
         services.reset()
     # The notice for a certificate that does not exist is done (nothing to send); the others retry.
     assert {f["itemIdentifier"] for f in answer["batchItemFailures"]} == {"poison", "odd"}
+
+
+def test_queue_messages_round_trip_through_the_record_model() -> None:
+    from vaxcert.store.queue import (
+        IssueMessage,
+        IssueQueueRecord,
+        NoticeMessage,
+        issue_message,
+        notice_message,
+    )
+
+    assert issue_message("e-1", "0") == '{"eventId":"e-1","revision":"0"}'  # the wire format, unchanged
+    assert notice_message("H1") == '{"notice":"H1"}'
+    issue = IssueQueueRecord.model_validate({"messageId": "m", "body": issue_message("e-1", "0")}).body
+    notice = IssueQueueRecord.model_validate({"messageId": "m", "body": notice_message("H1")}).body
+    assert isinstance(issue, IssueMessage) and (issue.event_id, issue.revision) == ("e-1", "0")
+    assert isinstance(notice, NoticeMessage) and notice.notice == "H1"

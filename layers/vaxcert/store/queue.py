@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, Json
@@ -35,23 +34,14 @@ class IssueQueueRecord(BaseModel):
 
 
 def issue_message(event_id: str, revision: str) -> str:
-    return json.dumps({"eventId": event_id, "revision": revision}, separators=(",", ":"))
-
-
-def parse_issue_message(body: str) -> tuple[str, str]:
-    data = json.loads(body)
-    return str(data["eventId"]), str(data["revision"])
+    return IssueMessage.model_validate({"eventId": event_id, "revision": revision}).model_dump_json(
+        by_alias=True
+    )
 
 
 def notice_message(hcid: str) -> str:
     """Send a certificate's notice SMS (it was revoked): the issue worker owns every certificate SMS."""
-    return json.dumps({"notice": hcid}, separators=(",", ":"))
-
-
-def parse_notice_message(body: str) -> str | None:
-    """The HCID of a notice message; None for an issue message."""
-    data = json.loads(body)
-    return str(data["notice"]) if isinstance(data, dict) and "notice" in data else None
+    return NoticeMessage(notice=hcid).model_dump_json()
 
 
 class IssueQueue:
