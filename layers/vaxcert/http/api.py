@@ -101,13 +101,25 @@ def _cors_config() -> CORSConfig | None:
 class Api:
     def __init__(self, function: str, authenticators: dict[Auth, Authenticator] | None = None):
         self.function = function
-        self.app = APIGatewayRestResolver(cors=_cors_config())
+        self._app: APIGatewayRestResolver | None = None
+        # Registered on the resolver when it is built (first use): its CORS origins come from settings,
+        # which are never read at import time.
+        self._handlers: list[tuple[str, str, Callable[..., Any], Callable[..., Any]]] = []
         self._declared: dict[tuple[str, str], Route] = {(r.method, r.path): r for r in routes_for(function)}
         self._registered: set[tuple[str, str]] = set()
         self._authenticators = authenticators or {}
         # (method, path) -> the request models its handler parses with (declared in `route`).
         self.models: dict[tuple[str, str], RouteModels] = {}
-        self._install_error_handlers()
+
+    @property
+    def app(self) -> APIGatewayRestResolver:
+        if self._app is None:
+            app = APIGatewayRestResolver(cors=_cors_config())
+            for resolver_path, method, middleware, fn in self._handlers:
+                app.route(resolver_path, method, middlewares=[middleware])(fn)
+            self._app = app
+            self._install_error_handlers()
+        return self._app
 
     # --- routing -------------------------------------------------------------------------------
     def route(
@@ -128,7 +140,9 @@ class Api:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             # The route table writes path parameters as API Gateway does ({hcid}); Powertools wants <hcid>.
             resolver_path = re.sub(r"\{(\w+)\}", r"<\1>", path)
-            self.app.route(resolver_path, method, middlewares=[self._auth_middleware(route, models)])(fn)
+            if self._app is not None:
+                raise RuntimeError(f"{method} {path}: routes are registered before the first request")
+            self._handlers.append((resolver_path, method, self._auth_middleware(route, models), fn))
             self._registered.add((method, path))
             self.models[(method, path)] = models
             return fn
