@@ -215,3 +215,31 @@ def test_queue_messages_round_trip_through_the_record_model() -> None:
     notice = IssueQueueRecord.model_validate({"messageId": "m", "body": notice_message("H1")}).body
     assert isinstance(issue, IssueMessage) and (issue.event_id, issue.revision) == ("e-1", "0")
     assert isinstance(notice, NoticeMessage) and notice.notice == "H1"
+
+
+_IMPORT_PROBE = """
+import sys
+import vaxcert.settings as settings
+reads = []
+real = settings.get_settings
+def counted():
+    reads.append(1)
+    return real()
+settings.get_settings = counted
+import functions.{function}.handler
+print(len(reads))
+"""
+
+
+@pytest.mark.parametrize("function", ["ingest", "verify", "issue"])
+def test_importing_a_handler_reads_no_settings_and_builds_no_services(function: str) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE.format(function=function)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "0", done.stderr
