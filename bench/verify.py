@@ -64,7 +64,7 @@ def moto_environment() -> Iterator[dict[str, str]]:
         get_settings.cache_clear()
         wiring.settings.cache_clear()
         aws_clients.client.cache_clear()
-        for name in ("functions.verify.handler", "functions.verify.composition"):
+        for name in ("functions.verify.handler", "vaxcert.runtime.verify"):
             sys.modules.pop(name, None)
 
 
@@ -105,10 +105,10 @@ def run(iterations: int = 2000) -> dict[str, Any]:
 
         # Powertools writes one INFO line per request to stdout (as in Lambda): keep it off our JSON.
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-            for name in ("functions.verify.handler", "functions.verify.composition"):
+            for name in ("functions.verify.handler", "vaxcert.runtime.verify"):
                 sys.modules.pop(name, None)
             module = importlib.import_module("functions.verify.handler")
-            from functions.verify.composition import services
+            from vaxcert.runtime.verify import services
 
             context = LocalContext("vaxcert-verify", 512, 10)
             events = [_verify_event(certificate.qr) for _ in range(iterations + 100)]

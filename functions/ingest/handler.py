@@ -10,12 +10,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
-from functions.ingest.composition import services
 from vaxcert.errors import InvalidInput, RejectedSubmission
 from vaxcert.http.api import Api, json_response
 from vaxcert.http.models.ingest import CommCareForm, IntakeAnswer, VaccinationEvent
 from vaxcert.intake import IntakeStatus, receive
 from vaxcert.routes import Auth
+from vaxcert.runtime.ingest import services
 from vaxcert.sources.commcare import event_from_form, field_names
 from vaxcert.sources.person_keys import refuse_reserved_source
 from vaxcert.sources.vaccination import resolve_vaccine

@@ -13,8 +13,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-from functions.issue.composition import Services, services
 from vaxcert.issuance.service import issue_for_event, send_notice_once
+from vaxcert.runtime.issue import Services, services
 from vaxcert.store.queue import IssueMessage, IssueQueueRecord, NoticeMessage
 
 logger = Logger(service="vaxcert-issue")

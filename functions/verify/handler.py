@@ -8,10 +8,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
-from functions.verify.composition import services
 from vaxcert.http.api import Api, NotPublished, json_response
 from vaxcert.http.models.verify import VerifyRequest
 from vaxcert.routes import SHC_ISSUER_PATH
+from vaxcert.runtime.verify import services
 from vaxcert.store.aws import transient_on_aws_errors
 from vaxcert.store.trust import TrustEntry
 from vaxcert.trust import shc_keys

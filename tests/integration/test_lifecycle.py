@@ -95,8 +95,8 @@ def _trust_store(invoke: Invoker) -> Any:
 def _revocation_list(invoke: Invoker) -> Any:
     from datetime import UTC, datetime
 
-    from functions.verify.composition import services
     from vaxcert.lifecycle.revocation_list import verify_document
+    from vaxcert.runtime.verify import services
 
     invoke.module("verify")
     services().revocation_list.clear()  # the 30 s read cache

@@ -67,7 +67,7 @@ class FakeQueue:
 @pytest.fixture
 def ingest() -> Iterator[tuple[Any, FakeQueue]]:
     from functions.ingest import handler
-    from functions.ingest.composition import Services, services
+    from vaxcert.runtime.ingest import Services, services
 
     queue = FakeQueue()
     services.use(
@@ -119,7 +119,7 @@ def test_ingest_refusals_are_the_bare_list(ingest: tuple[Any, FakeQueue]) -> Non
 @pytest.fixture
 def verify() -> Iterator[Any]:
     from functions.verify import handler
-    from functions.verify.composition import Services, services
+    from vaxcert.runtime.verify import Services, services
 
     services.use(
         Services(
@@ -171,7 +171,7 @@ class FakeStore:
 
 def test_issue_fails_only_the_record_whose_message_does_not_parse() -> None:
     from functions.issue import handler
-    from functions.issue.composition import Services, services
+    from vaxcert.runtime.issue import Services, services
 
     services.use(
         Services(

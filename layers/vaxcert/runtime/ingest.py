@@ -1,4 +1,6 @@
-"""The ingest function's composition root: settings -> adapters -> services, built on first use."""
+"""The composition root of functions/ingest: settings -> adapters -> services, built on first use (never at
+import), once per process. In the layer beside the other roots: on Lambda a function's folder is
+/var/task, no package."""
 
 from __future__ import annotations
 

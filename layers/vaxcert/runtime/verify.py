@@ -1,4 +1,6 @@
-"""The verify function's composition root: settings -> adapters -> services, built on first use."""
+"""The composition root of functions/verify: settings -> adapters -> services, built on first use (never at
+import), once per process. In the layer beside the other roots: on Lambda a function's folder is
+/var/task, no package."""
 
 from __future__ import annotations
 

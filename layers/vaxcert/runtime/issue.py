@@ -1,4 +1,6 @@
-"""The issue function's composition root: settings -> adapters -> services, built on first use."""
+"""The composition root of functions/issue: settings -> adapters -> services, built on first use (never at
+import), once per process. In the layer beside the other roots: on Lambda a function's folder is
+/var/task, no package."""
 
 from __future__ import annotations
 
