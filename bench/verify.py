@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import json
 import os
@@ -63,7 +64,8 @@ def moto_environment() -> Iterator[dict[str, str]]:
         get_settings.cache_clear()
         wiring.settings.cache_clear()
         aws_clients.client.cache_clear()
-        sys.modules.pop("functions.verify.handler", None)
+        for name in ("functions.verify.handler", "vaxcert.runtime.verify"):
+            sys.modules.pop(name, None)
 
 
 def _verify_event(qr: str) -> dict[str, Any]:
@@ -103,8 +105,11 @@ def run(iterations: int = 2000) -> dict[str, Any]:
 
         # Powertools writes one INFO line per request to stdout (as in Lambda): keep it off our JSON.
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-            sys.modules.pop("functions.verify.handler", None)
+            for name in ("functions.verify.handler", "vaxcert.runtime.verify"):
+                sys.modules.pop(name, None)
             module = importlib.import_module("functions.verify.handler")
+            from vaxcert.runtime.verify import services
+
             context = LocalContext("vaxcert-verify", 512, 10)
             events = [_verify_event(certificate.qr) for _ in range(iterations + 100)]
             answer = module.handler(events[-1], context)
@@ -116,20 +121,20 @@ def run(iterations: int = 2000) -> dict[str, Any]:
             handler_samples = time_calls(lambda: module.handler(next(it), context), iterations)
 
             # The same handler with the revocation read taken out: what the DynamoDB GetItem costs.
-            saved_revocations = module._revocations
+            real = services()
 
             class NotRevoked:
                 def is_revoked(self, uci: str, country: str, signature: bytes) -> bool:
                     return False
 
-            module._revocations = NotRevoked()  # type: ignore[attr-defined]
+            services.use(dataclasses.replace(real, revocations=NotRevoked()))
             try:
                 events = [_verify_event(certificate.qr) for _ in range(iterations + 50)]
                 it = iter(events)
                 time_calls(lambda: module.handler(next(it), context), 50)
                 no_revocation = time_calls(lambda: module.handler(next(it), context), iterations)
             finally:
-                module._revocations = saved_revocations  # type: ignore[attr-defined]
+                services.use(real)
             repository = CertificateRepository()
             get_item = time_calls(lambda: repository.get(certificate.hcid), max(200, iterations // 4))
 

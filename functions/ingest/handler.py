@@ -2,38 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
-from vaxcert.catalogue import load_catalogue
-from vaxcert.errors import InvalidInput
+from vaxcert.errors import InvalidInput, RejectedSubmission
 from vaxcert.http.api import Api, json_response
-from vaxcert.http.auth import SecretValue, ingest_key_authenticator
+from vaxcert.http.models.ingest import CommCareForm, IntakeAnswer, VaccinationEvent
 from vaxcert.intake import IntakeStatus, receive
 from vaxcert.routes import Auth
-from vaxcert.runtime.wiring import settings
-from vaxcert.sources.commcare import event_from_commcare, field_names, load_mapping
+from vaxcert.runtime.ingest import services
+from vaxcert.sources.commcare import event_from_form, field_names
 from vaxcert.sources.person_keys import refuse_reserved_source
-from vaxcert.sources.vaccination import VaccinationEvent, parse_event, resolve_vaccine
+from vaxcert.sources.vaccination import resolve_vaccine
 from vaxcert.store.aws import transient_on_aws_errors
-from vaxcert.store.events import EventLog
-from vaxcert.store.queue import IssueQueue
 
 logger = Logger(service="vaxcert-ingest")
-_settings = settings()
-api = Api(
-    "ingest",
-    {
-        Auth.INGEST_KEY: ingest_key_authenticator(
-            _settings.ingest_header, SecretValue(_settings.ingest_secret_arn)
-        )
-    },
-)
-_log = EventLog()
-_queue = IssueQueue(_settings.issue_queue_url)
+
+
+def _authenticate(app: APIGatewayRestResolver) -> str:
+    return services().authenticate(app)
+
+
+api = Api("ingest", {Auth.INGEST_KEY: _authenticate})
 
 STATUS_CODES = {
     IntakeStatus.ACCEPTED: 202,
@@ -43,43 +38,40 @@ STATUS_CODES = {
 }
 
 
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """CommCare treats 422 as permanent: the answer lists every field to fix, by question path."""
+    try:
+        yield
+    except InvalidInput as exc:
+        logger.info("vaccination event rejected", extra={"problems": [p.field for p in exc.problems]})
+        raise RejectedSubmission(exc.problems) from None
+
+
 @transient_on_aws_errors
 def _receive(event: VaccinationEvent) -> Response:
-    result = receive(event, log=_log, queue=_queue, now=datetime.now(UTC))
+    s = services()
+    result = receive(event, log=s.log, queue=s.queue, now=datetime.now(UTC))
     logger.info(
         "vaccination event received", extra={"eventId": result.event_id, "status": result.status.value}
     )
-    return json_response(
-        STATUS_CODES[result.status], {"eventId": result.event_id, "status": result.status.value}
-    )
+    return json_response(STATUS_CODES[result.status], IntakeAnswer.of(result))
 
 
-def _rejected(exc: InvalidInput) -> Response:
-    # CommCare treats 422 as permanent: the body lists every field to fix, by question path.
-    logger.info("vaccination event rejected", extra={"problems": [p.field for p in exc.problems]})
-    return json_response(422, [p.as_dict() for p in exc.problems])
-
-
-@api.route("POST", "/v1/ingest/commcare")
+@api.route("POST", "/v1/ingest/commcare", body=CommCareForm)
 def ingest_commcare() -> Response:
-    mapping = load_mapping(_settings.field_mapping_file)
-    try:
-        event = event_from_commcare(api.json_body(), mapping)
-        event = resolve_vaccine(event, load_catalogue(_settings.vaccine_catalogue_file), field_names(mapping))
-    except InvalidInput as exc:
-        return _rejected(exc)
+    s = services()
+    with _refusals():
+        form = api.body(CommCareForm)
+        event = resolve_vaccine(event_from_form(form, s.mapping), s.catalogue, field_names(s.mapping))
     return _receive(event)
 
 
-@api.route("POST", "/v1/vaccinations")
+@api.route("POST", "/v1/vaccinations", body=VaccinationEvent)
 def ingest_vaccination() -> Response:
-    try:
-        event = resolve_vaccine(
-            refuse_reserved_source(parse_event(api.json_body())),
-            load_catalogue(_settings.vaccine_catalogue_file),
-        )
-    except InvalidInput as exc:
-        return _rejected(exc)
+    s = services()
+    with _refusals():
+        event = resolve_vaccine(refuse_reserved_source(api.body(VaccinationEvent)), s.catalogue)
     return _receive(event)
 
 

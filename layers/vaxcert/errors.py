@@ -30,6 +30,11 @@ class InvalidInput(VaxcertError):
         self.problems = problems
 
 
+class RejectedSubmission(InvalidInput):
+    """A source system's submission refused (422 with the bare list of problems: CommCare shows it to
+    the form designer and never retries a 422)."""
+
+
 class Unauthorized(VaxcertError):
     """No or bad credentials (401). `reason`: why, machine-readable, for a page to act on (a sign-in
     refusal); `bearer`: whether the answer asks for a Bearer token (WWW-Authenticate)."""

@@ -96,8 +96,10 @@ def _revocation_list(invoke: Invoker) -> Any:
     from datetime import UTC, datetime
 
     from vaxcert.lifecycle.revocation_list import verify_document
+    from vaxcert.runtime.verify import services
 
-    invoke.module("verify")._revocation_list = None  # type: ignore[attr-defined]  # the 30 s read cache
+    invoke.module("verify")
+    services().revocation_list.clear()  # the 30 s read cache
     status, headers, document = invoke.http("GET", "/v1/revocation-list")
     assert status == 200, document
     assert headers["Cache-Control"] == "public, max-age=60"

@@ -16,12 +16,12 @@ import cbor2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from functions.verify.handler import parse_request
 from vaxcert.catalogue import load_catalogue
-from vaxcert.errors import InvalidInput
+from vaxcert.errors import InvalidInput, parsed_as
 from vaxcert.formats import base45
 from vaxcert.formats.errors import FormatError
 from vaxcert.formats.hc1 import decode_hc1
+from vaxcert.http.models.verify import VerifyRequest
 from vaxcert.sources.commcare import event_from_commcare, field_names, load_mapping
 from vaxcert.sources.phone import InvalidMobile, normalise_mobile
 from vaxcert.sources.vaccination import parse_event, resolve_vaccine
@@ -161,11 +161,11 @@ def test_mobile_is_e164_ascii_or_refused(raw: str) -> None:
 @given(body=JSON | st.fixed_dictionaries({}, optional={"qr": SCALARS | JSON, "at": SCALARS | JSON}))
 def test_verify_request(body: Any) -> None:
     try:
-        qr, at = parse_request(body)
+        request = parsed_as(VerifyRequest, body)
     except InvalidInput as exc:
         assert {p.field for p in exc.problems} <= {"body", "qr", "at"}
     else:
-        assert isinstance(qr, str) and (at is None or at.tzinfo is not None)
+        assert isinstance(request.qr, str) and (request.at is None or request.at.tzinfo is not None)
 
 
 def _hc1_texts() -> st.SearchStrategy[str]:

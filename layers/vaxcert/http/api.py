@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
@@ -23,6 +24,7 @@ from vaxcert.errors import (
     InvalidInput,
     NotFound,
     Problem,
+    RejectedSubmission,
     TooManyRequests,
     TransientFailure,
     Unauthorized,
@@ -43,12 +45,20 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def json_response(
-    status: int, body: Any, headers: dict[str, str] | None = None, *, exclude_none: bool = False
+    status: int,
+    body: Any,
+    headers: dict[str, str] | None = None,
+    *,
+    exclude_none: bool = False,
+    exclude_unset: bool = False,
 ) -> Response:
     """`body` as JSON: a response model (dumped by its aliases, as the API document shows it) or
-    plain JSON values."""
+    plain JSON values. `exclude_unset`: a published document read into its model is written back
+    with exactly the members it had (an optional one absent stays absent, a null stays null)."""
     if isinstance(body, BaseModel):
-        body = body.model_dump(mode="json", by_alias=True, exclude_none=exclude_none)
+        body = body.model_dump(
+            mode="json", by_alias=True, exclude_none=exclude_none, exclude_unset=exclude_unset
+        )
     return Response(
         status_code=status,
         content_type=JSON,
@@ -91,29 +101,59 @@ def _cors_config() -> CORSConfig | None:
 class Api:
     def __init__(self, function: str, authenticators: dict[Auth, Authenticator] | None = None):
         self.function = function
-        self.app = APIGatewayRestResolver(cors=_cors_config())
+        self._app: APIGatewayRestResolver | None = None
+        # Registered on the resolver when it is built (first use): its CORS origins come from settings,
+        # which are never read at import time.
+        self._handlers: list[tuple[str, str, Callable[..., Any], Callable[..., Any]]] = []
         self._declared: dict[tuple[str, str], Route] = {(r.method, r.path): r for r in routes_for(function)}
         self._registered: set[tuple[str, str]] = set()
         self._authenticators = authenticators or {}
-        self._install_error_handlers()
+        # (method, path) -> the request models its handler parses with (declared in `route`).
+        self.models: dict[tuple[str, str], RouteModels] = {}
+
+    @property
+    def app(self) -> APIGatewayRestResolver:
+        if self._app is None:
+            app = APIGatewayRestResolver(cors=_cors_config())
+            for resolver_path, method, middleware, fn in self._handlers:
+                app.route(resolver_path, method, middlewares=[middleware])(fn)
+            self._app = app
+            self._install_error_handlers()
+        return self._app
 
     # --- routing -------------------------------------------------------------------------------
-    def route(self, method: str, path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Register a handler; `body` / `query`: the models `Api.body()` / `Api.query()` parse this
+        route's request with (the API document must show the same ones: tests/unit/http/test_openapi.py)."""
         route = self._declared.get((method, path))
         if route is None:
             raise RuntimeError(f"{method} {path} is not in the route table for function {self.function!r}")
+        models = RouteModels(body, query)
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             # The route table writes path parameters as API Gateway does ({hcid}); Powertools wants <hcid>.
             resolver_path = re.sub(r"\{(\w+)\}", r"<\1>", path)
-            self.app.route(resolver_path, method, middlewares=[self._auth_middleware(route)])(fn)
+            if self._app is not None:
+                raise RuntimeError(f"{method} {path}: routes are registered before the first request")
+            self._handlers.append((resolver_path, method, self._auth_middleware(route, models), fn))
             self._registered.add((method, path))
+            self.models[(method, path)] = models
             return fn
 
         return register
 
-    def _auth_middleware(self, route: Route) -> Callable[[APIGatewayRestResolver, NextMiddleware], Response]:
+    def _auth_middleware(
+        self, route: Route, models: RouteModels
+    ) -> Callable[[APIGatewayRestResolver, NextMiddleware], Response]:
         def check(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+            app.append_context(route_models=models)
             # Before authentication: a cross-site form or `no-cors` fetch (text/plain, form types,
             # no type at all) never reaches a handler, whatever credentials it carries.
             require_json_body(app.current_event)
@@ -154,11 +194,20 @@ class Api:
 
     def body(self, model: type[M], field_names: dict[str, str] | None = None) -> M:
         """The JSON body parsed by its request model (422 naming each wrong field by its path)."""
+        self._check_declared("body", model)
         return parsed_as(model, self.json_body(), field_names)
 
     def query(self, model: type[M]) -> M:
         """The query string parsed by its model (422 naming each wrong parameter)."""
+        self._check_declared("query", model)
         return parsed_as(model, dict(self.app.current_event.query_string_parameters or {}))
+
+    def _check_declared(self, kind: str, model: type[BaseModel]) -> None:
+        # The model a route declares is the one the API document shows: parsing with another is a bug.
+        declared = self.app.context.get("route_models")
+        wanted = getattr(declared, kind, None)
+        if wanted is not None and wanted is not model:
+            raise RuntimeError(f"the route declares {wanted.__name__} for its {kind}, not {model.__name__}")
 
     @property
     def principal(self) -> Any:
@@ -176,6 +225,10 @@ class Api:
         def _invalid(exc: InvalidInput) -> Response:
             return error_response(422, "the request has invalid fields", exc.problems)
 
+        @app.exception_handler(RejectedSubmission)
+        def _rejected(exc: RejectedSubmission) -> Response:
+            return json_response(422, [p.as_dict() for p in exc.problems])
+
         @app.exception_handler(Unauthorized)
         def _unauthorized(exc: Unauthorized) -> Response:
             body: dict[str, Any] = {"message": str(exc) or "authentication required"}
@@ -191,7 +244,7 @@ class Api:
 
         @app.exception_handler(NotFound)
         def _not_found(exc: NotFound) -> Response:
-            return error_response(404, str(exc) or "not found")
+            return error_response(404, str(exc) or "not found", headers=getattr(exc, "headers", None))
 
         @app.not_found
         def _no_route(exc: NotFoundError) -> Response:
@@ -228,6 +281,21 @@ def require_json_body(event: Any) -> None:
     if media_type != JSON:
         got = f"got {media_type[:60]}" if media_type else "none was given"
         raise _HttpError(415, Problem("Content-Type", f"must be {JSON} for a request with a body; {got}"))
+
+
+@dataclass(frozen=True)
+class RouteModels:
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+
+
+class NotPublished(NotFound):
+    """404 for a public document not published (yet), with the headers the document would carry
+    (CORS, caching)."""
+
+    def __init__(self, message: str, headers: dict[str, str]):
+        super().__init__(message)
+        self.headers = headers
 
 
 class _HttpError(Exception):

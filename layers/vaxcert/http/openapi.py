@@ -1,23 +1,23 @@
 """The OpenAPI 3 document of the API, generated from the one route table plus request schemas.
 
 Paths, methods, path parameters and security come from `vaxcert.routes.ROUTES`; request bodies and
-query parameters from the pydantic models registered below (per route); responses from the status
-codes each route documents (docs/api-*.md) and, for JSON answers, the response models registered in
-RESPONSE_BODIES. For the routes whose models live in `vaxcert.http.models` (and corrections, in
-`vaxcert.lifecycle.corrections`), the registered model is the one the handler parses with
-(`Api.body` / `Api.query`) and answers with (`json_response`): tests/unit/http/test_openapi_models.py.
-`tests/unit/http/test_openapi.py` fails when a route with a body has none.
+query parameters and 2xx bodies from the pydantic models registered per route (vaxcert.http.models.*,
+and the sources' and the lifecycle's own models that parse: VaccinationEvent, CommCareForm,
+CorrectionRequest); status codes as each route documents them (docs/api-*.md). The registered model is
+the one the handler parses with (`Api.body` / `Api.query`) and answers with (`json_response`):
+tests/unit/http/test_openapi_models.py and test_openapi.py check, and fail when a route with a body has
+no model.
 Served at `GET /v1/openapi.json` (functions/verify); the local stack shows it with Swagger UI at /docs.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
+from vaxcert.http.models import ingest, published, verify
 from vaxcert.http.models.admin import (
     AdminSearch,
     AdminSearchResults,
@@ -49,93 +49,15 @@ from vaxcert.http.models.staff import (
 )
 from vaxcert.lifecycle.corrections import CorrectionRequest
 from vaxcert.routes import ROUTES, Auth, Route
-from vaxcert.sources.vaccination import VaccinationEvent
 
 OPENAPI_PATH = "/v1/openapi.json"
 MOBILE_EXAMPLE = "876-555-0123"
 
 
-class _Loose(BaseModel):
-    """Bodies whose handler ignores unknown fields."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-class _Strict(BaseModel):
-    """Bodies whose handler refuses unknown fields (422 naming them)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-# --- request bodies ------------------------------------------------------------------------------
-
-
-class CommCareRecipient(_Loose):
-    first_name: str | None = None
-    middle_name: str | None = None
-    last_name: str = Field(examples=["Campbell"])
-    date_of_birth: dt.date
-    sex: str | None = Field(default=None, examples=["female"])
-    mobile_number: str | None = Field(default=None, examples=[MOBILE_EXAMPLE])
-    id_type: str | None = Field(default=None, examples=["TRN"])
-    id_number: str | None = None
-
-
-class CommCareVaccination(_Loose):
-    vaccine_brand: str = Field(examples=["comirnaty"])
-    lot_number: str
-    dose_number: str | int = Field(examples=["1"])
-    total_doses: str | int | None = None
-    vaccination_date: dt.date
-    next_dose_due: dt.date | None = None
-    facility_code: str | None = None
-    facility_name: str | None = None
-    vaccinator_name: str | None = None
-    vaccinator_id: str | None = None
-
-
-class CommCareMeta(_Loose):
-    instanceID: str | None = None
-
-
-class CommCareCase(_Loose):
-    case_id: str | None = Field(
-        default=None, alias="@case_id", description="the person's case: links their doses (person.caseId)"
-    )
-
-
-class CommCareFormData(_Loose):
-    meta: CommCareMeta | None = None
-    case: CommCareCase | None = None
-    recipient: CommCareRecipient
-    vaccination: CommCareVaccination
-
-
-class CommCareForm(_Loose):
-    """CommCare Form API JSON (data forwarding), with the question paths of the default field mapping
-    (config/commcare-mapping.json; a deployment may map other paths)."""
-
-    id: str = Field(min_length=1, description="the form's instanceID: the event id")
-    edited_on: str | None = Field(
-        default=None,
-        description="set when the form was edited (a correction): an ISO 8601 date-time, compared as a time",
-    )
-    form: CommCareFormData
-
-
-class VerifyRequest(_Loose):
-    qr: str = Field(min_length=1, max_length=16_384, description="the text read from the QR code")
-    at: dt.datetime | None = Field(default=None, description="verify as of this time (default: now)")
-
-
-# --- query parameters ----------------------------------------------------------------------------
-
-
 # (method, path) -> the request body model. Every POST route needs one (a unit test checks).
 REQUEST_BODIES: dict[tuple[str, str], type[BaseModel]] = {
-    ("POST", "/v1/ingest/commcare"): CommCareForm,
-    ("POST", "/v1/vaccinations"): VaccinationEvent,
-    ("POST", "/v1/verify"): VerifyRequest,
+    **ingest.REQUEST_BODIES,
+    **verify.REQUEST_BODIES,
     ("POST", "/v1/citizen/otp"): OtpRequest,
     ("POST", "/v1/citizen/session"): CitizenSessionRequest,
     ("POST", "/v1/staff/session"): StaffSessionRequest,
@@ -159,6 +81,9 @@ QUERY_PARAMETERS: dict[tuple[str, str], type[BaseModel]] = {
 
 # (method, path) -> status -> the model of that JSON answer (the one the handler writes).
 RESPONSE_BODIES: dict[tuple[str, str], dict[int, type[BaseModel]]] = {
+    **ingest.RESPONSES,
+    **verify.RESPONSES,
+    **published.RESPONSES,
     ("POST", "/v1/citizen/otp"): {202: OtpSent},
     ("POST", "/v1/citizen/session"): {200: CitizenSession},
     ("GET", "/v1/citizen/certificates"): {200: CitizenCertificates},

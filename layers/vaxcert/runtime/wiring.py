@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 
 from vaxcert.settings import Settings, get_settings
@@ -11,7 +10,8 @@ from vaxcert.store.models import bind_tables
 
 @cache
 def settings() -> Settings:
+    """The settings, with every table model bound to this stage's tables (and region). The region
+    reaches the AWS clients as an argument (vaxcert.store.aws.client), never through os.environ."""
     s = get_settings()
-    os.environ.setdefault("AWS_DEFAULT_REGION", s.region)
     bind_tables(s)
     return s

@@ -12,9 +12,11 @@ from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from vaxcert.errors import InvalidInput, Problem
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from vaxcert.errors import InvalidInput, Problem, parsed_as
 from vaxcert.sources.vaccination import VaccinationEvent, check_revision, parse_event
 
 SOURCE = "commcare"
@@ -82,22 +84,95 @@ def _first(form: dict[str, Any], paths: tuple[str, ...]) -> tuple[Any, str | Non
     return None, paths[0] if paths else None
 
 
-def submission_identity(form: Any) -> tuple[str, str]:
-    """(event id, revision): CommCare re-forwards an edited form with the same `id` and a new `edited_on`."""
-    if not isinstance(form, dict):
-        raise InvalidInput([Problem("body", "must be a CommCare form JSON object")])
-    form_id = form.get("id") or _lookup(form, "form.meta.instanceID")
-    if not isinstance(form_id, str) or not form_id.strip():
-        raise InvalidInput([Problem("id", "is required (the form's instanceID)")])
-    edited_on = form.get("edited_on")
-    if edited_on is not None and not isinstance(edited_on, str):
-        raise InvalidInput([Problem("edited_on", "must be a timestamp string or null")])
-    return form_id.strip(), (edited_on or "0")
+class CommCareForm(BaseModel):
+    """A forwarded form (CommCare Form API JSON): its identity, its edit stamp and its questions.
+
+    The body of `POST /v1/ingest/commcare`, as parsed and as documented. Where each certificate field
+    is read under `form` is configuration (FieldMapping), so the questions stay a JSON object here and
+    the mapping names every bad one by its question path."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)  # built on first use, not at cold start
+    body_problem: ClassVar[str] = "must be a CommCare form JSON object"
+
+    id: str = Field(min_length=1, description="the form's instanceID (or form.meta.instanceID): the event id")
+    edited_on: str | None = Field(
+        default=None,
+        description="set when the form was edited (a correction): an ISO 8601 date-time, compared as a time",
+    )
+    form: Any = Field(
+        default=None,
+        description="the form's questions; where each certificate field is read is configuration "
+        "(config/commcare-mapping.json, FIELD_MAPPING_FILE)",
+        json_schema_extra=lambda schema: _questions_schema(schema),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _identity(cls, data: Any) -> Any:
+        # CommCare re-forwards an edited form with the same `id` and a new `edited_on`.
+        if not isinstance(data, dict):
+            return data
+        form_id = data.get("id") or _lookup(data, "form.meta.instanceID")
+        if not isinstance(form_id, str) or not form_id.strip():
+            raise ValueError("id: is required (the form's instanceID)")
+        edited_on = data.get("edited_on")
+        if edited_on is not None and not isinstance(edited_on, str):
+            raise ValueError("edited_on: must be a timestamp string or null")
+        return {**data, "id": form_id.strip()}
+
+    @property
+    def revision(self) -> str:
+        return self.edited_on or "0"
+
+    def questions(self) -> dict[str, Any]:
+        """The whole submission as forwarded: mapping paths start at its root (`form.recipient...`)."""
+        return {**(self.model_extra or {}), "id": self.id, "edited_on": self.edited_on, "form": self.form}
 
 
-def event_from_commcare(form: Any, mapping: FieldMapping, now: datetime | None = None) -> VaccinationEvent:
-    """Map a forwarded form; InvalidInput names the CommCare question path of every bad field."""
-    event_id, revision = submission_identity(form)
+def _questions_schema(schema: dict[str, Any]) -> None:
+    """The API document shows the default mapping's questions (config/commcare-mapping.json)."""
+    schema.pop("default", None)
+    schema["type"] = "object"
+    tree: dict[str, Any] = {}
+    for field, paths in load_mapping().fields.items():
+        for path in paths:
+            first, *parts = path.split(".")
+            if first != "form" or not parts:
+                continue
+            node = tree
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node.setdefault(parts[-1], field)
+
+    def described(node: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {
+                name: described(value)
+                if isinstance(value, dict)
+                else {"type": "string", "description": f"read as the certificate's {value} (default mapping)"}
+                for name, value in node.items()
+            },
+        }
+
+    schema["properties"] = described(tree)["properties"]
+
+
+def parse_form(data: Any) -> CommCareForm:
+    return parsed_as(CommCareForm, data)
+
+
+def event_from_commcare(data: Any, mapping: FieldMapping, now: datetime | None = None) -> VaccinationEvent:
+    """Parse and map a forwarded form (JSON); InvalidInput names the question path of every bad field."""
+    return event_from_form(parse_form(data), mapping, now)
+
+
+def event_from_form(
+    submission: CommCareForm, mapping: FieldMapping, now: datetime | None = None
+) -> VaccinationEvent:
+    """Map a parsed form; InvalidInput names the CommCare question path of every bad field."""
+    event_id, revision = submission.id, submission.revision
+    form = submission.questions()
     # `edited_on` orders edits: a time, not text (checked with the other fields, all named at once).
     stamp_problems: list[Problem] = []
     if revision != "0":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -22,6 +23,11 @@ R = TypeVar("R")
 
 @functools.cache
 def client(service: str, region: str | None = None) -> Any:
+    """The process's client of `service` in `region` (default: AWS_DEFAULT_REGION as the SDK reads
+    it, else the settings' region, AWS_REGION): passed to the SDK, never put into os.environ."""
+    from vaxcert.settings import get_settings
+
+    region = region or os.environ.get("AWS_DEFAULT_REGION") or get_settings().region
     # Straight from botocore (boto3's clients are the same objects): importing boto3 also loads
     # s3transfer and its resource layer, ~100 ms of cold start this code never uses.
     return botocore.session.get_session().create_client(service, region_name=region, config=_CONFIG)
