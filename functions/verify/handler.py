@@ -13,8 +13,8 @@ from vaxcert.http.models.verify import VerifyRequest
 from vaxcert.routes import SHC_ISSUER_PATH
 from vaxcert.runtime.verify import services
 from vaxcert.store.aws import transient_on_aws_errors
-from vaxcert.store.trust import TrustEntry
 from vaxcert.trust import shc_keys
+from vaxcert.types.trust import TrustEntry
 from vaxcert.verification.engine import verify_qr
 from vaxcert.verification.models import VerificationResult
 

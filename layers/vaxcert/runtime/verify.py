@@ -14,8 +14,9 @@ from vaxcert.runtime.wiring import settings
 from vaxcert.store.artefacts import S3Blobs
 from vaxcert.store.certificates import CertificateRepository
 from vaxcert.store.revocation import RevocationListObjects
-from vaxcert.store.trust import TrustEntry, TrustRepository
+from vaxcert.store.trust import TrustRepository
 from vaxcert.trust.configured import divoc_entries
+from vaxcert.types.trust import TrustEntry
 from vaxcert.verification.own_cards import OwnCardRevocations
 from vaxcert.verification.sources import LegacyRevocations, OwnRevocations, StoredTrustStore
 from vaxcert.verification.trust import CertificateRevocations, RevocationCheck, Revocations, TrustStore
