@@ -17,7 +17,7 @@ from vaxcert.cache import TtlCache
 from vaxcert.catalogue import load_catalogue
 from vaxcert.sources.commcare import load_mapping
 from vaxcert.sources.vaccination import VaccinationEvent
-from vaxcert.store.events import Recorded
+from vaxcert.types.events import Recorded
 from vaxcert.verification import InMemoryTrustStore
 
 EVENT = {
