@@ -13,6 +13,7 @@ from vaxcert.catalogue import Catalogue, load_catalogue
 from vaxcert.errors import TransientFailure
 from vaxcert.issuance.ports import CardIssuer, DocumentSigner, IssuanceStore, SmsSender
 from vaxcert.issuance.service import IssuerProfile
+from vaxcert.lifecycle.publisher import RevocationPublisher
 from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
 from vaxcert.runtime.root import Root
@@ -21,7 +22,6 @@ from vaxcert.signing.kms import KmsDocumentSigner
 from vaxcert.signing.shc import card_issuer
 from vaxcert.store.audit import DynamoAuditStore
 from vaxcert.store.certificates import DynamoIssuanceStore
-from vaxcert.lifecycle.publisher import RevocationPublisher
 from vaxcert.store.sms_budget import DynamoSmsBudgetCounter
 from vaxcert.store.trust import TrustRepository
 

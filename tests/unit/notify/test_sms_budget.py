@@ -17,6 +17,7 @@ from vaxcert.notify.budget import (
     SmsBudgetExhausted,
     utc_day,
 )
+from vaxcert.sources.phone import NumberingPlan
 
 MOBILE = "+18765550123"
 
@@ -221,3 +222,19 @@ def test_kms_throttling_is_counted_for_its_alarm(monkeypatch) -> None:
     with pytest.raises(Transient):
         kms.KmsSigner("key", kms=ThrottledKms()).sign(b"message")
     assert emitted == [(kms.KMS_THROTTLED_METRIC, 1)]
+
+
+def test_only_numbers_of_the_configured_plan_are_texted(clock, counter, metrics) -> None:
+    plan = NumberingPlan(
+        country_code="1",
+        area_codes=("242",),
+        national_digits=10,
+        country_name="Bahamian",
+        example="242-555-0123",
+    )
+    sender = Sender()
+    sms = budgeted(sender, counter, clock, metrics, plan=plan)
+    assert sms.send("+12425550123", "hi") == "m-1"
+    with pytest.raises(ValueError, match="not a Bahamian mobile number"):
+        sms.send(MOBILE, "hi")  # Jamaican: not this deployment's country
+    assert counter.used == {"2024-05-02": 1}  # the refused number used none of the budget
