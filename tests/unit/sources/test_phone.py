@@ -132,3 +132,19 @@ def test_without_a_plan_the_process_settings_apply(monkeypatch: pytest.MonkeyPat
     finally:
         monkeypatch.delenv("MOBILE_AREA_CODES")
         get_settings.cache_clear()
+
+
+def test_a_source_record_is_read_with_the_plan_it_is_given() -> None:
+    from vaxcert.sources.vaccination import PersonIn
+
+    plan = NumberingPlan(
+        country_code="1",
+        area_codes=("242",),
+        national_digits=10,
+        country_name="Bahamian",
+        example="242-555-0123",
+    )
+    person = {"familyName": "Brown", "birthDate": "1980-02-01", "mobile": "242 555 0123"}
+    assert PersonIn.model_validate(person, context={"plan": plan}).mobile == "+12425550123"
+    with pytest.raises(ValidationError, match="area code must be 876 or 658"):
+        PersonIn.model_validate(person)  # without a plan: the process settings' (Jamaica)
