@@ -10,10 +10,10 @@ from pydantic import ValidationError
 
 from tests.factories import EXAMPLE_HCID, example_record
 from vaxcert.citizen.portal import otp_sms_text
-from vaxcert.issuance.certificate import Certificate, CertificateStatus, SmsStatus
 from vaxcert.issuance.service import corrected_sms_text, notice_text, ready_sms_text
 from vaxcert.notify.texts import SmsTexts
 from vaxcert.settings import Settings
+from vaxcert.types.certificate import Certificate, CertificateStatus, SmsStatus
 
 PORTAL = "https://vaccination.example.gov.jm/"
 
