@@ -14,6 +14,7 @@ from constructs import Construct
 
 from infra.nag import acknowledge
 from vaxcert import resources as r
+from vaxcert.store.models import table_shape
 
 _ATTR = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER}
 
@@ -101,11 +102,12 @@ class Data(Construct):
         )
 
         for t in r.TABLES:
+            shape = table_shape(t)
             table = dynamodb.Table(
                 stack,
                 t.logical_id,
-                partition_key=_attr(t.partition),
-                sort_key=_attr(t.sort) if t.sort else None,
+                partition_key=_attr(shape.partition),
+                sort_key=_attr(shape.sort) if shape.sort else None,
                 billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
                 point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                     point_in_time_recovery_enabled=True
@@ -116,7 +118,7 @@ class Data(Construct):
                 deletion_protection=True,
                 removal_policy=cdk.RemovalPolicy.RETAIN,
             )
-            for index in t.indexes:
+            for index in shape.indexes:
                 table.add_global_secondary_index(
                     index_name=index.name,
                     partition_key=_attr(index.partition),

@@ -20,6 +20,7 @@ from infra.layer_bundling import layer_code
 from infra.nag import acknowledge, logical_id
 from vaxcert import resources as r
 from vaxcert.routes import QUEUE_FUNCTIONS
+from vaxcert.store.models import table_shape
 
 # Graviton: ~20% cheaper per GB-second than x86_64 and every dependency ships aarch64 wheels.
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -77,7 +78,7 @@ def function_statements(
 
     for table_id, access in sorted(grants.tables.items()):
         table = data.tables[table_id]
-        indexes = [f"{table.table_arn}/index/{i.name}" for i in TABLE_DEFS[table_id].indexes]
+        indexes = [f"{table.table_arn}/index/{i.name}" for i in table_shape(TABLE_DEFS[table_id]).indexes]
         if access in ("read", "readwrite"):
             st.append(
                 iam.PolicyStatement(

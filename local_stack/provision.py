@@ -10,6 +10,7 @@ import boto3
 
 from vaxcert import resources
 from vaxcert.http.cognito import SIGNED_OUT_ATTRIBUTE
+from vaxcert.store.models import table_shape
 
 LOCAL_STAGE = "local"
 
@@ -20,13 +21,14 @@ def _name(logical_id: str) -> str:
 
 def create_table(ddb: Any, table: resources.Table) -> str:
     name = _name(table.logical_id)
-    attrs: dict[str, str] = {table.partition.name: table.partition.type}
-    schema = [{"AttributeName": table.partition.name, "KeyType": "HASH"}]
-    if table.sort:
-        attrs[table.sort.name] = table.sort.type
-        schema.append({"AttributeName": table.sort.name, "KeyType": "RANGE"})
+    shape = table_shape(table)
+    attrs: dict[str, str] = {shape.partition.name: shape.partition.type}
+    schema = [{"AttributeName": shape.partition.name, "KeyType": "HASH"}]
+    if shape.sort:
+        attrs[shape.sort.name] = shape.sort.type
+        schema.append({"AttributeName": shape.sort.name, "KeyType": "RANGE"})
     indexes = []
-    for index in table.indexes:
+    for index in shape.indexes:
         attrs[index.partition.name] = index.partition.type
         key_schema = [{"AttributeName": index.partition.name, "KeyType": "HASH"}]
         if index.sort:

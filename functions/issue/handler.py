@@ -30,7 +30,12 @@ def notice_record(s: Services, hcid: str) -> None:
         logger.warning("notice for an unknown certificate", extra={"hcid": hcid})
         return
     sent = send_notice_once(
-        certificate, store=s.store, sms=s.sms, portal_url=s.portal_url, now=datetime.now(UTC)
+        certificate,
+        store=s.store,
+        sms=s.sms,
+        portal_url=s.portal_url,
+        now=datetime.now(UTC),
+        texts=s.issuer.texts,
     )
     logger.info("certificate notice", extra={"hcid": hcid, "sent": sent})
 

@@ -40,7 +40,7 @@ def verify() -> Response:
 @transient_on_aws_errors
 def _verify(qr: str, at: datetime) -> VerificationResult:
     s = services()
-    return verify_qr(qr, s.trust, at=at, revocation=s.revocations)
+    return verify_qr(qr, s.trust, at=at, revocation=s.revocations, catalogue=s.catalogue)
 
 
 @api.route("GET", "/v1/trust-list")

@@ -9,17 +9,24 @@
   the TTL, and unknown ids cannot make every request reload.
 - `keep_on_failure`: when a reload raises one of these and a value was loaded before, keep serving
   it (the failure is retried on the next call); without a value the exception propagates.
+
+`TtlCacheMap` is the same for values looked up by key (a staff account's status by username): one
+TtlCache per key, at most `max_entries` of them.
+
+    statuses = TtlCacheMap(load_status, ttl_s=300)
+    status = statuses.get("nurse1")
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+K = TypeVar("K", bound=Hashable)
 
 
 class TtlCache(Generic[T]):
@@ -70,3 +77,47 @@ class TtlCache(Generic[T]):
 
     def _age(self) -> float:
         return math.inf if self.loaded_at is None else self._clock() - self.loaded_at
+
+
+class TtlCacheMap(Generic[K, T]):
+    """A TtlCache per key, loaded by `load(key)`; past `max_entries` keys all are dropped (memory
+    stays bounded whatever keys callers send)."""
+
+    def __init__(
+        self,
+        load: Callable[[K], T],
+        ttl_s: float = math.inf,
+        *,
+        keep_on_failure: tuple[type[BaseException], ...] = (),
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._load = load
+        self.ttl_s = ttl_s
+        self._keep_on_failure = keep_on_failure
+        self._max_entries = max_entries
+        self._clock = clock
+        self._entries: dict[K, TtlCache[T]] = {}
+
+    def get(self, key: K) -> T:
+        entry = self._entries.get(key)
+        if entry is None:
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()
+            entry = TtlCache(
+                lambda: self._load(key), self.ttl_s, keep_on_failure=self._keep_on_failure, clock=self._clock
+            )
+            value = entry.get()  # a failed first load leaves no entry behind
+            self._entries[key] = entry
+            return value
+        return entry.get()
+
+    def forget(self, key: K) -> None:
+        """The next `get(key)` loads again."""
+        self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

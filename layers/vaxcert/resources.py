@@ -28,12 +28,19 @@ class Index:
 
 @dataclass(frozen=True)
 class Table:
+    """A table; its keys and indexes are declared once, by its pynamodb models
+    (vaxcert.store.models.table_shape gives them as a TableShape)."""
+
     logical_id: str
     env: str
+    ttl_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class TableShape:
     partition: Key
     sort: Key | None = None
     indexes: tuple[Index, ...] = ()
-    ttl_attribute: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,64 +87,16 @@ class UserPool:
     groups: tuple[str, ...]
 
 
-CERTIFICATES = Table(
-    "CertificatesTable",
-    "CERTIFICATES_TABLE",
-    partition=Key("hcid"),
-    indexes=(
-        # Citizen login and facility search by mobile number (E.164).
-        Index("ByMobile", Key("mobile"), Key("issuedAt")),
-        # Facility search by date of birth, narrowed by name in code (a DOB partition is small).
-        Index("ByDob", Key("dob"), Key("hcid")),
-        # Every certificate version issued for one vaccination event.
-        Index("ByEvent", Key("eventId"), Key("version", "N")),
-        # Sparse: only REVOKED and SUPERSEDED certificates carry `revocationList`, so the revocation
-        # list is rebuilt from this index without scanning the table.
-        Index("ByRevocation", Key("revocationList"), Key("hcid")),
-        # Sparse: migrated DIVOC certificates carry `legacyId` (their DIVOC certificateId).
-        Index("ByLegacyId", Key("legacyId"), Key("hcid")),
-        # Sparse: person link keys (sources.person_keys), so "the same person's other doses" is a
-        # query: the same case of a source system, or the same identifier.
-        Index("ByCase", Key("caseKey"), Key("hcid")),
-        Index("ByIdentity", Key("identityKey"), Key("hcid")),
-    ),
-)
-
-EVENTS = Table(
-    "EventsTable",
-    "EVENTS_TABLE",
-    partition=Key("eventId"),
-    # "0" for the original delivery, the CommCare `edited_on` for each edit.
-    sort=Key("revision"),
-)
-
-CITIZEN_AUTH = Table(
-    "CitizenAuthTable",
-    "CITIZEN_AUTH_TABLE",
-    partition=Key("pk"),
-    ttl_attribute="expiresAt",
-)
-
-AUDIT = Table(
-    "AuditTable",
-    "AUDIT_TABLE",
-    partition=Key("entryId"),
-    indexes=(
-        Index("ByHcid", Key("hcid"), Key("at")),
-        Index("ByActor", Key("actor"), Key("at")),
-        # Browsing by time (GET /v1/admin/audit with no hcid/actor/mobile, and the CSV export):
-        # one partition per UTC day keeps each page a query.
-        Index("ByDay", Key("day"), Key("at")),
-        # Index items (store.models.AuditIndexItem): "hcid#<HCID>" for each certificate an entry
-        # disclosed or changed, "mobile#<keyed hash>" for each number searched.
-        Index("ByIndexKey", Key("indexKey"), Key("at")),
-    ),
-)
-
-TRUST = Table("TrustTable", "TRUST_TABLE", partition=Key("kid"))
-
+# Keys and indexes: see the models (vaxcert.store.models).
+CERTIFICATES = Table("CertificatesTable", "CERTIFICATES_TABLE")
+# Events: "0" for the original delivery, the CommCare `edited_on` for each edit (the sort key).
+EVENTS = Table("EventsTable", "EVENTS_TABLE")
+CITIZEN_AUTH = Table("CitizenAuthTable", "CITIZEN_AUTH_TABLE", ttl_attribute="expiresAt")
+# Audit entries, and index items (store.models.AuditIndexItem) in the same table.
+AUDIT = Table("AuditTable", "AUDIT_TABLE")
+TRUST = Table("TrustTable", "TRUST_TABLE")
 # Dashboard counters (`day#YYYY-MM-DD`, `totals`), incremented atomically where certificates change.
-STATS = Table("StatsTable", "STATS_TABLE", partition=Key("pk"))
+STATS = Table("StatsTable", "STATS_TABLE")
 
 TABLES: tuple[Table, ...] = (CERTIFICATES, EVENTS, CITIZEN_AUTH, AUDIT, TRUST, STATS)
 

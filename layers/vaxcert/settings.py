@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from string import Formatter
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+# The SMS text settings: {field: (placeholders it may use, placeholders it must use)}.
+SMS_PLACEHOLDERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "sms_otp_text": (frozenset({"code", "minutes"}), frozenset({"code"})),
+    "sms_ready_text": (frozenset({"given", "dose", "portal_url"}), frozenset()),
+    "sms_corrected_text": (frozenset({"given", "portal_url"}), frozenset()),
+    "sms_replaced_text": (frozenset({"portal_url"}), frozenset()),
+    "sms_revoked_text": (frozenset({"portal_url"}), frozenset()),
+}
 
 
 class Settings(BaseModel):
@@ -78,6 +88,43 @@ class Settings(BaseModel):
     sms_sender_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,11}$")
     sms_origination_number: str | None = Field(default=None, max_length=256)
 
+    # The country's mobile numbering rule: numbers are accepted, stored and texted only when they are
+    # +<mobile_country_code> followed by `mobile_national_digits` digits starting with one of the
+    # `mobile_area_codes` (comma-separated). Country code 1 (NANP) also refuses exchanges starting
+    # with 0 or 1. `mobile_country_name` and `mobile_example` appear in the error messages.
+    mobile_country_code: str = Field(default="1", pattern=r"^[1-9][0-9]{0,2}$")
+    mobile_area_codes: str = Field(default="876,658", pattern=r"^[0-9]{1,5}(,[0-9]{1,5})*$")
+    mobile_national_digits: int = Field(default=10, ge=6, le=14)
+    mobile_country_name: str = Field(default="Jamaican", min_length=1, max_length=40)
+    mobile_example: str = Field(default="876-555-0123", min_length=1, max_length=20)
+    # SMS texts, with {placeholders} (docs/deployment.md lists them): the login code, the certificate
+    # ready / corrected messages, and the notices to a number whose certificate was replaced / revoked.
+    sms_otp_text: str = Field(
+        default="Your vaccination certificate login code is {code}. It expires in {minutes} minutes. "
+        "Never share it; the Ministry will never ask for it. - Ministry of Health",
+        max_length=600,
+    )
+    sms_ready_text: str = Field(
+        default="Hello {given}, your COVID-19 vaccination certificate ({dose}) is ready. "
+        "Download it at {portal_url} using this mobile number. - Ministry of Health",
+        max_length=600,
+    )
+    sms_corrected_text: str = Field(
+        default="Hello {given}, a corrected COVID-19 vaccination certificate is ready and replaces the "
+        "previous one. Download it at {portal_url} using this mobile number. - Ministry of Health",
+        max_length=600,
+    )
+    sms_replaced_text: str = Field(
+        default="A COVID-19 vaccination certificate sent to this number was changed: the previous one is "
+        "no longer valid. The current certificate is at {portal_url}. - Ministry of Health",
+        max_length=600,
+    )
+    sms_revoked_text: str = Field(
+        default="A COVID-19 vaccination certificate sent to this number has been revoked and is no "
+        "longer valid. See {portal_url} for your current certificates. - Ministry of Health",
+        max_length=600,
+    )
+
     # The ministry's DIVOC public key (PEM or JWK, with its DID; see vaxcert.trust.configured): certificates
     # DIVOC issued before vaxcert verify from the first day. DIVOC_DID names the DID of a bare PEM key.
     divoc_public_key: str = ""
@@ -91,6 +138,26 @@ class Settings(BaseModel):
     vaccine_catalogue_file: str | None = None
     # Web origins besides the portal's own allowed to call the API from a page (CORS), comma-separated.
     extra_cors_origins: str = ""
+
+    @field_validator(*SMS_PLACEHOLDERS)
+    @classmethod
+    def _known_placeholders(cls, text: str, info: ValidationInfo) -> str:
+        allowed, required = SMS_PLACEHOLDERS[str(info.field_name)]
+        try:
+            used = {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+        except ValueError as exc:
+            raise ValueError(
+                f"is not a valid template ({exc}); write a literal brace as {{{{ or }}}}"
+            ) from None
+        if unknown := sorted(used - allowed):
+            raise ValueError(f"unknown placeholder {{{unknown[0]}}}: use {', '.join(sorted(allowed))}")
+        if missing := sorted(required - used):
+            raise ValueError(f"must contain {{{missing[0]}}}")
+        return text
+
+    @property
+    def mobile_area_code_list(self) -> tuple[str, ...]:
+        return tuple(code for code in self.mobile_area_codes.split(",") if code)
 
     @property
     def cors_origins(self) -> list[str]:

@@ -21,6 +21,9 @@ CONTEXT = {
     "vaxcert:revocationListValidityHours": "24",
     "vaxcert:smsOtpBudgetShare": 0.5,
     "vaxcert:vaccineCatalogueFile": "/opt/python/vaxcert/config/vaccines.json",
+    # The country's numbering rule and an SMS text (settings, not literals in the domain).
+    "vaxcert:mobileAreaCodes": "876,658,659",
+    "vaxcert:smsOtpText": "Code {code}, valid {minutes} min. - MOH",
 }
 
 
@@ -41,6 +44,10 @@ def test_context_values_are_checked_against_the_model() -> None:
     assert env["COUNTRY"] == "JM" and "STAGE" not in env  # unset settings keep the model's default
     with pytest.raises(ValueError, match=r"vaxcert:maxCorrections='99'"):
         settings_environment(context({"vaxcert:maxCorrections": "99"}), {})
+    with pytest.raises(ValueError, match=r"vaxcert:smsOtpText=.*unknown placeholder \{name\}"):
+        settings_environment(context({"vaxcert:smsOtpText": "Hi {name}, code {code}"}), {})
+    with pytest.raises(ValueError, match=r"vaxcert:mobileAreaCodes="):
+        settings_environment(context({"vaxcert:mobileAreaCodes": "876 or 658"}), {})
     with pytest.raises(ValueError, match="vaxcert:certificatesTable is set by the stack"):
         settings_environment(context({"vaxcert:certificatesTable": "mine"}), {})
 
@@ -66,4 +73,6 @@ def test_context_values_reach_every_function(synth: Synth) -> None:
         assert env["REVOCATION_LIST_VALIDITY_HOURS"] == "24"
         assert env["SMS_OTP_BUDGET_SHARE"] == "0.5"
         assert env["VACCINE_CATALOGUE_FILE"] == "/opt/python/vaxcert/config/vaccines.json"
+        assert env["MOBILE_AREA_CODES"] == "876,658,659"
+        assert env["SMS_OTP_TEXT"] == "Code {code}, valid {minutes} min. - MOH"
         assert env["COUNTRY"] == "JM"  # still from DeployConfig, same context key

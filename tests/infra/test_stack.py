@@ -18,6 +18,7 @@ from tests.infra.conftest import Synth, synthesize
 from vaxcert import resources as r
 from vaxcert.routes import ROUTES, Auth
 from vaxcert.settings import Settings
+from vaxcert.store.models import table_shape
 
 # One xdist worker for the whole module, so the module fixture synthesizes once.
 pytestmark = pytest.mark.xdist_group("infra")
@@ -90,9 +91,10 @@ def test_table(synth: Synth, table: r.Table) -> None:
         "KMSMasterKeyId": arn(data_key),
     }
 
-    keys = [{"AttributeName": table.partition.name, "KeyType": "HASH"}]
-    if table.sort:
-        keys.append({"AttributeName": table.sort.name, "KeyType": "RANGE"})
+    shape = table_shape(table)  # the keys and indexes the models declare
+    keys = [{"AttributeName": shape.partition.name, "KeyType": "HASH"}]
+    if shape.sort:
+        keys.append({"AttributeName": shape.sort.name, "KeyType": "RANGE"})
     assert props["KeySchema"] == keys
     if table.ttl_attribute:
         assert props["TimeToLiveSpecification"] == {"AttributeName": table.ttl_attribute, "Enabled": True}
@@ -100,9 +102,9 @@ def test_table(synth: Synth, table: r.Table) -> None:
         assert "TimeToLiveSpecification" not in props
 
     gsis = {g["IndexName"]: g for g in props.get("GlobalSecondaryIndexes", [])}
-    assert set(gsis) == {i.name for i in table.indexes}
+    assert set(gsis) == {i.name for i in shape.indexes}
     attr_types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
-    for index in table.indexes:
+    for index in shape.indexes:
         want = [{"AttributeName": index.partition.name, "KeyType": "HASH"}]
         if index.sort:
             want.append({"AttributeName": index.sort.name, "KeyType": "RANGE"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vaxcert.cache import TtlCache
+from vaxcert.cache import TtlCache, TtlCacheMap
 
 
 class Clock:
@@ -82,3 +82,49 @@ def test_failure_without_a_value_and_other_errors_propagate() -> None:
     with pytest.raises(ValueError):
         cache.get()
     assert cache.peek() is None
+
+
+class Statuses:
+    def __init__(self) -> None:
+        self.loads: list[str] = []
+        self.fail: Exception | None = None
+
+    def __call__(self, key: str) -> str:
+        self.loads.append(key)
+        if self.fail:
+            raise self.fail
+        return f"{key}@{len(self.loads)}"
+
+
+def test_a_map_loads_each_key_once_per_ttl() -> None:
+    clock, load = Clock(), Statuses()
+    cache: TtlCacheMap[str, str] = TtlCacheMap(load, ttl_s=300, clock=clock)
+    assert cache.get("a") == "a@1" and cache.get("b") == "b@2"
+    clock.now += 299
+    assert cache.get("a") == "a@1" and load.loads == ["a", "b"]
+    clock.now += 2
+    assert cache.get("a") == "a@3"
+    cache.forget("b")
+    assert cache.get("b") == "b@4"
+
+
+def test_a_map_keeps_serving_a_key_when_its_reload_fails() -> None:
+    clock, load = Clock(), Statuses()
+    cache: TtlCacheMap[str, str] = TtlCacheMap(load, ttl_s=10, keep_on_failure=(OSError,), clock=clock)
+    assert cache.get("a") == "a@1"
+    load.fail = OSError("down")
+    clock.now += 11
+    assert cache.get("a") == "a@1"  # stale, but served
+    with pytest.raises(OSError):
+        cache.get("new")  # nothing to serve
+    assert len(cache) == 1  # the failed first load left no entry
+    load.fail = None
+    assert cache.get("a") == "a@4"  # retried on the next call
+
+
+def test_a_map_stays_bounded() -> None:
+    load = Statuses()
+    cache: TtlCacheMap[str, str] = TtlCacheMap(load, max_entries=3)
+    for key in "abcde":
+        cache.get(key)
+    assert len(cache) <= 3

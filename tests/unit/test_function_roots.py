@@ -130,6 +130,7 @@ def verify() -> Iterator[Any]:
             trust=InMemoryTrustStore([]),
             revocations=None,  # type: ignore[arg-type]
             revocation_list=TtlCache(lambda: None),
+            catalogue=load_catalogue(),
             openapi=TtlCache(lambda: None),  # type: ignore[arg-type, return-value]
         )
     )

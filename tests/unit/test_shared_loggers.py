@@ -40,3 +40,17 @@ def test_shared_package_lines_carry_the_request_ids() -> None:
         assert line["correlation_id"] == "apigw-request-7"
         assert line["cold_start"] is True
         assert line["function_request_id"]
+
+
+def test_no_stdlib_loggers_in_the_lambda_code() -> None:
+    """Every line goes through Powertools (vaxcert.logs.get_logger or a function's Logger): a stdlib
+    logger's lines would lack the request ids and the JSON format."""
+    offenders = []
+    for folder in ("layers", "functions"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            if "logging.getLogger" in text or any(
+                line.startswith(("import logging", "from logging ")) for line in text.splitlines()
+            ):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

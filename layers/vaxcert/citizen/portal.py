@@ -24,6 +24,7 @@ from vaxcert.facility.search import CertificateFinder
 from vaxcert.formats.shc_card import qr_text_if_one_chunk
 from vaxcert.logs import get_logger
 from vaxcert.notify.budget import SmsBudgetExhausted
+from vaxcert.notify.texts import SmsTexts, default_texts
 from vaxcert.sources.phone import mask_mobile
 from vaxcert.types.audit import Action, Actor, Outcome, RequestInfo, Role
 from vaxcert.types.certificate import Certificate
@@ -53,11 +54,8 @@ class OtpRejected(Unauthorized):
         self.outcome = outcome
 
 
-def otp_sms_text(code: str, minutes: int) -> str:
-    return (
-        f"Your vaccination certificate login code is {code}. It expires in {minutes} minutes. "
-        "Never share it; the Ministry will never ask for it. - Ministry of Health"
-    )
+def otp_sms_text(code: str, minutes: int, texts: SmsTexts | None = None) -> str:
+    return (texts or default_texts()).login_code(code, minutes)
 
 
 @dataclass
@@ -84,6 +82,7 @@ class CitizenPortal:
     sms: SmsSender
     audit: AuditTrail
     timer: SendTimer = field(default_factory=SendTimer)
+    texts: SmsTexts = field(default_factory=default_texts)  # settings.sms_otp_text
 
     def actor(self, mobile: str) -> Actor:
         return Actor(f"citizen:{self.otps.hasher.ref(mobile)}", Role.CITIZEN, mask_mobile(mobile))
@@ -98,7 +97,7 @@ class CitizenPortal:
             return
         started = time.monotonic()
         try:
-            self.sms.send(mobile, otp_sms_text(code, self.otps.ttl_s // 60))
+            self.sms.send(mobile, otp_sms_text(code, self.otps.ttl_s // 60, self.texts))
         except SmsBudgetExhausted:
             # Refused in one quick counter update: wait as a send would, and keep that out of the estimate.
             logger.warning("otp sms not sent: daily budget spent")

@@ -20,6 +20,7 @@ from vaxcert.facility.search import (
     parse_search,
     result_row,
 )
+from vaxcert.sources.phone import NumberingPlan, default_plan
 from vaxcert.types.audit import Action, Outcome, RequestInfo
 from vaxcert.types.certificate import Certificate, CertificateStatus
 from vaxcert.types.staff import StaffPrincipal
@@ -32,9 +33,10 @@ class FacilityDesk:
     catalogue: Catalogue
     audit: AuditTrail
     today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
+    plan: NumberingPlan = field(default_factory=default_plan)  # the country's mobile numbers
 
     def search(self, staff: StaffPrincipal, terms: SearchTerms, request: RequestInfo) -> dict[str, Any]:
-        query = parse_search(terms, self.today())
+        query = parse_search(terms, self.today(), self.plan)
         found = find(query, self.certificates)
         truncated = len(found) > MAX_RESULTS
         found = found[:MAX_RESULTS]

@@ -17,7 +17,7 @@ from vaxcert.documents.people import name_match_rank, normalise_name, ordered, s
 from vaxcert.errors import InvalidInput, Problem
 from vaxcert.facility.masks import mask_identifier, mask_mobile
 from vaxcert.issuance.hcid import is_hcid
-from vaxcert.sources.phone import InvalidMobile, normalise_mobile
+from vaxcert.sources.phone import InvalidMobile, NumberingPlan, normalise_mobile
 from vaxcert.types.certificate import Certificate
 
 MIN_NAME_CHARS = 2
@@ -76,7 +76,7 @@ class SearchTerms:
     legacy_id: str = ""
 
 
-def parse_search(terms: SearchTerms, today: date) -> SearchQuery:
+def parse_search(terms: SearchTerms, today: date, plan: NumberingPlan | None = None) -> SearchQuery:
     raw_mobile = terms.mobile.strip()
     raw_dob = terms.dob.strip()
     raw_name = terms.name.strip()
@@ -93,7 +93,7 @@ def parse_search(terms: SearchTerms, today: date) -> SearchQuery:
     mobile = None
     if raw_mobile:
         try:
-            mobile = normalise_mobile(raw_mobile)
+            mobile = normalise_mobile(raw_mobile, plan)
         except InvalidMobile as exc:
             problems.append(Problem("mobile", str(exc)))
 

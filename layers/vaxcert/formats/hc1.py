@@ -9,8 +9,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cbor2
 
@@ -23,6 +22,9 @@ from vaxcert.formats.errors import Base45Error, CwtError, DecompressionError, Pr
 from vaxcert.formats.eu_dcc import EuVaccineCodes, eu_payload
 from vaxcert.formats.summary import content, day, integer, mapping, text
 from vaxcert.formats.uvci import split_uci
+
+if TYPE_CHECKING:
+    from vaxcert.catalogue import Catalogue
 
 PREFIX = "HC1:"
 # CWT claim keys (RFC 8392) and the HCERT claim (EU DCC / WHO smart-trust).
@@ -271,7 +273,7 @@ def key_request(doc: Hc1Document) -> KeyRequest | None:
     return KeyRequest("hc1", key_id=base64.b64encode(doc.kid).decode(), certificate_type="DSC")
 
 
-def hc1_certificate(doc: Hc1Document) -> DecodedCertificate:
+def hc1_certificate(doc: Hc1Document, catalogue: Catalogue | None = None) -> DecodedCertificate:
     """An EU DCC (HC1) certificate: content from the EU payload and our DDCC extension (hcert claim 3)."""
     eu = doc.eu or {}
     nam = mapping(eu.get("nam"))
@@ -288,7 +290,7 @@ def hc1_certificate(doc: Hc1Document) -> DecodedCertificate:
         name=name or None,
         date_of_birth=text(eu.get("dob")),
         hcid=text(ext.get(11)) or _hcid_from_uci(uci),
-        vaccine=_vaccine_name(text(entry.get("mp"))),
+        vaccine=_vaccine_name(text(entry.get("mp")), catalogue),
         dose=integer(entry.get("dn")),
         total_doses=integer(entry.get("sd")),
         date=day(entry.get("dt")),
@@ -318,15 +320,13 @@ def _hcid_from_uci(uci: str | None) -> str | None:
     return split[1] if split else uci
 
 
-@cache
-def _vaccine_names() -> dict[str, str]:
-    # The deployment's catalogue (VACCINE_CATALOGUE_FILE) when it has one, as ingest and issue use.
-    from vaxcert.catalogue import load_catalogue
-    from vaxcert.settings import get_settings
+def _vaccine_name(mp: str | None, catalogue: Catalogue | None) -> str | None:
+    """The product's name in the deployment's catalogue (the verifier passes the configured one),
+    else in the packaged one; an unknown product shows its EU code."""
+    if not mp:
+        return None
+    if catalogue is None:
+        from vaxcert.catalogue import load_catalogue
 
-    catalogue = load_catalogue(get_settings().vaccine_catalogue_file)
-    return {p.eu_mp: p.display for p in catalogue.products.values()}
-
-
-def _vaccine_name(mp: str | None) -> str | None:
-    return _vaccine_names().get(mp, mp) if mp else None
+        catalogue = load_catalogue()
+    return next((p.display for p in catalogue.products.values() if p.eu_mp == mp), mp)

@@ -1,7 +1,8 @@
-"""Compact JWS/JWT (RFC 7515/7519): ES256 for citizen sessions, RS256 for Cognito.
+"""Compact JWT (RFC 7519): ES256 for citizen sessions, RS256 for Cognito.
 
-Signatures are checked by PyJWT (vaxcert.formats.jws); signing stays ours (`encode` takes a `sign`
-function) because the private keys live in KMS.
+Signatures and the registered claims (exp, nbf, iat, aud, iss) are checked by PyJWT
+(vaxcert.formats.jws.decode_jwt, with LEEWAY_S of clock skew); signing stays ours (`encode` takes a
+`sign` function) because the private keys live in KMS.
 
 Deliberately small and strict: the algorithm is fixed by the caller, never taken from the token
 (so `alg: none` and RS/HS confusion are impossible), every claim the caller relies on is required,
@@ -11,20 +12,17 @@ and any malformed input is an `InvalidToken`, never another exception.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from vaxcert.formats.jws import BadSignature, check_signature
+from vaxcert.formats import jws as _jws
+from vaxcert.formats.jws import BadClaims, BadJws, BadSignature, Jws
 
 MAX_TOKEN_CHARS = 8192  # Cognito ID tokens are ~1-2 KB; anything far larger is not ours
 LEEWAY_S = 30  # clock skew tolerated on exp/iat/nbf
-_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
 class InvalidToken(Exception):
@@ -36,38 +34,22 @@ def b64url_encode(data: bytes) -> str:
 
 
 def b64url_decode(text: str) -> bytes:
-    if not _B64URL.match(text) or len(text) % 4 == 1:
-        raise InvalidToken("not base64url")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
+        return _jws.b64url_decode(text)
+    except BadJws:
         raise InvalidToken("not base64url") from None
 
 
-@dataclass(frozen=True)
-class Jws:
-    header: dict[str, Any]
-    claims: dict[str, Any]
-    signing_input: bytes
-    signature: bytes
-
-
 def parse(token: str) -> Jws:
+    """The token's header and claims (`payload`), unverified: to pick the key by its kid."""
     if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS:
         raise InvalidToken("token too long")
-    parts = token.split(".")
-    if len(parts) != 3 or not all(parts):
+    if not all(token.split(".")):
         raise InvalidToken("not a compact JWS")
     try:
-        header = json.loads(b64url_decode(parts[0]))
-        claims = json.loads(b64url_decode(parts[1]))
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidToken("header or claims are not JSON") from None
-    if not isinstance(header, dict) or not isinstance(claims, dict):
-        raise InvalidToken("header and claims must be JSON objects")
-    if "crit" in header:  # no extensions are understood, so none may be required
-        raise InvalidToken("unsupported critical header")
-    return Jws(header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), b64url_decode(parts[2]))
+        return _jws.read(token)
+    except BadJws as exc:
+        raise InvalidToken(str(exc)) from None
 
 
 def encode(header: Mapping[str, Any], claims: Mapping[str, Any], sign: Callable[[bytes], bytes]) -> str:
@@ -78,7 +60,15 @@ def encode(header: Mapping[str, Any], claims: Mapping[str, Any], sign: Callable[
     return f"{h}.{c}.{b64url_encode(sign(signing_input))}"
 
 
-def verify_es256(token: str, public_key: ec.EllipticCurvePublicKey) -> Jws:
+def verify_es256(
+    token: str,
+    public_key: ec.EllipticCurvePublicKey,
+    *,
+    audience: str,
+    issuer: str | None = None,
+    max_lifetime_s: int | None = None,
+) -> dict[str, Any]:
+    """The claims of an ES256 JWT signed by `public_key`, its registered claims checked."""
     jws = parse(token)
     if jws.header.get("alg") != "ES256":
         raise InvalidToken("alg must be ES256")
@@ -86,26 +76,36 @@ def verify_es256(token: str, public_key: ec.EllipticCurvePublicKey) -> Jws:
         raise InvalidToken("ES256 needs a P-256 key")
     if len(jws.signature) != 64:
         raise InvalidToken("ES256 signature must be 64 bytes")
-    _verify(token, public_key, "ES256")
-    return jws
+    return _decode(token, public_key, "ES256", audience, issuer, max_lifetime_s)
 
 
-def verify_rs256(token: str, keys: Mapping[str, rsa.RSAPublicKey]) -> Jws:
+def verify_rs256(
+    token: str, keys: Mapping[str, rsa.RSAPublicKey], *, audience: str, issuer: str | None = None
+) -> dict[str, Any]:
+    """The claims of an RS256 JWT signed by the key its kid names in `keys`, its claims checked."""
     jws = parse(token)
     if jws.header.get("alg") != "RS256":
         raise InvalidToken("alg must be RS256")
     key = keys.get(str(jws.header.get("kid")))
     if key is None:
         raise InvalidToken("unknown kid")
-    _verify(token, key, "RS256")
-    return jws
+    return _decode(token, key, "RS256", audience, issuer, None)
 
 
-def _verify(token: str, key: Any, algorithm: str) -> None:
+def _decode(
+    token: str, key: Any, algorithm: str, audience: str, issuer: str | None, max_lifetime_s: int | None
+) -> dict[str, Any]:
     try:
-        check_signature(token, key, algorithm)
-    except BadSignature as exc:
+        claims = _jws.decode_jwt(
+            token, key, algorithm=algorithm, audience=audience, issuer=issuer, leeway_s=LEEWAY_S
+        )
+    except (BadSignature, BadClaims) as exc:
         raise InvalidToken(str(exc)) from None
+    if max_lifetime_s is not None:  # our own policy, not a registered claim check
+        iat, exp = claims.get("iat"), claims["exp"]
+        if not (_is_number(iat) and _is_number(exp)) or exp - iat > max_lifetime_s:
+            raise InvalidToken("lifetime too long")
+    return claims
 
 
 def rsa_key_from_jwk(jwk: Mapping[str, Any]) -> rsa.RSAPublicKey:
@@ -114,36 +114,6 @@ def rsa_key_from_jwk(jwk: Mapping[str, Any]) -> rsa.RSAPublicKey:
     n = int.from_bytes(b64url_decode(jwk["n"]), "big")
     e = int.from_bytes(b64url_decode(jwk["e"]), "big")
     return rsa.RSAPublicNumbers(e, n).public_key()
-
-
-def check_claims(
-    claims: Mapping[str, Any],
-    *,
-    now: float,
-    audience: str,
-    issuer: str | None = None,
-    max_lifetime_s: int | None = None,
-    leeway_s: int = LEEWAY_S,
-) -> None:
-    """exp (required), iat/nbf, aud (string or list), iss; optionally a cap on exp - iat."""
-    if not _is_number(claims.get("exp")):
-        raise InvalidToken("exp missing")
-    exp = float(claims["exp"])
-    if now > exp + leeway_s:
-        raise InvalidToken("expired")
-    iat = claims.get("iat")
-    if iat is not None and (not _is_number(iat) or iat > now + leeway_s):
-        raise InvalidToken("issued in the future")
-    nbf = claims.get("nbf")
-    if nbf is not None and (not _is_number(nbf) or nbf > now + leeway_s):
-        raise InvalidToken("not yet valid")
-    if max_lifetime_s is not None and (not _is_number(iat) or exp - float(claims["iat"]) > max_lifetime_s):
-        raise InvalidToken("lifetime too long")
-    aud = claims.get("aud")
-    if not (aud == audience or (isinstance(aud, list) and audience in aud)):
-        raise InvalidToken("wrong audience")
-    if issuer is not None and claims.get("iss") != issuer:
-        raise InvalidToken("wrong issuer")
 
 
 def _is_number(value: Any) -> bool:

@@ -26,9 +26,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from vaxcert.cache import TtlCache
+from vaxcert.cache import TtlCache, TtlCacheMap
 from vaxcert.errors import InvalidInput, Problem, TransientFailure, Unauthorized, VaxcertError
-from vaxcert.formats.tokens import InvalidToken, check_claims, parse, rsa_key_from_jwk, verify_rs256
+from vaxcert.formats.tokens import InvalidToken, parse, rsa_key_from_jwk, verify_rs256
 from vaxcert.store.aws import client, error_code
 from vaxcert.types.staff import StaffPrincipal
 
@@ -121,35 +121,32 @@ class StaffAccounts:
         self._cache_s = min(cache_s, STAFF_STATUS_CACHE_S)
         self._clock = clock
         self._wall_clock = wall_clock
-        self._cache: dict[str, tuple[float, AccountStatus]] = {}
+        self._cache: TtlCacheMap[str, AccountStatus] = TtlCacheMap(
+            self._load, self._cache_s, clock=lambda: self._clock()
+        )
 
     def _client(self) -> Any:
         return self._cognito or client("cognito-idp")
 
     def status(self, username: str) -> AccountStatus:
-        now = self._clock()
-        cached = self._cache.get(username)
-        if cached is not None and now - cached[0] < self._cache_s:
-            return cached[1]
+        # 0: ask the user pool every time.
+        return self._cache.get(username) if self._cache_s > 0 else self._load(username)
+
+    def _load(self, username: str) -> AccountStatus:
         try:
             user = self._client().admin_get_user(UserPoolId=self.pool_id, Username=username)
         except ClientError as exc:
             if error_code(exc) != "UserNotFoundException":
                 raise TransientFailure(f"cognito: {error_code(exc)}") from None
-            status = AccountStatus(active=False, signed_out_at=None)
+            return AccountStatus(active=False, signed_out_at=None)
         except BotoCoreError as exc:
             raise TransientFailure(f"cognito: {type(exc).__name__}") from exc
-        else:
-            attributes = {a.get("Name"): a.get("Value") for a in user.get("UserAttributes") or []}
-            raw = attributes.get(SIGNED_OUT_ATTRIBUTE)
-            status = AccountStatus(
-                active=bool(user.get("Enabled", True)) and user.get("UserStatus") == "CONFIRMED",
-                signed_out_at=int(raw) if isinstance(raw, str) and raw.isdigit() else None,
-            )
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[username] = (now, status)
-        return status
+        attributes = {a.get("Name"): a.get("Value") for a in user.get("UserAttributes") or []}
+        raw = attributes.get(SIGNED_OUT_ATTRIBUTE)
+        return AccountStatus(
+            active=bool(user.get("Enabled", True)) and user.get("UserStatus") == "CONFIRMED",
+            signed_out_at=int(raw) if isinstance(raw, str) and raw.isdigit() else None,
+        )
 
     def sign_out(self, username: str) -> None:
         """End every session of this account: tokens authenticated until now are refused."""
@@ -165,7 +162,7 @@ class StaffAccounts:
             raise TransientFailure(f"cognito: {error_code(exc)}") from None
         except BotoCoreError as exc:
             raise TransientFailure(f"cognito: {type(exc).__name__}") from exc
-        self._cache.pop(username, None)
+        self._cache.forget(username)
 
 
 class CognitoIdTokens:
@@ -188,9 +185,10 @@ class CognitoIdTokens:
 
     def verify(self, token: str) -> StaffPrincipal:
         header = parse(token).header
-        jws = verify_rs256(token, self._jwks.keys(str(header.get("kid"))))
-        claims = jws.claims
-        check_claims(claims, now=self._clock(), audience=self._client_id, issuer=self._issuer)
+        # exp/nbf/iat/aud/iss by PyJWT (against the real clock); `clock` dates the staff session limit.
+        claims = verify_rs256(
+            token, self._jwks.keys(str(header.get("kid"))), audience=self._client_id, issuer=self._issuer
+        )
         if claims.get("token_use") != "id":
             raise InvalidToken("not an ID token")
         username = claims.get("cognito:username")

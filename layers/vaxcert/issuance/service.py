@@ -13,7 +13,7 @@ import base64
 import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -26,6 +26,7 @@ from vaxcert.formats.shc_card import issue_card
 from vaxcert.formats.uvci import make_uci
 from vaxcert.issuance.edits import apply_edit, changed_fields, touches_identity
 from vaxcert.issuance.hcid import new_hcid
+from vaxcert.notify.texts import SmsTexts, default_texts
 from vaxcert.sources.person_keys import person_keys
 from vaxcert.sources.vaccination import VaccinationEvent, edit_time, is_source_edit
 from vaxcert.types.audit import Action, Actor, Outcome, Role
@@ -50,6 +51,7 @@ class IssuerProfile:
     portal_url: str
     eu_issuer: str  # EU DCC `is`: shorter, it is paid for in QR size
     max_qr_version: int
+    texts: SmsTexts = field(default_factory=default_texts)  # settings.sms_*_text
 
 
 def build_record(
@@ -174,14 +176,11 @@ def sign_certificate(
     )
 
 
-def ready_sms_text(certificate: Certificate, portal_url: str) -> str:
+def ready_sms_text(certificate: Certificate, portal_url: str, texts: SmsTexts | None = None) -> str:
     given = certificate.record.person.given_name.split(" ")[0] or certificate.record.person.family_name
     v = certificate.record.vaccination
     dose = f"dose {v.dose} of {v.total_doses}" if v.total_doses else f"dose {v.dose}"
-    return (
-        f"Hello {given}, your COVID-19 vaccination certificate ({dose}) is ready. "
-        f"Download it at {portal_url} using this mobile number. - Ministry of Health"
-    )
+    return (texts or default_texts()).certificate_ready(given, dose, portal_url)
 
 
 def send_sms_once(
@@ -235,45 +234,42 @@ def _record_sent(store: IssuanceStore, hcid: str, message_id: str, now: datetime
             time.sleep(0.05 * 2**attempt)
 
 
-def corrected_sms_text(certificate: Certificate, portal_url: str) -> str:
+def corrected_sms_text(certificate: Certificate, portal_url: str, texts: SmsTexts | None = None) -> str:
     given = certificate.record.person.given_name.split(" ")[0] or certificate.record.person.family_name
-    return (
-        f"Hello {given}, a corrected COVID-19 vaccination certificate is ready and replaces the previous "
-        f"one. Download it at {portal_url} using this mobile number. - Ministry of Health"
-    )
+    return (texts or default_texts()).certificate_corrected(given, portal_url)
 
 
-def replaced_notice_text(portal_url: str) -> str:
+def replaced_notice_text(portal_url: str, texts: SmsTexts | None = None) -> str:
     """To the number of a certificate a correction replaced, when the new one goes elsewhere (or
     nowhere): nothing personal, the number may no longer be the holder's."""
-    return (
-        "A COVID-19 vaccination certificate sent to this number was changed: the previous one is no "
-        f"longer valid. The current certificate is at {portal_url}. - Ministry of Health"
-    )
+    return (texts or default_texts()).certificate_replaced(portal_url)
 
 
-def revoked_notice_text(portal_url: str) -> str:
-    return (
-        "A COVID-19 vaccination certificate sent to this number has been revoked and is no longer "
-        f"valid. See {portal_url} for your current certificates. - Ministry of Health"
-    )
+def revoked_notice_text(portal_url: str, texts: SmsTexts | None = None) -> str:
+    return (texts or default_texts()).certificate_revoked(portal_url)
 
 
-def notice_text(certificate: Certificate, portal_url: str) -> str:
+def notice_text(certificate: Certificate, portal_url: str, texts: SmsTexts | None = None) -> str:
     if certificate.status is CertificateStatus.REVOKED:
-        return revoked_notice_text(portal_url)
-    return replaced_notice_text(portal_url)
+        return revoked_notice_text(portal_url, texts)
+    return replaced_notice_text(portal_url, texts)
 
 
 def send_notice_once(
-    certificate: Certificate, *, store: IssuanceStore, sms: SmsSender, portal_url: str, now: datetime
+    certificate: Certificate,
+    *,
+    store: IssuanceStore,
+    sms: SmsSender,
+    portal_url: str,
+    now: datetime,
+    texts: SmsTexts | None = None,
 ) -> bool:
     """The holder's number is told once that this certificate stopped being valid (if it is owed)."""
     return send_sms_once(
         certificate,
         store=store,
         sms=sms,
-        text=notice_text(certificate, portal_url),
+        text=notice_text(certificate, portal_url, texts),
         now=now,
         slot=SmsSlot.NOTICE,
     )
@@ -429,15 +425,17 @@ def issue_for_event(
         # otherwise the old number is told its certificate was changed (NOTICE slot, at most once).
         notify = bool(replaced.mobile) and replaced.mobile != certificate.mobile
         store.mark_superseded(replaced.hcid, hcid, now, notify=notify)
-        text = corrected_sms_text(certificate, issuer.portal_url)
+        text = corrected_sms_text(certificate, issuer.portal_url, issuer.texts)
     else:
-        text = ready_sms_text(certificate, issuer.portal_url)
+        text = ready_sms_text(certificate, issuer.portal_url, issuer.texts)
     if audit is not None and is_source_revision(revision):
         _audit_source_event(audit, store, stored, certificate, replaced)
     send_sms_once(certificate, store=store, sms=sms, text=text, now=now)
     if replaced is not None:
         current = store.get_certificate(replaced.hcid) or replaced
-        send_notice_once(current, store=store, sms=sms, portal_url=issuer.portal_url, now=now)
+        send_notice_once(
+            current, store=store, sms=sms, portal_url=issuer.portal_url, now=now, texts=issuer.texts
+        )
     store.mark_event_issued(event_id, revision, hcid, now)
     return certificate
 

@@ -27,7 +27,8 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from vaxcert.formats.jws import BadSignature, check_signature
+from vaxcert.formats.jws import BadJws, BadSignature, check_signature
+from vaxcert.formats.jws import read as read_jws
 from vaxcert.verification.trust import RevocationQuery, TrustStore, uci_hash
 
 FORMAT_VERSION = 1
@@ -37,10 +38,6 @@ JWS_TYPE = "vaxcert-revocation-list+json"
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _iso(at: datetime) -> str:
@@ -138,19 +135,13 @@ def verify_document(
     """
     if not isinstance(document, dict) or not isinstance(document.get("jws"), str):
         raise RevocationListError("not a revocation list: no jws")
-    parts = document["jws"].split(".")
-    if len(parts) != 3:
-        raise RevocationListError("jws is not a compact JWS")
     try:
-        header = json.loads(_b64url_decode(parts[0]))
-        payload = json.loads(_b64url_decode(parts[1]))
-        signature = _b64url_decode(parts[2])
-    except ValueError as exc:
-        raise RevocationListError(f"jws is unreadable ({type(exc).__name__})") from None
-    if not isinstance(header, dict) or header.get("alg") != "ES256" or "crit" in header:
+        jws = read_jws(document["jws"])
+    except BadJws as exc:
+        raise RevocationListError(f"jws is unreadable ({exc})") from None
+    header, payload, signature = jws.header, jws.payload, jws.signature
+    if header.get("alg") != "ES256":
         raise RevocationListError("jws must be ES256 without critical headers")
-    if not isinstance(payload, dict):
-        raise RevocationListError("jws payload is not a JSON object")
     try:
         kid = base64.b64decode(str(header.get("kid")), validate=True)
     except ValueError:

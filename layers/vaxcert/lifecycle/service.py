@@ -30,6 +30,8 @@ from vaxcert.intake import content_hash
 from vaxcert.issuance.hcid import is_hcid, new_hcid
 from vaxcert.issuance.service import corrected_sms_text
 from vaxcert.lifecycle.corrections import CorrectionRequest, apply_correction, correction_revision
+from vaxcert.notify.texts import SmsTexts, default_texts
+from vaxcert.sources.phone import NumberingPlan, default_plan
 from vaxcert.sources.vaccination import VaccinationEvent
 from vaxcert.types.audit import Action, AuditEntry, Outcome, RequestInfo
 from vaxcert.types.certificate import Certificate, CertificateStatus, SmsStatus
@@ -107,6 +109,8 @@ class Lifecycle:
     mix: IssuanceMixPort | None = None
     # The portal address in the SMS a correction sends (settings.portal_url), for its preview.
     portal_url: str = ""
+    texts: SmsTexts = field(default_factory=default_texts)  # settings.sms_*_text
+    plan: NumberingPlan = field(default_factory=default_plan)  # the country's mobile numbers
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     # --- corrections ---------------------------------------------------------------------------
@@ -229,7 +233,7 @@ class Lifecycle:
             "changes": changes,
             "sms": {
                 "to": mask_mobile(mobile),
-                "text": corrected_sms_text(holder, self.portal_url) if mobile else None,
+                "text": corrected_sms_text(holder, self.portal_url, self.texts) if mobile else None,
             },
         }
 
@@ -289,7 +293,7 @@ class Lifecycle:
             found = [c for c in [self.certificates.get(raw_hcid) if is_hcid(raw_hcid) else None] if c]
             query: dict[str, Any] = {"hcid": raw_hcid}
         else:
-            parsed = parse_search(terms, self.clock().date())
+            parsed = parse_search(terms, self.clock().date(), self.plan)
             found = find(parsed, self.certificates)
             query = parsed.describe()
         truncated = len(found) > MAX_RESULTS

@@ -19,7 +19,6 @@ still answers 202 (no enumeration) and the certificate-ready SMS is released and
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,18 +28,13 @@ from typing import Protocol
 from vaxcert.errors import TransientFailure
 from vaxcert.logs import get_logger
 from vaxcert.metrics import emit_metric
-from vaxcert.sources.phone import JAMAICA_AREA_CODES
+from vaxcert.sources.phone import NumberingPlan, default_plan
 
 logger = get_logger()
 
 USED_METRIC = "SmsBudgetUsed"  # today's count after each reservation (a gauge: alarm on its Maximum)
 REFUSED_METRIC = "SmsBudgetRefused"  # one per refused SMS (alarm on its Sum)
 FAILED_METRIC = "SmsSendFailed"  # one per failed send: SNS refused, unreachable, or unknown
-
-# Defence in depth against SMS pumping: whatever a caller passes, only Jamaican mobile numbers in
-# canonical E.164 (ASCII digits) are ever sent to; premium-rate and international routes never are.
-_AREA_CODES = "|".join(sorted(JAMAICA_AREA_CODES))
-_JAMAICAN_E164 = re.compile(rf"^\+1(?:{_AREA_CODES})[2-9][0-9]{{6}}$", re.ASCII)
 
 
 class SmsSender(Protocol):
@@ -80,15 +74,20 @@ class BudgetedSms:
     share: float = 1.0  # of the daily budget this purpose may use
     clock: Callable[[], float] = time.time
     metric: Callable[[str, float], None] = field(default=emit_metric)
+    # Defence in depth against SMS pumping: whatever a caller passes, only the country's mobile numbers
+    # in canonical E.164 (ASCII digits) are ever sent to; premium-rate and international routes never are.
+    plan: NumberingPlan = field(default_factory=default_plan)
 
     @property
     def ceiling(self) -> int:
         return int(self.daily_budget * self.share)
 
     def send(self, to_e164: str, message: str) -> str:
-        if not _JAMAICAN_E164.match(to_e164):
+        if not self.plan.is_canonical(to_e164):
             # Checked before the budget: a number we would never send to must not use it up.
-            raise ValueError("refusing to send SMS to a number that is not a Jamaican mobile number")
+            raise ValueError(
+                f"refusing to send SMS to a number that is not a {self.plan.country_name} mobile number"
+            )
         day = utc_day(self.clock())
         used = self.counter.reserve(day, self.ceiling)
         if used is None:

@@ -19,9 +19,11 @@ from vaxcert.http.cognito import CognitoIdTokens, CognitoPasswordLogin, StaffAcc
 from vaxcert.http.staff_sign_in import StaffSignIn
 from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
+from vaxcert.notify.texts import SmsTexts
 from vaxcert.runtime.root import Root
 from vaxcert.runtime.wiring import settings
 from vaxcert.signing.kms import KmsSigner
+from vaxcert.sources.phone import NumberingPlan
 from vaxcert.store.artefacts import S3Blobs
 from vaxcert.store.audit import DynamoAuditStore
 from vaxcert.store.certificates import CertificateRepository
@@ -69,6 +71,7 @@ def build() -> Services:
         shc_qr=s.pdf_shc_qr,
     )
     id_tokens = pool_id_tokens(s.region, s.user_pool_id, s.user_pool_client_id, accounts=accounts)
+    plan = NumberingPlan.from_settings(s)  # the country's mobile numbers
     return Services(
         sessions=sessions,
         accounts=accounts,
@@ -89,11 +92,15 @@ def build() -> Services:
                     s.sms_daily_budget,
                     purpose="otp",
                     share=s.sms_otp_budget_share,
+                    plan=plan,
                 ),
                 audit=audit,
+                texts=SmsTexts.from_settings(s),
             )
         ),
-        desk=FacilityDesk(certificates=certificates, documents=documents, catalogue=catalogue, audit=audit),
+        desk=FacilityDesk(
+            certificates=certificates, documents=documents, catalogue=catalogue, audit=audit, plan=plan
+        ),
     )
 
 

@@ -15,10 +15,12 @@ from vaxcert.issuance.service import IssuerProfile
 from vaxcert.lifecycle.publisher import RevocationPublisher
 from vaxcert.notify.budget import BudgetedSms
 from vaxcert.notify.sms import SnsSms
+from vaxcert.notify.texts import SmsTexts
 from vaxcert.runtime.root import Root
 from vaxcert.runtime.wiring import settings
 from vaxcert.signing.kms import KmsDocumentSigner
 from vaxcert.signing.shc import card_issuer
+from vaxcert.sources.phone import NumberingPlan
 from vaxcert.store.audit import DynamoAuditStore
 from vaxcert.store.certificates import DynamoIssuanceStore
 from vaxcert.store.sms_budget import DynamoSmsBudgetCounter
@@ -62,6 +64,7 @@ def build() -> Services:
             DynamoSmsBudgetCounter(),
             s.sms_daily_budget,
             purpose="certificate",
+            plan=NumberingPlan.from_settings(s),
         ),
         issuer=IssuerProfile(
             country=s.country,
@@ -70,6 +73,7 @@ def build() -> Services:
             portal_url=s.portal_url,
             eu_issuer=s.hc1_issuer_name,
             max_qr_version=s.hc1_max_qr_version,
+            texts=SmsTexts.from_settings(s),
         ),
         catalogue=load_catalogue(s.vaccine_catalogue_file),
         # Re-read every few minutes (SIGNER_CACHE_S), not per message.

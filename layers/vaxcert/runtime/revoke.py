@@ -15,8 +15,10 @@ from vaxcert.http.auth import SecretValue
 from vaxcert.http.cognito import CognitoIdTokens, StaffAccounts, pool_id_tokens
 from vaxcert.lifecycle.publisher import RevocationPublisher
 from vaxcert.lifecycle.service import Lifecycle
+from vaxcert.notify.texts import SmsTexts
 from vaxcert.runtime.root import Root
 from vaxcert.runtime.wiring import settings
+from vaxcert.sources.phone import NumberingPlan
 from vaxcert.store.audit import DynamoAuditStore
 from vaxcert.store.certificates import CertificateRepository
 from vaxcert.store.events import EventLog
@@ -62,6 +64,8 @@ def build() -> Services:
         stats=Stats(),
         mix=IssuanceMix(),
         portal_url=s.portal_url,
+        texts=SmsTexts.from_settings(s),
+        plan=NumberingPlan.from_settings(s),
         publish_revocations=lambda ucis, divoc_ids: publisher.publish(ucis, include_divoc=divoc_ids),
         queue_depths=lambda: queue_depths(s.issue_queue_url, s.issue_dlq_url),
         max_corrections=s.max_corrections,

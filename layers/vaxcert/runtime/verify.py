@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from vaxcert.cache import TtlCache
+from vaxcert.catalogue import Catalogue, load_catalogue
 from vaxcert.logs import get_logger
 from vaxcert.runtime.root import Root
 from vaxcert.runtime.wiring import settings
@@ -39,6 +40,7 @@ class Services:
     trust: TrustStore
     revocations: RevocationCheck | CertificateRevocations
     revocation_list: TtlCache[RevocationList | None]  # the latest published list
+    catalogue: Catalogue  # the deployment's (VACCINE_CATALOGUE_FILE): names the vaccines shown
     openapi: TtlCache[OpenApiDocument]  # built once: it only changes with a deployment
 
 
@@ -86,6 +88,7 @@ def build() -> Services:
             LegacyRevocations(certificates),
         ),
         revocation_list=TtlCache(latest_revocation_list, REVOCATION_READ_S),
+        catalogue=load_catalogue(s.vaccine_catalogue_file),
         openapi=TtlCache(openapi_document),
     )
 

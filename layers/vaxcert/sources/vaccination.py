@@ -12,7 +12,7 @@ import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic.alias_generators import to_camel
 
 from vaxcert.catalogue import Catalogue
@@ -79,9 +79,11 @@ def _clean_name(value: str) -> str:
     return value
 
 
-def _mobile(value: str) -> str:
+def _mobile(value: str, info: ValidationInfo) -> str:
+    # The deployment's numbering rule comes as validation context {"plan": NumberingPlan}.
+    plan = (info.context or {}).get("plan") if isinstance(info.context, dict) else None
     try:
-        return normalise_mobile(value)
+        return normalise_mobile(value, plan)
     except InvalidMobile as exc:
         raise ValueError(str(exc)) from None
 

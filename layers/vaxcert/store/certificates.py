@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -11,6 +10,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from vaxcert.formats.ddcc import DdccRecord
+from vaxcert.logs import get_logger
 from vaxcert.sources.vaccination import VaccinationEvent
 from vaxcert.store.aws import is_conditional_failure, transient_on_aws_errors
 from vaxcert.store.events import EventLog
@@ -19,7 +19,7 @@ from vaxcert.store.stats import IssuanceMix, Stats
 from vaxcert.types.certificate import Certificate, CertificateStatus, SmsSlot, SmsStatus
 from vaxcert.types.ports import StoredEvent
 
-logger = logging.getLogger(__name__)
+logger = get_logger()
 
 
 def to_item(c: Certificate) -> CertificateItem:
@@ -369,7 +369,7 @@ class DynamoIssuanceStore:
             if received:
                 self.mix.sms_delay(now.date(), (now - received).total_seconds())
         except Exception as exc:
-            logger.warning("issuance delay not counted: %s", type(exc).__name__)
+            logger.warning("issuance delay not counted", extra={"error_type": type(exc).__name__})
 
     @transient_on_aws_errors
     def mark_event_issued(self, event_id: str, revision: str, hcid: str, now: datetime) -> None:

@@ -1,11 +1,17 @@
 """pynamodb models of the tables declared in vaxcert.resources.
 
-Table names come from settings at run time (`bind_tables`), so one code base serves every stage.
+The models are the one declaration of each table's keys and indexes: `table_shape` reads them for the
+CDK stack and the local stack (vaxcert.resources names the tables: logical id, environment variable,
+TTL attribute). Table names come from settings at run time (`bind_tables`), so one code base serves
+every stage.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
+    Attribute,
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
@@ -124,11 +130,19 @@ class CertificateItem(Model):
     noticeSentAt = UnicodeAttribute(null=True)
     noticeMessageId = UnicodeAttribute(null=True)
 
+    # Indexes, in the order the stack declares them. Citizen login and facility search by mobile number.
     by_mobile = CertificatesByMobile()
+    # Facility search by date of birth, narrowed by name in code (a DOB partition is small).
     by_dob = CertificatesByDob()
+    # Every certificate version issued for one vaccination event.
     by_event = CertificatesByEvent()
+    # Sparse: only REVOKED and SUPERSEDED certificates carry `revocationList`, so the revocation
+    # list is rebuilt from this index without scanning the table.
     by_revocation = CertificatesByRevocation()
+    # Sparse: migrated DIVOC certificates carry `legacyId` (their DIVOC certificateId).
     by_legacy_id = CertificatesByLegacyId()
+    # Sparse: person link keys (sources.person_keys), so "the same person's other doses" is a
+    # query: the same case of a source system, or the same identifier.
     by_case = CertificatesByCase()
     by_identity = CertificatesByIdentity()
 
@@ -257,6 +271,8 @@ class AuditItem(Model):
 
     by_hcid = AuditByHcid()
     by_actor = AuditByActor()
+    # Browsing by time (GET /v1/admin/audit with no hcid/actor/mobile, and the CSV export):
+    # one partition per UTC day keeps each page a query.
     by_day = AuditByDay()
 
 
@@ -285,6 +301,8 @@ class AuditIndexItem(Model):
     indexOf = UnicodeAttribute()  # the entry's own id
     entry = JSONAttribute()
 
+    # "hcid#<HCID>" for each certificate an entry disclosed or changed, "mobile#<keyed hash>" for each
+    # number searched.
     by_index_key = AuditByIndexKey()
 
 
@@ -335,3 +353,33 @@ def bind_tables(settings: Settings) -> None:
         for m in (model, *_SHARED_TABLE_MODELS.get(logical_id, ())):
             m.Meta.table_name = names[logical_id]
             m.Meta.region = settings.region
+
+
+def _key(attribute: Attribute[Any]) -> resources.Key:
+    kind = attribute.attr_type
+    if kind not in ("S", "N"):
+        raise TypeError(f"{attribute.attr_name}: key attributes are strings or numbers, not {kind}")
+    return resources.Key(attribute.attr_name, kind)  # type: ignore[arg-type]
+
+
+def _index(index: GlobalSecondaryIndex[Any]) -> resources.Index:
+    keys = index.Meta.attributes.values()
+    partition = next(a for a in keys if a.is_hash_key)
+    sort = next((a for a in keys if a.is_range_key), None)
+    return resources.Index(index.Meta.index_name, _key(partition), _key(sort) if sort else None)
+
+
+def table_shape(table: resources.Table) -> resources.TableShape:
+    """The keys and indexes of `table`, as its models declare them (indexes in declaration order)."""
+    models = (_MODELS[table.logical_id], *_SHARED_TABLE_MODELS.get(table.logical_id, ()))
+    main = models[0]
+    attributes = main.get_attributes()
+    partition = next(a for a in attributes.values() if a.is_hash_key)
+    sort = next((a for a in attributes.values() if a.is_range_key), None)
+    indexes = [
+        _index(value)
+        for model in models
+        for value in vars(model).values()
+        if isinstance(value, GlobalSecondaryIndex)
+    ]
+    return resources.TableShape(_key(partition), _key(sort) if sort else None, tuple(indexes))

@@ -14,7 +14,7 @@ wrong kid).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vaxcert.formats.decoded import DecodedCertificate, FormatName
 from vaxcert.formats.divoc import PREFIX as DIVOC_PREFIX
@@ -32,6 +32,9 @@ from vaxcert.verification.trust import (
     TrustStore,
     normalize_issuer,
 )
+
+if TYPE_CHECKING:
+    from vaxcert.catalogue import Catalogue
 
 # Clocks of issuing systems and phones drift; an iat a few minutes in the future is not a forgery.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -51,23 +54,26 @@ def verify_qr(
     *,
     at: datetime,
     revocation: RevocationCheck | CertificateRevocations | None = None,
+    catalogue: Catalogue | None = None,
 ) -> VerificationResult:
+    """`catalogue`: the deployment's vaccine catalogue (VACCINE_CATALOGUE_FILE) naming the vaccines
+    shown; None shows the packaged catalogue's names."""
     try:
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
-        return _verify(text, trust, at, revocation)
+        return _verify(text, trust, at, revocation, catalogue)
     except Exception as exc:  # the contract: bad input of any kind is MALFORMED, never an exception
         return _result("MALFORMED", reason=f"unreadable QR content ({type(exc).__name__})")
 
 
-def decode_certificate(qr: str) -> DecodedCertificate:
+def decode_certificate(qr: str, catalogue: Catalogue | None = None) -> DecodedCertificate:
     """Dispatch on the prefix to the format's module; FormatError when the QR is not one we read."""
     if qr.startswith(HC1_PREFIX):
         from vaxcert.formats.hc1 import decode_hc1, hc1_certificate
         from vaxcert.formats.who import who_certificate
 
         doc = decode_hc1(qr)
-        return who_certificate(doc) if doc.who_ddcc is not None else hc1_certificate(doc)
+        return who_certificate(doc) if doc.who_ddcc is not None else hc1_certificate(doc, catalogue)
     if qr.startswith(DIVOC_PREFIX):
         from vaxcert.formats.divoc import divoc_certificate
 
@@ -93,13 +99,17 @@ def _format_of(qr: str) -> FormatName | None:
 
 
 def _verify(
-    qr: str, trust: TrustStore, at: datetime, revocation: RevocationCheck | CertificateRevocations | None
+    qr: str,
+    trust: TrustStore,
+    at: datetime,
+    revocation: RevocationCheck | CertificateRevocations | None,
+    catalogue: Catalogue | None,
 ) -> VerificationResult:
     if not isinstance(qr, str):
         return _result("MALFORMED", reason="QR content must be text")
     qr = qr.strip()
     try:
-        decoded = decode_certificate(qr)
+        decoded = decode_certificate(qr, catalogue)
     except FormatError as exc:
         fmt = _format_of(qr)
         if fmt is None:

@@ -10,9 +10,9 @@ of a verified card (format, issuer = `iss`, kid, identifier = `vc.rid`).
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
+from vaxcert.cache import TtlCache
 from vaxcert.formats.shc_card import rid_for
 from vaxcert.trust.keys import public_key_from_jwk
 from vaxcert.trust.shc_keys import CardKey, card_keys
@@ -44,13 +44,11 @@ class OwnCardRevocations:
         self.iss = iss
         self._certificates = certificates
         self._trust = trust
-        self._keys: tuple[float, list[CardKey]] | None = None
+        # Withdrawn keys too: a revoked card stays revoked whatever happens to its key.
+        self._keys = TtlCache(lambda: card_keys(self._trust.all(), include_withdrawn=True), KEYS_CACHE_S)
 
     def _card_keys(self) -> list[CardKey]:
-        if self._keys is None or time.monotonic() - self._keys[0] > KEYS_CACHE_S:
-            # Withdrawn keys too: a revoked card stays revoked whatever happens to its key.
-            self._keys = (time.monotonic(), card_keys(self._trust.all(), include_withdrawn=True))
-        return self._keys[1]
+        return self._keys.get()
 
     def revoked(self, query: Any) -> str | None:
         """The public reason when the card is revoked or superseded, else None (not ours: None)."""

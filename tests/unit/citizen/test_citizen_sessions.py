@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -32,7 +33,8 @@ class Signer:
 
 
 class Clock:
-    now = 1_700_000_000.0
+    # Dates the tokens issued; PyJWT checks exp/iat against the real clock.
+    now = time.time()
 
     def __call__(self) -> float:
         return self.now
@@ -70,8 +72,8 @@ def test_round_trip_and_claims(sessions: SessionTokens, signer: Signer) -> None:
 
 
 def test_expired(sessions: SessionTokens, clock: Clock) -> None:
-    token, expires_in = sessions.issue(MOBILE)
-    clock.now += expires_in + 31  # past the 30 s skew allowance
+    clock.now -= sessions.ttl_s + 31  # issued so long ago it expired past the 30 s skew allowance
+    token, _ = sessions.issue(MOBILE)
     with pytest.raises(InvalidToken, match="expired"):
         sessions.verify(token)
 

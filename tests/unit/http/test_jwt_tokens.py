@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -10,13 +11,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from vaxcert.errors import TransientFailure
-from vaxcert.formats.tokens import InvalidToken, b64url_encode, check_claims, encode
+from vaxcert.formats.tokens import InvalidToken, b64url_encode, encode
 from vaxcert.http.cognito import CognitoIdTokens, Jwks, jwks_url, pool_issuer
 
 POOL = "us-east-1_TEST"
 CLIENT = "client123"
 ISSUER = pool_issuer("us-east-1", POOL)
-NOW = 1_700_000_000
+# PyJWT checks exp/nbf/iat against the real clock: tokens are dated from it.
+NOW = int(time.time())
 
 
 def rsa_key() -> rsa.RSAPrivateKey:
@@ -137,14 +139,39 @@ def test_jwks_url_on_aws_and_on_an_emulator() -> None:
     )
 
 
-def test_check_claims_accepts_audience_lists_and_skew() -> None:
-    check_claims({"exp": NOW - 10, "aud": ["a", "b"]}, now=NOW, audience="b")
+def test_claims_accept_audience_lists_and_skew() -> None:
+    tokens = verifier(Fetcher(jwk(KEY, "k1")))
+    assert tokens.verify(id_token(exp=NOW - 10, aud=["a", CLIENT])).username == "nurse.brown"
+    with pytest.raises(InvalidToken, match="not yet valid"):
+        tokens.verify(id_token(exp=NOW + 60, iat=NOW + 120))
     with pytest.raises(InvalidToken):
-        check_claims({"exp": NOW + 60, "iat": NOW + 120, "aud": "a"}, now=NOW, audience="a")
-    with pytest.raises(InvalidToken):
-        check_claims({"exp": True, "aud": "a"}, now=NOW, audience="a")
-    with pytest.raises(InvalidToken):
-        check_claims({"exp": NOW + 60, "nbf": NOW + 120, "aud": "a"}, now=NOW, audience="a")
+        tokens.verify(id_token(exp=True))
+    with pytest.raises(InvalidToken, match="not yet valid"):
+        tokens.verify(id_token(exp=NOW + 60, nbf=NOW + 120))
+    with pytest.raises(InvalidToken, match="exp missing"):
+        tokens.verify(id_token(exp=None))
+    with pytest.raises(InvalidToken, match="wrong audience"):
+        tokens.verify(id_token(aud=["a", "b"]))
+    with pytest.raises(InvalidToken, match="wrong issuer"):
+        tokens.verify(id_token(iss="https://example.com/"))
+    with pytest.raises(InvalidToken, match="expired"):
+        tokens.verify(id_token(exp=NOW - 31))
+
+
+def test_jwks_fetch_failure_keeps_serving_the_cached_keys() -> None:
+    fetch = Fetcher(jwk(KEY, "k1"))
+    now = [0.0]
+    tokens = CognitoIdTokens(
+        Jwks("u", fetch, clock=lambda: now[0]), issuer=ISSUER, client_id=CLIENT, clock=lambda: NOW
+    )
+    tokens.verify(id_token())
+
+    def down(url: str) -> dict:
+        raise OSError("connection refused")
+
+    tokens._jwks._fetch = down
+    now[0] = 7 * 3600.0  # past the JWKS TTL: the refresh fails, the keys we have still verify
+    assert tokens.verify(id_token()).username == "nurse.brown"
 
 
 def test_json_that_is_not_an_object_is_rejected() -> None:

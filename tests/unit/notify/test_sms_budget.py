@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +18,7 @@ from vaxcert.notify.budget import (
     SmsBudgetExhausted,
     utc_day,
 )
+from vaxcert.sources.phone import NumberingPlan
 
 MOBILE = "+18765550123"
 
@@ -188,11 +190,12 @@ def test_only_jamaican_mobile_numbers_are_ever_sent_to(clock, counter, metrics, 
 
 
 def test_metric_lines_are_embedded_metric_format_without_dimensions(capsys) -> None:
-    emit_metric(USED_METRIC, 42, now=1_714_651_200.5)
+    now = int(time.time()) + 0.5  # CloudWatch skips EMF lines dated more than 14 days back
+    emit_metric(USED_METRIC, 42, now=now)
     line = json.loads(capsys.readouterr().out)
     assert line == {
         "_aws": {
-            "Timestamp": 1_714_651_200_500,
+            "Timestamp": int(now * 1000),
             "CloudWatchMetrics": [
                 {
                     "Namespace": METRIC_NAMESPACE,
@@ -201,7 +204,7 @@ def test_metric_lines_are_embedded_metric_format_without_dimensions(capsys) -> N
                 }
             ],
         },
-        USED_METRIC: 42,
+        USED_METRIC: [42.0],  # Powertools writes EMF values as arrays (one value here)
     }
 
 
@@ -221,3 +224,19 @@ def test_kms_throttling_is_counted_for_its_alarm(monkeypatch) -> None:
     with pytest.raises(Transient):
         kms.KmsSigner("key", kms=ThrottledKms()).sign(b"message")
     assert emitted == [(kms.KMS_THROTTLED_METRIC, 1)]
+
+
+def test_only_numbers_of_the_configured_plan_are_texted(clock, counter, metrics) -> None:
+    plan = NumberingPlan(
+        country_code="1",
+        area_codes=("242",),
+        national_digits=10,
+        country_name="Bahamian",
+        example="242-555-0123",
+    )
+    sender = Sender()
+    sms = budgeted(sender, counter, clock, metrics, plan=plan)
+    assert sms.send("+12425550123", "hi") == "m-1"
+    with pytest.raises(ValueError, match="not a Bahamian mobile number"):
+        sms.send(MOBILE, "hi")  # Jamaican: not this deployment's country
+    assert counter.used == {"2024-05-02": 1}  # the refused number used none of the budget

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
-from vaxcert.sources.phone import InvalidMobile, mask_mobile, normalise_mobile
+from vaxcert.settings import Settings, get_settings
+from vaxcert.sources.phone import InvalidMobile, NumberingPlan, mask_mobile, normalise_mobile
 
 
 @pytest.mark.parametrize(
@@ -63,3 +65,86 @@ def test_mask_keeps_only_prefix_and_last_four() -> None:
 def test_only_ascii_jamaican_numbers_normalise(raw: str) -> None:
     with pytest.raises(InvalidMobile):
         normalise_mobile(raw)
+
+
+# The numbering rule is the deployment's (settings), the defaults are Jamaica's.
+def test_the_default_plan_is_the_settings_default() -> None:
+    plan = NumberingPlan.from_settings(Settings())
+    assert plan.area_codes == ("876", "658") and plan.national_digits == 10 and plan.country_code == "1"
+    assert plan.normalise("876-555-0123") == normalise_mobile("876-555-0123") == "+18765550123"
+
+
+def test_a_configured_plan_is_applied() -> None:
+    settings = Settings.from_env(
+        {
+            "MOBILE_COUNTRY_CODE": "1",
+            "MOBILE_AREA_CODES": "242",
+            "MOBILE_COUNTRY_NAME": "Bahamian",
+            "MOBILE_EXAMPLE": "242-555-0123",
+        }
+    )
+    plan = NumberingPlan.from_settings(settings)
+    assert normalise_mobile("242 555 0123", plan) == "+12425550123"
+    with pytest.raises(InvalidMobile, match="area code must be 242"):
+        normalise_mobile("876-555-0123", plan)
+    with pytest.raises(InvalidMobile, match=r"only Bahamian \(\+1 242\) mobile numbers"):
+        normalise_mobile("+44 7700 900123", plan)
+    with pytest.raises(InvalidMobile, match="10-digit Bahamian number such as 242-555-0123"):
+        normalise_mobile("242-555-012", plan)
+
+
+def test_a_plan_outside_the_nanp() -> None:
+    plan = NumberingPlan(
+        country_code="254",
+        area_codes=("7", "1"),
+        national_digits=9,
+        country_name="Kenyan",
+        example="712 345678",
+    )
+    assert normalise_mobile("+254 712 345678", plan) == "+254712345678"
+    assert normalise_mobile("254712345678", plan) == "+254712345678"
+    assert normalise_mobile("712345678", plan) == "+254712345678"
+    assert plan.is_canonical("+254712345678") and not plan.is_canonical("+254 712345678")
+    with pytest.raises(InvalidMobile, match="area code must be 7 or 1"):
+        normalise_mobile("512345678", plan)
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"MOBILE_AREA_CODES": "876;658"}, "mobile_area_codes"),
+        ({"MOBILE_COUNTRY_CODE": "+1"}, "mobile_country_code"),
+        ({"MOBILE_NATIONAL_DIGITS": "3"}, "mobile_national_digits"),
+    ],
+)
+def test_a_bad_numbering_setting_is_refused(env: dict[str, str], problem: str) -> None:
+    with pytest.raises(ValidationError, match=problem):
+        Settings.from_env(env)
+
+
+def test_without_a_plan_the_process_settings_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOBILE_AREA_CODES", "242")
+    get_settings.cache_clear()
+    try:
+        assert normalise_mobile("242-555-0123") == "+12425550123"
+        with pytest.raises(InvalidMobile, match="area code must be 242"):
+            normalise_mobile("876-555-0123")
+    finally:
+        monkeypatch.delenv("MOBILE_AREA_CODES")
+        get_settings.cache_clear()
+
+
+def test_a_source_record_is_read_with_the_plan_it_is_given() -> None:
+    from vaxcert.sources.vaccination import PersonIn
+
+    plan = NumberingPlan(
+        country_code="1",
+        area_codes=("242",),
+        national_digits=10,
+        country_name="Bahamian",
+        example="242-555-0123",
+    )
+    person = {"familyName": "Brown", "birthDate": "1980-02-01", "mobile": "242 555 0123"}
+    assert PersonIn.model_validate(person, context={"plan": plan}).mobile == "+12425550123"
+    with pytest.raises(ValidationError, match="area code must be 876 or 658"):
+        PersonIn.model_validate(person)  # without a plan: the process settings' (Jamaica)

@@ -1,24 +1,21 @@
-"""The verifier names vaccines from the deployment's catalogue (VACCINE_CATALOGUE_FILE), like ingest
-and issue, not always from the packaged file."""
+"""The verifier names vaccines from the deployment's catalogue (VACCINE_CATALOGUE_FILE, loaded by the
+verify function and passed in), like ingest and issue, not always from the packaged file."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.factories import EXAMPLE_HCID, example_record
 from tests.signing import es256_signer, self_signed_dsc
-from vaxcert.formats import hc1
+from vaxcert.catalogue import load_catalogue
 from vaxcert.formats.eu_dcc import EuVaccineCodes
 from vaxcert.formats.hc1 import encode_hc1, hcert_from_record, kid_for_certificate
 from vaxcert.formats.uvci import make_uci
-from vaxcert.settings import get_settings
 from vaxcert.verification import InMemoryTrustStore, TrustedCertificate, verify_qr
 
 ISSUED = datetime(2021, 12, 14, 15, 0, tzinfo=UTC)
@@ -40,20 +37,8 @@ def _qr() -> str:
     )
 
 
-@pytest.fixture
-def fresh_caches() -> Iterator[None]:
-    get_settings.cache_clear()
-    hc1._vaccine_names.cache_clear()
-    yield
-    get_settings.cache_clear()
-    hc1._vaccine_names.cache_clear()
-
-
-def test_vaccine_name_comes_from_the_configured_catalogue(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_caches: None
-) -> None:
+def test_vaccine_name_comes_from_the_configured_catalogue(tmp_path: Path) -> None:
     at = ISSUED + timedelta(days=1)
-    monkeypatch.delenv("VACCINE_CATALOGUE_FILE", raising=False)
     packaged = verify_qr(_qr(), TRUST, at=at).certificate
     assert packaged is not None and packaged.vaccine == "Comirnaty (Pfizer-BioNTech)"
 
@@ -63,8 +48,5 @@ def test_vaccine_name_comes_from_the_configured_catalogue(
             vaccine["display"] = "Comirnaty (Pfizer), as the ministry names it"
     own = tmp_path / "vaccines.json"
     own.write_text(json.dumps(catalogue))
-    monkeypatch.setenv("VACCINE_CATALOGUE_FILE", str(own))
-    get_settings.cache_clear()
-    hc1._vaccine_names.cache_clear()
-    configured = verify_qr(_qr(), TRUST, at=at).certificate
+    configured = verify_qr(_qr(), TRUST, at=at, catalogue=load_catalogue(str(own))).certificate
     assert configured is not None and configured.vaccine == "Comirnaty (Pfizer), as the ministry names it"
