@@ -17,8 +17,15 @@ from vaxcert.http.cognito import CognitoIdTokens, Jwks, jwks_url, pool_issuer
 POOL = "us-east-1_TEST"
 CLIENT = "client123"
 ISSUER = pool_issuer("us-east-1", POOL)
-# PyJWT checks exp/nbf/iat against the real clock: tokens are dated from it.
+# PyJWT checks exp/nbf/iat against the real clock: tokens are dated from it, afresh for each test
+# (a full run reaches a test minutes after this module is imported).
 NOW = int(time.time())
+
+
+@pytest.fixture(autouse=True)
+def _now() -> None:
+    global NOW
+    NOW = int(time.time())
 
 
 def rsa_key() -> rsa.RSAPrivateKey:
