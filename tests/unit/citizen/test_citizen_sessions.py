@@ -33,8 +33,10 @@ class Signer:
 
 
 class Clock:
-    # Dates the tokens issued; PyJWT checks exp/iat against the real clock.
-    now = time.time()
+    # Dates the tokens issued; PyJWT checks exp/iat against the real clock, so each test's clock
+    # starts at the real time (a full run reaches a test long after this module is imported).
+    def __init__(self) -> None:
+        self.now = time.time()
 
     def __call__(self) -> float:
         return self.now
