@@ -124,8 +124,8 @@ def _csv(rows: list[list[Any]]) -> str:
 def search_certificates() -> Response:
     terms = api.query(AdminSearch).terms()
     result = _call(services().lifecycle.search, api.principal, terms, _request())
-    logger.info("admin search", extra={"count": len(result["certificates"])})
-    return json_response(200, AdminSearchResults.model_validate(result))
+    logger.info("admin search", extra={"count": len(result.rows)})
+    return json_response(200, AdminSearchResults.of(result))
 
 
 @api.route("GET", "/v1/admin/certificates/{hcid}")

@@ -17,7 +17,7 @@ from vaxcert.audit.trail import AuditTrail
 from vaxcert.catalogue import Catalogue
 from vaxcert.citizen.otp import OtpOutcome, OtpService
 from vaxcert.citizen.sessions import CitizenPrincipal, SessionTokens
-from vaxcert.documents.people import linked_certificates, ordered, summary
+from vaxcert.documents.people import linked_certificates, ordered, summary_dict
 from vaxcert.documents.service import CertificateDocuments, dose_certificates
 from vaxcert.errors import NotFound, Unauthorized
 from vaxcert.facility.search import CertificateFinder
@@ -127,7 +127,7 @@ class CitizenPortal:
             self.actor(principal.mobile), Action.CITIZEN_LIST, request, result_hcids=[c.hcid for c in found]
         )
         # The citizen's own HC1 and SMART Health Card QR texts, so the page shows the QR without the PDF.
-        return [{**summary(c, self.catalogue), "qr": c.qr, "shcQr": _card_qr(c)} for c in found]
+        return [{**summary_dict(c, self.catalogue), "qr": c.qr, "shcQr": _card_qr(c)} for c in found]
 
     def pdf(self, principal: CitizenPrincipal, hcid: str, request: RequestInfo) -> tuple[Certificate, bytes]:
         certificate = self.certificates.get(hcid) if _plausible_hcid(hcid) else None

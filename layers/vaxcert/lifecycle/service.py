@@ -15,12 +15,13 @@ from typing import Any, Protocol
 
 from vaxcert.audit.trail import AuditTrail
 from vaxcert.catalogue import Catalogue
-from vaxcert.documents.people import summary
+from vaxcert.documents.people import summary_dict
 from vaxcert.errors import Conflict, NotFound, TransientFailure
 from vaxcert.facility.masks import mask_mobile
 from vaxcert.facility.search import (
     MAX_RESULTS,
     CertificateFinder,
+    SearchResult,
     SearchTerms,
     find,
     parse_search,
@@ -287,7 +288,7 @@ class Lifecycle:
             "audit": [e.as_json() for e in sorted(entries.values(), key=lambda e: e.at, reverse=True)],
         }
 
-    def search(self, staff: StaffPrincipal, terms: SearchTerms, request: RequestInfo) -> dict[str, Any]:
+    def search(self, staff: StaffPrincipal, terms: SearchTerms, request: RequestInfo) -> SearchResult:
         raw_hcid = terms.hcid.strip().upper()
         if raw_hcid:
             found = [c for c in [self.certificates.get(raw_hcid) if is_hcid(raw_hcid) else None] if c]
@@ -301,8 +302,7 @@ class Lifecycle:
         self.audit.record(
             staff.actor, Action.ADMIN_SEARCH, request, query=query, result_hcids=[c.hcid for c in found]
         )
-        rows = [result_row(c, self.catalogue) for c in found]
-        return {"certificates": rows, "truncated": truncated}
+        return SearchResult(tuple(result_row(c, self.catalogue) for c in found), truncated)
 
     def dashboard(self, staff: StaffPrincipal, request: RequestInfo, days: int = 30) -> dict[str, Any]:
         self.audit.record(staff.actor, Action.ADMIN_DASHBOARD, request)
@@ -371,7 +371,7 @@ class Lifecycle:
 
     def _describe(self, c: Certificate, event: VaccinationEvent | None) -> dict[str, Any]:
         out = {
-            **summary(c, self.catalogue),
+            **summary_dict(c, self.catalogue),
             **self._version(c),
             "uci": c.uci,
             "eventId": c.event_id,
