@@ -115,7 +115,7 @@ def end_session() -> Response:
 def citizen_certificates() -> Response:
     certificates = services().portal().list_certificates(api.principal, _request())
     logger.info("citizen certificates listed", extra={"count": len(certificates)})
-    return json_response(200, CitizenCertificates.model_validate({"certificates": certificates}))
+    return json_response(200, CitizenCertificates.of(certificates))
 
 
 @api.route("GET", "/v1/citizen/certificates/{hcid}/pdf")
