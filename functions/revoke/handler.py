@@ -131,7 +131,7 @@ def search_certificates() -> Response:
 @api.route("GET", "/v1/admin/certificates/{hcid}")
 def certificate_details(hcid: str) -> Response:
     details = _call(services().lifecycle.details, api.principal, hcid, _request())
-    return json_response(200, CertificateDetails.model_validate(details))
+    return json_response(200, CertificateDetails.of(details))
 
 
 @api.route("POST", "/v1/admin/certificates/{hcid}/corrections")

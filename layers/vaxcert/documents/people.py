@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
 from vaxcert.catalogue import Catalogue
 from vaxcert.formats.ddcc import Person
@@ -184,21 +184,6 @@ def summary(certificate: Certificate, catalogue: Catalogue) -> CertificateSummar
         vaccinated_on=vaccination.date,
         status=certificate.status,
     )
-
-
-def summary_dict(certificate: Certificate, catalogue: Catalogue) -> dict[str, Any]:
-    """The list row of the API contract (no identifier, no mobile number)."""
-    vaccination = certificate.record.vaccination
-    return {
-        "hcid": certificate.hcid,
-        "name": certificate.record.person.name,
-        "dob": certificate.record.person.birth_date.isoformat(),
-        "vaccine": vaccine_name(certificate, catalogue),
-        "dose": vaccination.dose,
-        "totalDoses": vaccination.total_doses,
-        "date": vaccination.date.isoformat(),
-        "status": certificate.status.value,
-    }
 
 
 def ordered(certificates: list[Certificate]) -> list[Certificate]:

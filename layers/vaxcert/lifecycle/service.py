@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from vaxcert.audit.trail import AuditTrail
 from vaxcert.catalogue import Catalogue
-from vaxcert.documents.people import summary_dict
+from vaxcert.documents.people import CertificateSummary, summary
 from vaxcert.errors import Conflict, NotFound, TransientFailure
 from vaxcert.facility.masks import mask_mobile
 from vaxcert.facility.search import (
@@ -48,6 +48,17 @@ class CorrectionQueued:
     hcid: str  # the new certificate being issued
     supersedes: str
     version: int
+
+
+@dataclass(frozen=True)
+class CertificateDetails:
+    """One certificate as an admin inspects it: its chain of versions and the audit trail about them."""
+
+    certificate: Certificate
+    summary: CertificateSummary
+    fields: dict[str, Any] | None  # correctable_fields of its event (None: the event is missing)
+    history: tuple[Certificate, ...]  # the chain, oldest version first
+    audit: tuple[AuditEntry, ...]  # about any version, newest first
 
 
 class LifecycleCertificates(CertificateFinder, Protocol):
@@ -271,7 +282,7 @@ class Lifecycle:
         return certificate
 
     # --- inspection ----------------------------------------------------------------------------
-    def details(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> dict[str, Any]:
+    def details(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> CertificateDetails:
         certificate = self._certificate(staff, Action.ADMIN_VIEW, hcid, request)
         self.audit.record(staff.actor, Action.ADMIN_VIEW, request, hcid=hcid)
         chain = {c.hcid: c for c in self.certificates.for_event(certificate.event_id)}
@@ -282,11 +293,13 @@ class Lifecycle:
             for entry in self.audit.find(hcid=c.hcid, limit=AUDIT_PER_CERTIFICATE):
                 entries[entry.entry_id] = entry
         base = self.events.load_stored(certificate.event_id, certificate.revision)
-        return {
-            "certificate": self._describe(certificate, base.event if base else None),
-            "history": [self._version(c) for c in history],
-            "audit": [e.as_json() for e in sorted(entries.values(), key=lambda e: e.at, reverse=True)],
-        }
+        return CertificateDetails(
+            certificate=certificate,
+            summary=summary(certificate, self.catalogue),
+            fields=correctable_fields(base.event) if base else None,
+            history=tuple(history),
+            audit=tuple(sorted(entries.values(), key=lambda e: e.at, reverse=True)),
+        )
 
     def search(self, staff: StaffPrincipal, terms: SearchTerms, request: RequestInfo) -> SearchResult:
         raw_hcid = terms.hcid.strip().upper()
@@ -355,35 +368,6 @@ class Lifecycle:
             self.audit.record(staff.actor, action, request, outcome=Outcome.NOT_FOUND, hcid=hcid[:40])
             raise NotFound("no such certificate")
         return certificate
-
-    def _version(self, c: Certificate) -> dict[str, Any]:
-        return {
-            "hcid": c.hcid,
-            "version": c.version,
-            "status": c.status.value,
-            "issuedAt": iso_utc(c.issued_at),
-            "supersedes": c.supersedes,
-            "supersededBy": c.superseded_by,
-            "revokedAt": iso_utc(c.revoked_at),
-            "reason": c.revocation_reason,
-            "kid": c.kid,
-        }
-
-    def _describe(self, c: Certificate, event: VaccinationEvent | None) -> dict[str, Any]:
-        out = {
-            **summary_dict(c, self.catalogue),
-            **self._version(c),
-            "uci": c.uci,
-            "eventId": c.event_id,
-            "revision": c.revision,
-            "correctionPending": c.correction_pending,
-            "expiresAt": iso_utc(c.expires_at),
-            "sms": {"status": c.sms_status.value, "notice": c.notice_status.value},
-            "qr": c.qr,
-            "legacyId": c.legacy_id,  # DIVOC certificateId of a migrated certificate
-            "fields": correctable_fields(event) if event else None,
-        }
-        return out
 
 
 def correctable_fields(event: VaccinationEvent) -> dict[str, Any]:
