@@ -159,7 +159,7 @@ def revoke_certificate(hcid: str) -> Response:
 @api.route("GET", "/v1/admin/dashboard")
 def dashboard() -> Response:
     counts = _call(services().lifecycle.dashboard, api.principal, _request())
-    return json_response(200, Dashboard.model_validate(counts))
+    return json_response(200, Dashboard.of(counts))
 
 
 @transient_on_aws_errors

@@ -36,7 +36,7 @@ from vaxcert.sources.phone import NumberingPlan, default_plan
 from vaxcert.sources.vaccination import VaccinationEvent
 from vaxcert.types.audit import Action, AuditEntry, Outcome, RequestInfo
 from vaxcert.types.certificate import Certificate, CertificateStatus, SmsStatus
-from vaxcert.types.delay import delay_percentiles
+from vaxcert.types.delay import DelayPercentiles, delay_percentiles
 from vaxcert.types.ports import StoredEvent
 from vaxcert.types.staff import StaffPrincipal
 
@@ -59,6 +59,29 @@ class CertificateDetails:
     fields: dict[str, Any] | None  # correctable_fields of its event (None: the event is missing)
     history: tuple[Certificate, ...]  # the chain, oldest version first
     audit: tuple[AuditEntry, ...]  # about any version, newest first
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The ministry's counters: issuance mix over `mix_days` (most first), per day, SMS, queue, totals."""
+
+    by_centre: tuple[tuple[str, int], ...]  # (centre, certificates)
+    by_vaccine: tuple[tuple[str, int], ...]  # (the catalogue's display name, certificates)
+    by_dose: tuple[tuple[int | str, int], ...]  # (dose number, certificates), by dose
+    delay: DelayPercentiles
+    mix_days: int
+    per_day: tuple[tuple[date, int], ...]  # (day, certificates issued)
+    sms_sent: int
+    sms_failed: int
+    sms_pending: int
+    queue_depth: int
+    dead_letters: int
+    valid: int
+    revoked: int
+    superseded: int
+    issued: int
+    # Source edits that changed a field an administrator had corrected (ingest.edit_conflict).
+    edit_conflicts: int
 
 
 class LifecycleCertificates(CertificateFinder, Protocol):
@@ -317,47 +340,40 @@ class Lifecycle:
         )
         return SearchResult(tuple(result_row(c, self.catalogue) for c in found), truncated)
 
-    def dashboard(self, staff: StaffPrincipal, request: RequestInfo, days: int = 30) -> dict[str, Any]:
+    def dashboard(self, staff: StaffPrincipal, request: RequestInfo, days: int = 30) -> Dashboard:
         self.audit.record(staff.actor, Action.ADMIN_DASHBOARD, request)
-        counts = self.stats.read(self.clock().date(), days)
+        today = self.clock().date()
+        counts = self.stats.read(today, days)
+        mix = self.mix.read(today, days) if self.mix else {}
         depth, dead = self.queue_depths()
         expected, sent, failed = counts["smsExpected"], counts["smsSent"], counts["smsFailed"]
-        return {
-            **self._issuance_mix(days),
-            "issuedPerDay": counts["perDay"],
-            "sms": {"sent": sent, "failed": failed, "pending": max(expected - sent, 0)},
-            "queue": {"depth": depth, "deadLetters": dead},
-            "certificates": {
-                "valid": counts["valid"],
-                "revoked": counts["revoked"],
-                "superseded": counts["superseded"],
-                "issued": counts["issued"],
-            },
-            # Source edits that changed a field an administrator had corrected (ingest.edit_conflict).
-            "edits": {"conflicts": counts.get("editConflicts", 0)},
-        }
 
-    def _issuance_mix(self, days: int) -> dict[str, Any]:
-        mix = self.mix.read(self.clock().date(), days) if self.mix else {}
-
-        def ranked(kind: str, label: str, name: Callable[[str], Any] = str) -> list[dict[str, Any]]:
-            counts = (mix.get(kind) or {}).items()
-            return [{label: name(k), "count": n} for k, n in sorted(counts, key=lambda kv: (-kv[1], kv[0]))]
+        def ranked(kind: str) -> list[tuple[str, int]]:
+            return sorted((mix.get(kind) or {}).items(), key=lambda kv: (-kv[1], kv[0]))
 
         def vaccine(key: str) -> str:
             product = self.catalogue.products.get(key)
             return product.display if product else key
 
-        by_dose = sorted(
-            ranked("dose", "dose", lambda d: int(d) if d.isdigit() else d), key=lambda r: str(r["dose"])
+        doses: list[tuple[int | str, int]] = [(int(d) if d.isdigit() else d, n) for d, n in ranked("dose")]
+        return Dashboard(
+            by_centre=tuple(ranked("centre")),
+            by_vaccine=tuple((vaccine(k), n) for k, n in ranked("vaccine")),
+            by_dose=tuple(sorted(doses, key=lambda r: str(r[0]))),
+            delay=delay_percentiles(mix.get("delay") or {}),
+            mix_days=days,
+            per_day=tuple((date.fromisoformat(d["date"]), d["count"]) for d in counts["perDay"]),
+            sms_sent=sent,
+            sms_failed=failed,
+            sms_pending=max(expected - sent, 0),
+            queue_depth=depth,
+            dead_letters=dead,
+            valid=counts["valid"],
+            revoked=counts["revoked"],
+            superseded=counts["superseded"],
+            issued=counts["issued"],
+            edit_conflicts=counts.get("editConflicts", 0),
         )
-        return {
-            "issuedByCentre": ranked("centre", "centre"),
-            "issuedByVaccine": ranked("vaccine", "vaccine", vaccine),
-            "issuedByDose": by_dose,
-            "issuanceDelay": delay_percentiles(mix.get("delay") or {}),
-            "mixDays": days,
-        }
 
     # --- helpers -------------------------------------------------------------------------------
     def _certificate(

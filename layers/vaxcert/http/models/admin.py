@@ -342,3 +342,22 @@ class Dashboard(Answer):
     queue: QueueCounts
     certificates: CertificateCounts
     edits: EditCounts
+
+    @classmethod
+    def of(cls, d: lifecycle.Dashboard) -> Dashboard:
+        return cls(
+            issuedByCentre=[CentreCount(centre=c, count=n) for c, n in d.by_centre],
+            issuedByVaccine=[VaccineCount(vaccine=v, count=n) for v, n in d.by_vaccine],
+            issuedByDose=[DoseCount(dose=k, count=n) for k, n in d.by_dose],
+            issuanceDelay=IssuanceDelay(
+                count=d.delay.count, p50Seconds=d.delay.p50_seconds, p95Seconds=d.delay.p95_seconds
+            ),
+            mixDays=d.mix_days,
+            issuedPerDay=[DayCount(date=day.isoformat(), count=n) for day, n in d.per_day],
+            sms=SmsCounts(sent=d.sms_sent, failed=d.sms_failed, pending=d.sms_pending),
+            queue=QueueCounts(depth=d.queue_depth, deadLetters=d.dead_letters),
+            certificates=CertificateCounts(
+                valid=d.valid, revoked=d.revoked, superseded=d.superseded, issued=d.issued
+            ),
+            edits=EditCounts(conflicts=d.edit_conflicts),
+        )
