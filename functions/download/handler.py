@@ -115,7 +115,7 @@ def end_session() -> Response:
 def citizen_certificates() -> Response:
     certificates = services().portal().list_certificates(api.principal, _request())
     logger.info("citizen certificates listed", extra={"count": len(certificates)})
-    return json_response(200, CitizenCertificates.model_validate({"certificates": certificates}))
+    return json_response(200, CitizenCertificates.of(certificates))
 
 
 @api.route("GET", "/v1/citizen/certificates/{hcid}/pdf")
@@ -173,8 +173,8 @@ def end_staff_session() -> Response:
 def facility_search() -> Response:
     terms = api.query(CertificateSearch).terms()
     result = services().desk.search(api.principal, terms, _request())
-    logger.info("facility search", extra={"count": len(result["certificates"])})
-    return json_response(200, SearchResults.model_validate(result))
+    logger.info("facility search", extra={"count": len(result.rows)})
+    return json_response(200, SearchResults.of(result))
 
 
 @api.route("GET", "/v1/facility/certificates/{hcid}/pdf")

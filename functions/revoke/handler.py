@@ -124,14 +124,14 @@ def _csv(rows: list[list[Any]]) -> str:
 def search_certificates() -> Response:
     terms = api.query(AdminSearch).terms()
     result = _call(services().lifecycle.search, api.principal, terms, _request())
-    logger.info("admin search", extra={"count": len(result["certificates"])})
-    return json_response(200, AdminSearchResults.model_validate(result))
+    logger.info("admin search", extra={"count": len(result.rows)})
+    return json_response(200, AdminSearchResults.of(result))
 
 
 @api.route("GET", "/v1/admin/certificates/{hcid}")
 def certificate_details(hcid: str) -> Response:
     details = _call(services().lifecycle.details, api.principal, hcid, _request())
-    return json_response(200, CertificateDetails.model_validate(details))
+    return json_response(200, CertificateDetails.of(details))
 
 
 @api.route("POST", "/v1/admin/certificates/{hcid}/corrections")
@@ -159,7 +159,7 @@ def revoke_certificate(hcid: str) -> Response:
 @api.route("GET", "/v1/admin/dashboard")
 def dashboard() -> Response:
     counts = _call(services().lifecycle.dashboard, api.principal, _request())
-    return json_response(200, Dashboard.model_validate(counts))
+    return json_response(200, Dashboard.of(counts))
 
 
 @transient_on_aws_errors

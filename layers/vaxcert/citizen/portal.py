@@ -11,13 +11,13 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from vaxcert.audit.trail import AuditTrail
 from vaxcert.catalogue import Catalogue
 from vaxcert.citizen.otp import OtpOutcome, OtpService
 from vaxcert.citizen.sessions import CitizenPrincipal, SessionTokens
-from vaxcert.documents.people import linked_certificates, ordered, summary
+from vaxcert.documents.people import CertificateSummary, linked_certificates, ordered, summary
 from vaxcert.documents.service import CertificateDocuments, dose_certificates
 from vaxcert.errors import NotFound, Unauthorized
 from vaxcert.facility.search import CertificateFinder
@@ -30,6 +30,16 @@ from vaxcert.types.audit import Action, Actor, Outcome, RequestInfo, Role
 from vaxcert.types.certificate import Certificate
 
 logger = get_logger()
+
+
+@dataclass(frozen=True)
+class OwnCertificate:
+    """A row of the citizen's own list, with the QR texts the page shows without the PDF."""
+
+    summary: CertificateSummary
+    qr: str  # HC1
+    shc_qr: str | None  # the SMART Health Card, when it fits one QR
+
 
 OTP_MESSAGES = {
     OtpOutcome.WRONG: "wrong code, check the SMS and try again",
@@ -121,13 +131,13 @@ class CitizenPortal:
         self.sessions.sign_out(principal)
         self.audit.record(self.actor(principal.mobile), Action.CITIZEN_SIGN_OUT, request)
 
-    def list_certificates(self, principal: CitizenPrincipal, request: RequestInfo) -> list[dict[str, Any]]:
+    def list_certificates(self, principal: CitizenPrincipal, request: RequestInfo) -> list[OwnCertificate]:
         found = ordered(self.certificates.by_mobile(principal.mobile))
         self.audit.record(
             self.actor(principal.mobile), Action.CITIZEN_LIST, request, result_hcids=[c.hcid for c in found]
         )
         # The citizen's own HC1 and SMART Health Card QR texts, so the page shows the QR without the PDF.
-        return [{**summary(c, self.catalogue), "qr": c.qr, "shcQr": _card_qr(c)} for c in found]
+        return [OwnCertificate(summary(c, self.catalogue), c.qr, _card_qr(c)) for c in found]
 
     def pdf(self, principal: CitizenPrincipal, hcid: str, request: RequestInfo) -> tuple[Certificate, bytes]:
         certificate = self.certificates.get(hcid) if _plausible_hcid(hcid) else None

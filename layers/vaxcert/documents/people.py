@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Protocol
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
 
 from vaxcert.catalogue import Catalogue
 from vaxcert.formats.ddcc import Person
-from vaxcert.types.certificate import Certificate
+from vaxcert.types.certificate import Certificate, CertificateStatus
 
 # Letters NFKD does not decompose to a base letter plus marks.
 _FOLD = str.maketrans(
@@ -156,19 +158,32 @@ def vaccine_name(certificate: Certificate, catalogue: Catalogue) -> str:
     return certificate.record.vaccination.brand.display or certificate.record.vaccination.brand.code
 
 
-def summary(certificate: Certificate, catalogue: Catalogue) -> dict[str, Any]:
-    """The list row of the API contract (no identifier, no mobile number)."""
+@dataclass(frozen=True)
+class CertificateSummary:
+    """The list row of a certificate (no identifier, no mobile number)."""
+
+    hcid: str
+    name: str
+    dob: date
+    vaccine: str  # the catalogue's display name
+    dose: int
+    total_doses: int | None
+    vaccinated_on: date
+    status: CertificateStatus
+
+
+def summary(certificate: Certificate, catalogue: Catalogue) -> CertificateSummary:
     vaccination = certificate.record.vaccination
-    return {
-        "hcid": certificate.hcid,
-        "name": certificate.record.person.name,
-        "dob": certificate.record.person.birth_date.isoformat(),
-        "vaccine": vaccine_name(certificate, catalogue),
-        "dose": vaccination.dose,
-        "totalDoses": vaccination.total_doses,
-        "date": vaccination.date.isoformat(),
-        "status": certificate.status.value,
-    }
+    return CertificateSummary(
+        hcid=certificate.hcid,
+        name=certificate.record.person.name,
+        dob=certificate.record.person.birth_date,
+        vaccine=vaccine_name(certificate, catalogue),
+        dose=vaccination.dose,
+        total_doses=vaccination.total_doses,
+        vaccinated_on=vaccination.date,
+        status=certificate.status,
+    )
 
 
 def ordered(certificates: list[Certificate]) -> list[Certificate]:

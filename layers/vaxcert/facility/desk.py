@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
 
 from vaxcert.audit.trail import AuditTrail
 from vaxcert.catalogue import Catalogue
@@ -15,6 +14,7 @@ from vaxcert.errors import Conflict, NotFound
 from vaxcert.facility.search import (
     MAX_RESULTS,
     CertificateFinder,
+    SearchResult,
     SearchTerms,
     find,
     parse_search,
@@ -35,7 +35,7 @@ class FacilityDesk:
     today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
     plan: NumberingPlan = field(default_factory=default_plan)  # the country's mobile numbers
 
-    def search(self, staff: StaffPrincipal, terms: SearchTerms, request: RequestInfo) -> dict[str, Any]:
+    def search(self, staff: StaffPrincipal, terms: SearchTerms, request: RequestInfo) -> SearchResult:
         query = parse_search(terms, self.today(), self.plan)
         found = find(query, self.certificates)
         truncated = len(found) > MAX_RESULTS
@@ -47,7 +47,7 @@ class FacilityDesk:
             query=query.describe(),
             result_hcids=[c.hcid for c in found],
         )
-        return {"certificates": [result_row(c, self.catalogue) for c in found], "truncated": truncated}
+        return SearchResult(tuple(result_row(c, self.catalogue) for c in found), truncated)
 
     def pdf(
         self, staff: StaffPrincipal, hcid: str, request: RequestInfo, *, print_anyway: bool = False

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from vaxcert.catalogue import Catalogue
-from vaxcert.documents.people import name_match_rank, normalise_name, ordered, summary
+from vaxcert.documents.people import CertificateSummary, name_match_rank, normalise_name, ordered, summary
 from vaxcert.errors import InvalidInput, Problem
 from vaxcert.facility.masks import mask_identifier, mask_mobile
 from vaxcert.issuance.hcid import is_hcid
@@ -154,21 +154,34 @@ def find(query: SearchQuery, certificates: CertificateFinder) -> list[Certificat
     return found
 
 
-def result_row(certificate: Certificate, catalogue: Catalogue) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ResultRow:
     """A search result: the list row plus what tells namesakes apart, masked (never the number or id)."""
-    person = certificate.record.person
-    row: dict[str, Any] = {
-        **summary(certificate, catalogue),
-        "mobileMasked": mask_mobile(certificate.mobile),
-        "identifierMasked": mask_identifier(person.identifier),
-        "centre": certificate.record.vaccination.centre,
-        "version": certificate.version,
-        "supersededBy": certificate.superseded_by,
-        "reason": certificate.revocation_reason,
-    }
-    return {**row, **legacy_fields(certificate)}
+
+    summary: CertificateSummary
+    mobile_masked: str | None
+    identifier_masked: str | None
+    centre: str | None
+    version: int
+    superseded_by: str | None
+    reason: str | None  # why it was revoked
+    legacy_id: str | None  # the DIVOC certificateId of a migrated certificate
 
 
-def legacy_fields(certificate: Certificate) -> dict[str, Any]:
-    """What a staff result row adds for a migrated certificate: its DIVOC certificate id."""
-    return {"legacyId": certificate.legacy_id} if certificate.legacy_id else {}
+@dataclass(frozen=True)
+class SearchResult:
+    rows: tuple[ResultRow, ...]
+    truncated: bool  # more matched than are shown
+
+
+def result_row(certificate: Certificate, catalogue: Catalogue) -> ResultRow:
+    return ResultRow(
+        summary=summary(certificate, catalogue),
+        mobile_masked=mask_mobile(certificate.mobile),
+        identifier_masked=mask_identifier(certificate.record.person.identifier),
+        centre=certificate.record.vaccination.centre,
+        version=certificate.version,
+        superseded_by=certificate.superseded_by,
+        reason=certificate.revocation_reason,
+        legacy_id=certificate.legacy_id,
+    )

@@ -15,12 +15,13 @@ from typing import Any, Protocol
 
 from vaxcert.audit.trail import AuditTrail
 from vaxcert.catalogue import Catalogue
-from vaxcert.documents.people import summary
+from vaxcert.documents.people import CertificateSummary, summary
 from vaxcert.errors import Conflict, NotFound, TransientFailure
 from vaxcert.facility.masks import mask_mobile
 from vaxcert.facility.search import (
     MAX_RESULTS,
     CertificateFinder,
+    SearchResult,
     SearchTerms,
     find,
     parse_search,
@@ -35,7 +36,7 @@ from vaxcert.sources.phone import NumberingPlan, default_plan
 from vaxcert.sources.vaccination import VaccinationEvent
 from vaxcert.types.audit import Action, AuditEntry, Outcome, RequestInfo
 from vaxcert.types.certificate import Certificate, CertificateStatus, SmsStatus
-from vaxcert.types.delay import delay_percentiles
+from vaxcert.types.delay import DelayPercentiles, delay_percentiles
 from vaxcert.types.ports import StoredEvent
 from vaxcert.types.staff import StaffPrincipal
 
@@ -47,6 +48,40 @@ class CorrectionQueued:
     hcid: str  # the new certificate being issued
     supersedes: str
     version: int
+
+
+@dataclass(frozen=True)
+class CertificateDetails:
+    """One certificate as an admin inspects it: its chain of versions and the audit trail about them."""
+
+    certificate: Certificate
+    summary: CertificateSummary
+    fields: dict[str, Any] | None  # correctable_fields of its event (None: the event is missing)
+    history: tuple[Certificate, ...]  # the chain, oldest version first
+    audit: tuple[AuditEntry, ...]  # about any version, newest first
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The ministry's counters: issuance mix over `mix_days` (most first), per day, SMS, queue, totals."""
+
+    by_centre: tuple[tuple[str, int], ...]  # (centre, certificates)
+    by_vaccine: tuple[tuple[str, int], ...]  # (the catalogue's display name, certificates)
+    by_dose: tuple[tuple[int | str, int], ...]  # (dose number, certificates), by dose
+    delay: DelayPercentiles
+    mix_days: int
+    per_day: tuple[tuple[date, int], ...]  # (day, certificates issued)
+    sms_sent: int
+    sms_failed: int
+    sms_pending: int
+    queue_depth: int
+    dead_letters: int
+    valid: int
+    revoked: int
+    superseded: int
+    issued: int
+    # Source edits that changed a field an administrator had corrected (ingest.edit_conflict).
+    edit_conflicts: int
 
 
 class LifecycleCertificates(CertificateFinder, Protocol):
@@ -270,7 +305,7 @@ class Lifecycle:
         return certificate
 
     # --- inspection ----------------------------------------------------------------------------
-    def details(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> dict[str, Any]:
+    def details(self, staff: StaffPrincipal, hcid: str, request: RequestInfo) -> CertificateDetails:
         certificate = self._certificate(staff, Action.ADMIN_VIEW, hcid, request)
         self.audit.record(staff.actor, Action.ADMIN_VIEW, request, hcid=hcid)
         chain = {c.hcid: c for c in self.certificates.for_event(certificate.event_id)}
@@ -281,13 +316,15 @@ class Lifecycle:
             for entry in self.audit.find(hcid=c.hcid, limit=AUDIT_PER_CERTIFICATE):
                 entries[entry.entry_id] = entry
         base = self.events.load_stored(certificate.event_id, certificate.revision)
-        return {
-            "certificate": self._describe(certificate, base.event if base else None),
-            "history": [self._version(c) for c in history],
-            "audit": [e.as_json() for e in sorted(entries.values(), key=lambda e: e.at, reverse=True)],
-        }
+        return CertificateDetails(
+            certificate=certificate,
+            summary=summary(certificate, self.catalogue),
+            fields=correctable_fields(base.event) if base else None,
+            history=tuple(history),
+            audit=tuple(sorted(entries.values(), key=lambda e: e.at, reverse=True)),
+        )
 
-    def search(self, staff: StaffPrincipal, terms: SearchTerms, request: RequestInfo) -> dict[str, Any]:
+    def search(self, staff: StaffPrincipal, terms: SearchTerms, request: RequestInfo) -> SearchResult:
         raw_hcid = terms.hcid.strip().upper()
         if raw_hcid:
             found = [c for c in [self.certificates.get(raw_hcid) if is_hcid(raw_hcid) else None] if c]
@@ -301,50 +338,42 @@ class Lifecycle:
         self.audit.record(
             staff.actor, Action.ADMIN_SEARCH, request, query=query, result_hcids=[c.hcid for c in found]
         )
-        rows = [result_row(c, self.catalogue) for c in found]
-        return {"certificates": rows, "truncated": truncated}
+        return SearchResult(tuple(result_row(c, self.catalogue) for c in found), truncated)
 
-    def dashboard(self, staff: StaffPrincipal, request: RequestInfo, days: int = 30) -> dict[str, Any]:
+    def dashboard(self, staff: StaffPrincipal, request: RequestInfo, days: int = 30) -> Dashboard:
         self.audit.record(staff.actor, Action.ADMIN_DASHBOARD, request)
-        counts = self.stats.read(self.clock().date(), days)
+        today = self.clock().date()
+        counts = self.stats.read(today, days)
+        mix = self.mix.read(today, days) if self.mix else {}
         depth, dead = self.queue_depths()
         expected, sent, failed = counts["smsExpected"], counts["smsSent"], counts["smsFailed"]
-        return {
-            **self._issuance_mix(days),
-            "issuedPerDay": counts["perDay"],
-            "sms": {"sent": sent, "failed": failed, "pending": max(expected - sent, 0)},
-            "queue": {"depth": depth, "deadLetters": dead},
-            "certificates": {
-                "valid": counts["valid"],
-                "revoked": counts["revoked"],
-                "superseded": counts["superseded"],
-                "issued": counts["issued"],
-            },
-            # Source edits that changed a field an administrator had corrected (ingest.edit_conflict).
-            "edits": {"conflicts": counts.get("editConflicts", 0)},
-        }
 
-    def _issuance_mix(self, days: int) -> dict[str, Any]:
-        mix = self.mix.read(self.clock().date(), days) if self.mix else {}
-
-        def ranked(kind: str, label: str, name: Callable[[str], Any] = str) -> list[dict[str, Any]]:
-            counts = (mix.get(kind) or {}).items()
-            return [{label: name(k), "count": n} for k, n in sorted(counts, key=lambda kv: (-kv[1], kv[0]))]
+        def ranked(kind: str) -> list[tuple[str, int]]:
+            return sorted((mix.get(kind) or {}).items(), key=lambda kv: (-kv[1], kv[0]))
 
         def vaccine(key: str) -> str:
             product = self.catalogue.products.get(key)
             return product.display if product else key
 
-        by_dose = sorted(
-            ranked("dose", "dose", lambda d: int(d) if d.isdigit() else d), key=lambda r: str(r["dose"])
+        doses: list[tuple[int | str, int]] = [(int(d) if d.isdigit() else d, n) for d, n in ranked("dose")]
+        return Dashboard(
+            by_centre=tuple(ranked("centre")),
+            by_vaccine=tuple((vaccine(k), n) for k, n in ranked("vaccine")),
+            by_dose=tuple(sorted(doses, key=lambda r: str(r[0]))),
+            delay=delay_percentiles(mix.get("delay") or {}),
+            mix_days=days,
+            per_day=tuple((date.fromisoformat(d["date"]), d["count"]) for d in counts["perDay"]),
+            sms_sent=sent,
+            sms_failed=failed,
+            sms_pending=max(expected - sent, 0),
+            queue_depth=depth,
+            dead_letters=dead,
+            valid=counts["valid"],
+            revoked=counts["revoked"],
+            superseded=counts["superseded"],
+            issued=counts["issued"],
+            edit_conflicts=counts.get("editConflicts", 0),
         )
-        return {
-            "issuedByCentre": ranked("centre", "centre"),
-            "issuedByVaccine": ranked("vaccine", "vaccine", vaccine),
-            "issuedByDose": by_dose,
-            "issuanceDelay": delay_percentiles(mix.get("delay") or {}),
-            "mixDays": days,
-        }
 
     # --- helpers -------------------------------------------------------------------------------
     def _certificate(
@@ -355,35 +384,6 @@ class Lifecycle:
             self.audit.record(staff.actor, action, request, outcome=Outcome.NOT_FOUND, hcid=hcid[:40])
             raise NotFound("no such certificate")
         return certificate
-
-    def _version(self, c: Certificate) -> dict[str, Any]:
-        return {
-            "hcid": c.hcid,
-            "version": c.version,
-            "status": c.status.value,
-            "issuedAt": iso_utc(c.issued_at),
-            "supersedes": c.supersedes,
-            "supersededBy": c.superseded_by,
-            "revokedAt": iso_utc(c.revoked_at),
-            "reason": c.revocation_reason,
-            "kid": c.kid,
-        }
-
-    def _describe(self, c: Certificate, event: VaccinationEvent | None) -> dict[str, Any]:
-        out = {
-            **summary(c, self.catalogue),
-            **self._version(c),
-            "uci": c.uci,
-            "eventId": c.event_id,
-            "revision": c.revision,
-            "correctionPending": c.correction_pending,
-            "expiresAt": iso_utc(c.expires_at),
-            "sms": {"status": c.sms_status.value, "notice": c.notice_status.value},
-            "qr": c.qr,
-            "legacyId": c.legacy_id,  # DIVOC certificateId of a migrated certificate
-            "fields": correctable_fields(event) if event else None,
-        }
-        return out
 
 
 def correctable_fields(event: VaccinationEvent) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 # Upper bounds in seconds; the dashboard reports the bucket a percentile falls in.
 DELAY_BOUNDS_S = (5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 24 * 3600)
@@ -13,7 +13,14 @@ def delay_bucket(seconds: float) -> str:
     return next((str(b) for b in DELAY_BOUNDS_S if seconds <= b), DELAY_OVER)
 
 
-def delay_percentiles(histogram: dict[str, int]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DelayPercentiles:
+    count: int
+    p50_seconds: int | None
+    p95_seconds: int | None
+
+
+def delay_percentiles(histogram: dict[str, int]) -> DelayPercentiles:
     """p50 / p95 of the delay histogram, each the upper bound (seconds) of the bucket it falls in;
     None beyond the last bound or without data."""
     order = [str(b) for b in DELAY_BOUNDS_S] + [DELAY_OVER]
@@ -29,4 +36,4 @@ def delay_percentiles(histogram: dict[str, int]) -> dict[str, Any]:
                 return None if bucket == DELAY_OVER else int(bucket)
         return None
 
-    return {"count": total, "p50Seconds": percentile(0.5), "p95Seconds": percentile(0.95)}
+    return DelayPercentiles(total, percentile(0.5), percentile(0.95))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from tests.factories import example_record
+from vaxcert.catalogue import load_catalogue
 from vaxcert.documents.people import (
     EXACT,
     PREFIX,
@@ -21,8 +22,30 @@ from vaxcert.facility.masks import mask_identifier, mask_mobile
 from vaxcert.facility.search import SearchQuery, SearchTerms
 from vaxcert.facility.search import parse_search as _parse_search
 from vaxcert.formats.ddcc import Identifier
+from vaxcert.types.certificate import Certificate, CertificateStatus, SmsStatus
 
 TODAY = date(2024, 6, 1)
+
+
+def _certificate(legacy_id: str | None = None) -> Certificate:
+    issued = datetime(2021, 12, 14, tzinfo=UTC)
+    return Certificate(
+        hcid="AAAAAAAAAAAAAAAAAAA1",
+        uci="URN:UVCI:01:JM:AAAAAAAAAAAAAAAAAAA1",
+        event_id="e-1",
+        revision="0",
+        version=1,
+        status=CertificateStatus.VALID,
+        record=example_record(),
+        vaccine_key="comirnaty",
+        mobile=None,
+        qr="HC1:X",
+        kid="AAAAAAAAAAA=",
+        issued_at=issued,
+        expires_at=issued + timedelta(days=365),
+        sms_status=SmsStatus.NONE,
+        legacy_id=legacy_id,
+    )
 
 
 def parse_search(params: dict[str, str] | None, today: date) -> SearchQuery:
@@ -181,18 +204,18 @@ def test_search_by_divoc_certificate_id_of_a_migrated_certificate() -> None:
     from datetime import date as _date
 
     from vaxcert.errors import InvalidInput
-    from vaxcert.facility.search import find, legacy_fields
+    from vaxcert.facility.search import find, result_row
 
     query = parse_search({"legacyId": " 891244125 "}, _date(2026, 1, 1))
     assert query.legacy_id == "891244125" and query.describe() == {"legacyId": "891244125"}
 
     class Finder:
-        def by_legacy_id(self, legacy_id: str) -> list[object]:
-            record = example_record()
-            return [type("C", (), {"legacy_id": legacy_id, "mobile": None, "record": record, "hcid": "X"})()]
+        def by_legacy_id(self, legacy_id: str) -> list[Certificate]:
+            return [_certificate(legacy_id=legacy_id)]
 
     [found] = find(query, Finder())  # type: ignore[arg-type]
-    assert legacy_fields(found) == {"legacyId": "891244125"}
+    assert result_row(found, load_catalogue()).legacy_id == "891244125"
+    assert result_row(_certificate(), load_catalogue()).legacy_id is None
     try:
         parse_search({"legacyId": "89;1"}, _date(2026, 1, 1))
     except InvalidInput as exc:

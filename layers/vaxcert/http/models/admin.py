@@ -160,6 +160,24 @@ class CertificateVersion(Answer):
     reason: str | None
     kid: str | None
 
+    @staticmethod
+    def fields_of(c: Certificate) -> dict[str, Any]:
+        return {
+            "hcid": c.hcid,
+            "version": c.version,
+            "status": c.status.value,
+            "issuedAt": iso_utc(c.issued_at),
+            "supersedes": c.supersedes,
+            "supersededBy": c.superseded_by,
+            "revokedAt": iso_utc(c.revoked_at),
+            "reason": c.revocation_reason,
+            "kid": c.kid,
+        }
+
+    @classmethod
+    def of(cls, c: Certificate) -> CertificateVersion:
+        return cls(**cls.fields_of(c))
+
 
 class CertificateSms(Answer):
     status: str
@@ -186,11 +204,35 @@ class CertificateDetail(CertificateRow):
     legacyId: str | None = Field(description="the DIVOC certificateId of a migrated certificate")
     fields: dict[str, Any] | None = Field(description="the correctable fields' current values")
 
+    @classmethod
+    def of(cls, details: lifecycle.CertificateDetails) -> CertificateDetail:
+        c = details.certificate
+        return cls(
+            **{**cls.fields_of(details.summary), **CertificateVersion.fields_of(c)},
+            uci=c.uci,
+            eventId=c.event_id,
+            revision=c.revision,
+            correctionPending=c.correction_pending,
+            expiresAt=iso_utc(c.expires_at),
+            sms=CertificateSms(status=c.sms_status.value, notice=c.notice_status.value),
+            qr=c.qr,
+            legacyId=c.legacy_id,
+            fields=details.fields,
+        )
+
 
 class CertificateDetails(Answer):
     certificate: CertificateDetail
     history: list[CertificateVersion]
     audit: list[AuditEntryOut]
+
+    @classmethod
+    def of(cls, details: lifecycle.CertificateDetails) -> CertificateDetails:
+        return cls(
+            certificate=CertificateDetail.of(details),
+            history=[CertificateVersion.of(c) for c in details.history],
+            audit=[AuditEntryOut.of(e) for e in details.audit],
+        )
 
 
 class CorrectionQueued(Answer):
@@ -300,3 +342,22 @@ class Dashboard(Answer):
     queue: QueueCounts
     certificates: CertificateCounts
     edits: EditCounts
+
+    @classmethod
+    def of(cls, d: lifecycle.Dashboard) -> Dashboard:
+        return cls(
+            issuedByCentre=[CentreCount(centre=c, count=n) for c, n in d.by_centre],
+            issuedByVaccine=[VaccineCount(vaccine=v, count=n) for v, n in d.by_vaccine],
+            issuedByDose=[DoseCount(dose=k, count=n) for k, n in d.by_dose],
+            issuanceDelay=IssuanceDelay(
+                count=d.delay.count, p50Seconds=d.delay.p50_seconds, p95Seconds=d.delay.p95_seconds
+            ),
+            mixDays=d.mix_days,
+            issuedPerDay=[DayCount(date=day.isoformat(), count=n) for day, n in d.per_day],
+            sms=SmsCounts(sent=d.sms_sent, failed=d.sms_failed, pending=d.sms_pending),
+            queue=QueueCounts(depth=d.queue_depth, deadLetters=d.dead_letters),
+            certificates=CertificateCounts(
+                valid=d.valid, revoked=d.revoked, superseded=d.superseded, issued=d.issued
+            ),
+            edits=EditCounts(conflicts=d.edit_conflicts),
+        )

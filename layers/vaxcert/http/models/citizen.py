@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, field_validator
 
 from vaxcert.http.models.base import Answer, Request
 from vaxcert.http.models.facility import CertificateRow
 from vaxcert.sources.phone import InvalidMobile, normalise_mobile
+
+if TYPE_CHECKING:  # the portal's own imports stay out of the models' cold start
+    from vaxcert.citizen.portal import OwnCertificate
 
 MOBILE_EXAMPLE = "876-555-0123"
 MAX_MOBILE_CHARS = 40  # longer is not a phone number: only the start is read
@@ -70,6 +73,14 @@ class CitizenRow(CertificateRow):
     qr: str = Field(description="the HC1 QR text")
     shcQr: str | None = Field(description="the SMART Health Card QR text, when it fits one QR")
 
+    @classmethod
+    def of(cls, own: OwnCertificate) -> CitizenRow:
+        return cls(**cls.fields_of(own.summary), qr=own.qr, shcQr=own.shc_qr)
+
 
 class CitizenCertificates(Answer):
     certificates: list[CitizenRow]
+
+    @classmethod
+    def of(cls, certificates: list[OwnCertificate]) -> CitizenCertificates:
+        return cls(certificates=[CitizenRow.of(c) for c in certificates])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from pydantic import Field
 
-from vaxcert.facility.search import SearchTerms
+from vaxcert.documents.people import CertificateSummary
+from vaxcert.facility.search import ResultRow, SearchResult, SearchTerms
 from vaxcert.http.models.base import Answer, Request
 
 
@@ -61,6 +62,20 @@ class CertificateRow(Answer):
     date: str = Field(json_schema_extra={"format": "date"})
     status: str = Field(examples=["VALID"], description="VALID, REVOKED or SUPERSEDED")
 
+    @staticmethod
+    def fields_of(summary: CertificateSummary) -> dict[str, Any]:
+        """The row's members, for this model and the ones that add to it."""
+        return {
+            "hcid": summary.hcid,
+            "name": summary.name,
+            "dob": summary.dob.isoformat(),
+            "vaccine": summary.vaccine,
+            "dose": summary.dose,
+            "totalDoses": summary.total_doses,
+            "date": summary.vaccinated_on.isoformat(),
+            "status": summary.status.value,
+        }
+
 
 class SearchRow(CertificateRow):
     """A search result: the row plus what tells namesakes apart, masked."""
@@ -75,11 +90,24 @@ class SearchRow(CertificateRow):
     reason: str | None = Field(description="why it was revoked")
     legacyId: str | None = Field(default=None, description="migrated certificates only")
 
+    @classmethod
+    def of(cls, row: ResultRow) -> SearchRow:
+        return cls(
+            **cls.fields_of(row.summary),
+            mobileMasked=row.mobile_masked,
+            identifierMasked=row.identifier_masked,
+            centre=row.centre,
+            version=row.version,
+            supersededBy=row.superseded_by,
+            reason=row.reason,
+            legacyId=row.legacy_id,
+        )
+
 
 class SearchResults(Answer):
     certificates: list[SearchRow]
     truncated: bool = Field(description="more matched than are shown: narrow the search")
 
     @classmethod
-    def of(cls, result: dict[str, Any]) -> SearchResults:
-        return cls.model_validate(result)
+    def of(cls, result: SearchResult) -> Self:
+        return cls(certificates=[SearchRow.of(row) for row in result.rows], truncated=result.truncated)
