@@ -42,31 +42,19 @@ def moto_environment() -> Iterator[dict[str, str]]:
         with mock_aws():
             from local_stack.provision import provision
             from vaxcert.runtime import wiring
-            from vaxcert.settings import get_settings
-            from vaxcert.store import aws as aws_clients
 
             env = provision(REGION)
             os.environ.update(env)
-            get_settings.cache_clear()
-            wiring.settings.cache_clear()
-            aws_clients.client.cache_clear()
+            wiring.rebind()  # settings, clients, services and resolvers: built afresh for this account
             wiring.settings()
             yield env
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        # Leave no settings or clients bound to the finished moto account behind.
+        # Leave nothing bound to the finished moto account behind: settings, clients, services.
         from vaxcert.runtime import wiring
-        from vaxcert.settings import get_settings
-        from vaxcert.store import aws as aws_clients
 
-        get_settings.cache_clear()
-        wiring.settings.cache_clear()
-        aws_clients.client.cache_clear()
-        # Services built on this moto account go with it (the composition root builds afresh).
-        from vaxcert.runtime.verify import services
-
-        services.reset()
+        wiring.rebind()
 
 
 def _verify_event(qr: str) -> dict[str, Any]:
@@ -107,9 +95,7 @@ def run(iterations: int = 2000) -> dict[str, Any]:
         # Powertools writes one INFO line per request to stdout (as in Lambda): keep it off our JSON.
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
             module = importlib.import_module("functions.verify.handler")
-            from vaxcert.runtime.verify import services
-
-            services.reset()  # built on first use, from this moto account's settings
+            from vaxcert.runtime.verify import services  # reset by moto_environment: built for this account
 
             context = LocalContext("vaxcert-verify", 512, 10)
             events = [_verify_event(certificate.qr) for _ in range(iterations + 100)]

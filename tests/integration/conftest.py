@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
@@ -26,18 +25,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     with mock_aws():
         from local_stack.provision import provision
         from vaxcert.runtime import wiring
-        from vaxcert.settings import get_settings
-        from vaxcert.store import aws as aws_clients
 
         env = provision(REGION)
         for key, value in env.items():
             monkeypatch.setenv(key, value)
-        get_settings.cache_clear()
-        wiring.settings.cache_clear()
-        aws_clients.client.cache_clear()
+        wiring.rebind()  # settings, clients, services and resolvers: built afresh for this account
         wiring.settings()
         yield env
-        aws_clients.client.cache_clear()
+        wiring.rebind()  # nothing bound to the finished moto account stays behind
 
 
 @pytest.fixture
@@ -58,16 +53,11 @@ def trust_material(aws: dict[str, str]) -> list:
 
 @pytest.fixture
 def load_handler(aws: dict[str, str]) -> Callable[[str], ModuleType]:
-    """Import a function's handler module fresh, its services built anew for this test's moto resources."""
+    """A function's handler module, imported once per process: it holds only its routes, and its
+    services (the composition root, reset by the `aws` fixture) are built on first use for this account."""
 
     def load(function: str) -> ModuleType:
-        name = f"functions.{function}.handler"
-        sys.modules.pop(name, None)
-        module = importlib.import_module(name)
-        services = getattr(module, "services", None)
-        if services is not None:  # its composition root: built again, on first use, for this account
-            services.reset()
-        return module
+        return importlib.import_module(f"functions.{function}.handler")
 
     return load
 

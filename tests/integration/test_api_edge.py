@@ -19,15 +19,12 @@ def invoke_with_origins(
     aws: dict[str, str], monkeypatch: pytest.MonkeyPatch, invoke: Invoker
 ) -> Iterator[Invoker]:
     from vaxcert.runtime import wiring
-    from vaxcert.settings import get_settings
 
     monkeypatch.setenv("PORTAL_URL", PORTAL + "/")
     monkeypatch.setenv("EXTRA_CORS_ORIGINS", f"{PARTNER}/, https://other.example.org")
-    get_settings.cache_clear()
-    wiring.settings.cache_clear()
+    wiring.rebind()
     yield invoke
-    get_settings.cache_clear()
-    wiring.settings.cache_clear()
+    wiring.rebind()
 
 
 def test_openapi_json_validates_and_names_its_server(invoke_with_origins: Invoker) -> None:

@@ -98,7 +98,6 @@ def _revocation_list(invoke: Invoker) -> Any:
     from vaxcert.lifecycle.revocation_list import verify_document
     from vaxcert.runtime.verify import services
 
-    invoke.module("verify")
     services().revocation_list.clear()  # the 30 s read cache
     status, headers, document = invoke.http("GET", "/v1/revocation-list")
     assert status == 200, document

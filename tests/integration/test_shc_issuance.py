@@ -158,7 +158,6 @@ def test_after_key_rotation_new_cards_use_the_new_key_and_both_are_published(
     assert csca is not None
     issue_dsc(trust, signing_key_id=key["KeyId"], csca=csca, country="JM", now=datetime.now(UTC), number=2)
     # Re-read the signing DSC now (deployed: within SIGNER_CACHE_S, 5 minutes).
-    invoke.module("issue")
     from vaxcert.runtime.issue import services
 
     monkeypatch.setattr(services().signer, "ttl_s", -1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -98,8 +99,19 @@ def _cors_config() -> CORSConfig | None:
     )
 
 
+# Every Api of this process, so that vaxcert.runtime.wiring.rebind() can reset their resolvers.
+_apis: weakref.WeakSet[Api] = weakref.WeakSet()
+
+
+def reset_resolvers() -> None:
+    """Every Api builds its resolver afresh (CORS origins from the settings of then) on next use."""
+    for api in list(_apis):
+        api.reset()
+
+
 class Api:
     def __init__(self, function: str, authenticators: dict[Auth, Authenticator] | None = None):
+        _apis.add(self)
         self.function = function
         self._app: APIGatewayRestResolver | None = None
         # Registered on the resolver when it is built (first use): its CORS origins come from settings,
@@ -120,6 +132,10 @@ class Api:
             self._app = app
             self._install_error_handlers()
         return self._app
+
+    def reset(self) -> None:
+        """The resolver is built again on next use; the registered routes stay."""
+        self._app = None
 
     # --- routing -------------------------------------------------------------------------------
     def route(

@@ -4,10 +4,14 @@ import time), once per process, and replaceable by a test that builds the servic
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 S = TypeVar("S")
+
+# Every root of this process, so that vaxcert.runtime.wiring.rebind() can reset them all.
+_roots: weakref.WeakSet[Root[Any]] = weakref.WeakSet()
 
 
 class Root(Generic[S]):
@@ -15,6 +19,7 @@ class Root(Generic[S]):
         self._build = build
         self._built: S | None = None
         self._lock = threading.Lock()
+        _roots.add(self)
 
     def __call__(self) -> S:
         built = self._built
@@ -33,3 +38,9 @@ class Root(Generic[S]):
     def reset(self) -> None:
         with self._lock:
             self._built = None
+
+
+def reset_all() -> None:
+    """Every root of this process builds its services afresh on next use."""
+    for root in list(_roots):
+        root.reset()

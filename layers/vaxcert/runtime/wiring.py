@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 
+from vaxcert.runtime.root import reset_all
 from vaxcert.settings import Settings, get_settings
+from vaxcert.store.aws import client
 from vaxcert.store.models import bind_tables
 
 
@@ -15,3 +17,17 @@ def settings() -> Settings:
     s = get_settings()
     bind_tables(s)
     return s
+
+
+def rebind() -> None:
+    """Forget all this process built from its environment: the settings (and the tables bound to them),
+    the AWS clients, every function's services and every API's resolver (its CORS origins); each is
+    built afresh from os.environ on next use. For tests and tools that change the environment within
+    one process (a fresh moto account): a warm Lambda's environment never changes, so it never calls this."""
+    from vaxcert.http.api import reset_resolvers  # imported on use: the issue function has no HTTP API
+
+    get_settings.cache_clear()
+    settings.cache_clear()
+    client.cache_clear()
+    reset_all()
+    reset_resolvers()

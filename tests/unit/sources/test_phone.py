@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from vaxcert.settings import Settings, get_settings
+from vaxcert.runtime.wiring import rebind
+from vaxcert.settings import Settings
 from vaxcert.sources.phone import InvalidMobile, NumberingPlan, mask_mobile, normalise_mobile
 
 
@@ -124,14 +125,14 @@ def test_a_bad_numbering_setting_is_refused(env: dict[str, str], problem: str) -
 
 def test_without_a_plan_the_process_settings_apply(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOBILE_AREA_CODES", "242")
-    get_settings.cache_clear()
+    rebind()
     try:
         assert normalise_mobile("242-555-0123") == "+12425550123"
         with pytest.raises(InvalidMobile, match="area code must be 242"):
             normalise_mobile("876-555-0123")
     finally:
         monkeypatch.delenv("MOBILE_AREA_CODES")
-        get_settings.cache_clear()
+        rebind()
 
 
 def test_a_source_record_is_read_with_the_plan_it_is_given() -> None:
