@@ -142,7 +142,7 @@ def invoke(load_handler: Callable[[str], ModuleType]) -> Invoker:
 
 
 def sent_sms() -> list[tuple[str, str]]:
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.sns.models import sns_backends
 
     return list(sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values())

@@ -26,6 +26,7 @@ from tests.vectors import (
     trust_store,
 )
 from vaxcert.formats.divoc import encode_divoc, sign_divoc_credential
+from vaxcert.formats.shc import encode_shc
 from vaxcert.verification import InMemoryTrustStore, RevocationQuery, Revocations, verify_qr
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -101,7 +102,7 @@ def test_shc_signed_by_another_key_with_our_kid_is_signature_invalid() -> None:
     forged = vectors.shc_jws(shc_payload(), ec.generate_private_key(ec.SECP256R1()))
     header = vectors.shc_jws().split(".")[0]
     _, body, signature = forged.split(".")
-    (qr,) = vectors.encode_shc(f"{header}.{body}.{signature}")
+    (qr,) = encode_shc(f"{header}.{body}.{signature}")
     assert verify_qr(qr, trust_store(), at=NOW).status == "SIGNATURE_INVALID"
 
 
